@@ -1,0 +1,49 @@
+"""Input checks shared by every module: each raises LatticeAnchorError with a one-line message."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from latticeanchor.errors import LatticeAnchorError
+
+X_MIN, X_MAX = 0.0, 3.0  # Br atoms per CsPbBr_xI_(3-x) formula unit
+
+
+def as_array(name: str, value) -> np.ndarray:
+    """Float array of ``value``; NaN, inf and non-numbers are rejected by name."""
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise LatticeAnchorError(f"{name} must be a number or an array of numbers, got {value!r}") from None
+    if not np.all(np.isfinite(arr)):
+        raise LatticeAnchorError(f"{name} must be finite, got {value!r}")
+    return arr
+
+
+def br_content(x) -> np.ndarray:
+    """Validate x (Br per formula unit, 0..3)."""
+    arr = as_array("x (Br per formula unit)", x)
+    if np.any(arr < X_MIN - 1e-12) or np.any(arr > X_MAX + 1e-12):
+        bad = arr[(arr < X_MIN - 1e-12) | (arr > X_MAX + 1e-12)].ravel()[0]
+        raise LatticeAnchorError(f"x must lie in [0, 3] (Br atoms per CsPbBr_xI_(3-x) formula unit), got {bad:g}")
+    return np.clip(arr, X_MIN, X_MAX)
+
+
+def positive(name: str, value, allow_zero: bool = False) -> np.ndarray:
+    """Validate a strictly positive (or non-negative) quantity."""
+    arr = as_array(name, value)
+    bad = arr < 0 if allow_zero else arr <= 0
+    if np.any(bad):
+        word = "non-negative" if allow_zero else "positive"
+        raise LatticeAnchorError(f"{name} must be {word}, got {arr[bad].ravel()[0]:g}")
+    return arr
+
+
+def temperature(T) -> np.ndarray:
+    """Validate an absolute temperature in K."""
+    return positive("T (K)", T)
+
+
+def scalar_or_array(arr: np.ndarray):
+    """Return a Python float for 0-d results, else the array."""
+    return float(arr) if np.ndim(arr) == 0 else arr
