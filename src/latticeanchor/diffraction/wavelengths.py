@@ -1,0 +1,126 @@
+"""X-ray wavelengths by name, in Å, or from a photon energy in keV.
+
+Named characteristic lines use the values of pymatgen's ``XRDCalculator`` (so patterns agree with it
+exactly): the Kα1/Kα2 energies are those of Hölzer et al., Phys. Rev. A 56, 4554 (1997),
+DOI 10.1103/PhysRevA.56.4554 (as tabulated in International Tables for Crystallography Vol. C,
+Table 4.2.2.1, DOI 10.1107/97809553602060000103), and the plain "Ka" name is the weighted Kα average
+(2·Kα1 + Kα2)/3 used by pymatgen. The energy ↔ wavelength conversion uses hc = 12.398419843320026 keV·Å
+(CODATA 2018, DOI 10.1103/RevModPhys.93.025010).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from latticeanchor.errors import LatticeAnchorError
+
+HC_KEV_ANGSTROM = 12.398419843320026  # h·c in keV·Å (CODATA 2018)
+
+#: Characteristic wavelengths in Å (pymatgen.analysis.diffraction.xrd.WAVELENGTHS).
+WAVELENGTHS_ANGSTROM: dict[str, float] = {
+    "CuKa": 1.54184, "CuKa2": 1.54439, "CuKa1": 1.54056, "CuKb1": 1.39222,
+    "MoKa": 0.71073, "MoKa2": 0.71359, "MoKa1": 0.70930, "MoKb1": 0.63229,
+    "CrKa": 2.29100, "CrKa2": 2.29361, "CrKa1": 2.28970, "CrKb1": 2.08487,
+    "FeKa": 1.93735, "FeKa2": 1.93998, "FeKa1": 1.93604, "FeKb1": 1.75661,
+    "CoKa": 1.79026, "CoKa2": 1.79285, "CoKa1": 1.78896, "CoKb1": 1.63079,
+    "AgKa": 0.560885, "AgKa2": 0.563813, "AgKa1": 0.559421, "AgKb1": 0.497082,
+}
+
+#: Kα2/Kα1 intensity ratio used for the doublet option (the usual laboratory value 0.5; PANalytical
+#: files store their own value, which :func:`read_pattern` reads).
+KALPHA2_RATIO = 0.5
+
+_ENERGY_RE = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][-+]?\d+)?)\s*(kev|ev)\s*$", re.IGNORECASE)
+_ANGSTROM_RE = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][-+]?\d+)?)\s*(a|å|angstrom|nm)?\s*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Radiation:
+    """A radiation: the lines (wavelengths in Å) and their relative weights.
+
+    ``wavelength`` (Å) is the line used for axis conversions (Kα1 for a doublet, else the single line).
+    """
+
+    name: str
+    lines: tuple[float, ...]
+    weights: tuple[float, ...]
+
+    @property
+    def wavelength(self) -> float:
+        """Primary wavelength in Å."""
+        return self.lines[0]
+
+
+def energy_to_wavelength(energy_kev) -> float:
+    """Photon energy in keV → wavelength in Å (λ = hc/E)."""
+    e = float(np.asarray(energy_kev))
+    if not np.isfinite(e) or e <= 0:
+        raise LatticeAnchorError(f"photon energy must be a positive number of keV, got {energy_kev!r}")
+    return HC_KEV_ANGSTROM / e
+
+
+def wavelength_to_energy(wavelength_angstrom) -> float:
+    """Wavelength in Å → photon energy in keV."""
+    return HC_KEV_ANGSTROM / resolve_wavelength(wavelength_angstrom)
+
+
+def _lookup(name: str) -> float:
+    key = name.strip()
+    for k, v in WAVELENGTHS_ANGSTROM.items():
+        if k.lower() == key.lower().replace("α", "a").replace("β", "b").replace("-", "").replace("_", ""):
+            return v
+    raise LatticeAnchorError(
+        f"unknown wavelength name {name!r}; use one of {', '.join(WAVELENGTHS_ANGSTROM)}, "
+        "a number in Å, or an energy such as '17.48 keV'")
+
+
+def resolve_wavelength(wavelength=None, energy_kev=None) -> float:
+    """Return a wavelength in Å from a name ('CuKa', 'MoKa1', ...), a number in Å, a string such as
+    '1.5406', '0.15406 nm' or '8.04 keV', or ``energy_kev`` (keV)."""
+    if energy_kev is not None:
+        return energy_to_wavelength(energy_kev)
+    if wavelength is None:
+        raise LatticeAnchorError("no wavelength given (name such as 'CuKa', Å, or an energy in keV)")
+    if isinstance(wavelength, Radiation):
+        return wavelength.wavelength
+    if isinstance(wavelength, str):
+        m = _ENERGY_RE.match(wavelength)
+        if m:
+            e = float(m.group(1)) / (1000.0 if m.group(2).lower() == "ev" else 1.0)
+            return energy_to_wavelength(e)
+        m = _ANGSTROM_RE.match(wavelength)
+        if m:
+            val = float(m.group(1)) * (10.0 if (m.group(2) or "").lower() == "nm" else 1.0)
+            return resolve_wavelength(val)
+        return _lookup(wavelength)
+    try:
+        val = float(wavelength)
+    except (TypeError, ValueError):
+        raise LatticeAnchorError(f"wavelength must be a name, a number in Å or an energy in keV, got {wavelength!r}") from None
+    if not np.isfinite(val) or val <= 0:
+        raise LatticeAnchorError(f"wavelength must be a positive number of Å, got {wavelength!r}")
+    if val > 20:
+        raise LatticeAnchorError(f"wavelength {val:g} Å is outside the X-ray range (< 20 Å); give an energy as '{val:g} keV'")
+    return val
+
+
+def resolve_radiation(wavelength="CuKa", energy_kev=None, kalpha2: bool = False,
+                      kalpha2_ratio: float = KALPHA2_RATIO) -> Radiation:
+    """Radiation with its lines. With ``kalpha2=True`` a named Kα radiation ('CuKa', 'CuKa1', ...)
+    becomes the Kα1 + Kα2 doublet with intensity ratio ``kalpha2_ratio`` (Kα2/Kα1); otherwise the
+    single line (for 'CuKa' the weighted average 1.54184 Å, as in pymatgen)."""
+    if isinstance(wavelength, Radiation):
+        return wavelength
+    lam = resolve_wavelength(wavelength, energy_kev)
+    name = wavelength if isinstance(wavelength, str) else f"{lam:.6g} Å"
+    if kalpha2 and isinstance(wavelength, str) and energy_kev is None:
+        m = re.match(r"^\s*([A-Za-z]{2})\s*K\s*[aα]\s*1?\s*$", wavelength, re.IGNORECASE)
+        if m:
+            el = m.group(1).capitalize()
+            ka1, ka2 = _lookup(f"{el}Ka1"), _lookup(f"{el}Ka2")
+            return Radiation(f"{el}Ka1+Ka2", (ka1, ka2), (1.0, float(kalpha2_ratio)))
+        raise LatticeAnchorError(f"kalpha2=True needs a Kα radiation name such as 'CuKa', got {wavelength!r}")
+    return Radiation(str(name), (lam,), (1.0,))

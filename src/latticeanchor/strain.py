@@ -1,0 +1,207 @@
+"""Lattice mismatch between rock-salt cores and α-CsPbBr_xI_(3−x), and when it relaxes.
+
+Sign convention: ε = (a_matrix − a_core)/a_core (fraction). Lengths Å, temperatures K, moduli GPa.
+
+Dislocation onset (``critical_thickness``) follows Matthews & Blakeslee, J. Cryst. Growth 27, 118
+(1974), DOI 10.1016/S0022-0248(74)80055-2, force balance for a single strained layer:
+
+    h_c = b (1 − ν cos²α) [ln(h_c/b) + 1] / [8π |ε| (1 + ν) cos λ]
+
+Geometry used (perovskite matrix, (001) interface, the matrix is the soft phase that relaxes): pure
+edge misfit dislocations with b = a_matrix⟨100⟩ (|b| = a_matrix, the shortest perovskite lattice
+vector) lying in the interface plane, perpendicular to the dislocation line: α = 90°, λ = 0°.
+ν is the matrix Poisson ratio from its cubic elastic tensor (C_ij linear in the Br fraction),
+Voigt–Reuss–Hill averaged by pymatgen's ``ElasticTensor``. The implicit equation is solved in closed
+form with the lower branch of the Lambert W function (scipy.special.lambertw, k = −1), which is its
+larger root. Above ε* ≈ 3 % the equation has no root (h_c < b): we return the tangency value
+h = A ≡ b(1 − ν cos²α)/[8π|ε|(1 + ν)cos λ] < b, i.e. relaxation by the first dislocation.
+
+The matrix between two neighbouring dots is held by a dot on each side: each half is a single layer
+on its own dot, so the critical surface-to-surface spacing is 2 h_c and the critical centre-to-centre
+spacing is d + 2 h_c (``critical_spacing``). ``critical_loading`` converts it to a volume fraction.
+
+``eshelby_energy`` gives the alternative picture: the elastic energy of a misfitting sphere in an
+infinite matrix (Eshelby, Proc. R. Soc. A 241, 376 (1957), DOI 10.1098/rspa.1957.0133),
+W = 18 K_i μ_m ε² V / (3 K_i + 4 μ_m).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import numpy as np
+from scipy import optimize, special
+
+from latticeanchor import data, geometry, vegard
+from latticeanchor.errors import LatticeAnchorError
+from latticeanchor.validate import as_array, br_content, positive, scalar_or_array, temperature
+
+__all__ = ["parse_core", "core_lattice_constant", "mismatch", "zero_mismatch_x", "matrix_moduli",
+           "core_moduli", "critical_thickness", "critical_spacing", "critical_loading", "eshelby_energy",
+           "GPA_A3_TO_EV"]
+
+GPA_A3_TO_EV = 1e9 * 1e-30 / 1.602176634e-19  # 1 GPa·Å³ in eV
+_CORE_RE = re.compile(r"(Se|S|Te)(\d*\.?\d*)")
+
+
+@lru_cache(maxsize=256)
+def parse_core(core: str) -> tuple[tuple[str, float], ...]:
+    """'PbS' -> (('PbS', 1.0),); 'PbS0.5Se0.5' -> (('PbS', 0.5), ('PbSe', 0.5)). Fractions sum to 1."""
+    if not isinstance(core, str) or not core.startswith("Pb"):
+        raise LatticeAnchorError(f"unknown core {core!r}; use 'PbS', 'PbSe', 'PbTe' or an alloy such as 'PbS0.5Se0.5'")
+    rest = core[2:]
+    parts = _CORE_RE.findall(rest)
+    if not parts or "".join(a + f for a, f in parts) != rest:
+        raise LatticeAnchorError(f"unknown core {core!r}; use 'PbS', 'PbSe', 'PbTe' or an alloy such as 'PbS0.5Se0.5'")
+    if len(parts) == 1 and parts[0][1] in ("", "1", "1.0"):
+        return ((f"Pb{parts[0][0]}", 1.0),)
+    try:
+        fractions = [(f"Pb{anion}", float(frac)) for anion, frac in parts]
+    except ValueError:
+        raise LatticeAnchorError(f"core {core!r}: every alloy component needs a fraction, e.g. 'PbS0.5Se0.5'") from None
+    names = [n for n, _ in fractions]
+    if len(set(names)) != len(names):
+        raise LatticeAnchorError(f"core {core!r} names an anion twice")
+    total = sum(f for _, f in fractions)
+    if abs(total - 1.0) > 1e-6 or any(f < 0 for _, f in fractions):
+        raise LatticeAnchorError(f"core {core!r}: anion fractions must be ≥ 0 and sum to 1, got {total:g}")
+    return tuple(fractions)
+
+
+def core_lattice_constant(core: str, T=298.15, dataset: str | None = None):
+    """Rock-salt lattice constant (Å) of the core at T (K); alloys by Vegard's law between end members."""
+    T = temperature(T)
+    return scalar_or_array(sum(f * data.lattice_constant_at(name, T, dataset) for name, f in parse_core(core)))
+
+
+def mismatch(core: str, x, T=298.15, dataset: str | None = None):
+    """ε = (a_matrix − a_core)/a_core at Br content x and temperature T (K), broadcast over x and T."""
+    a_m = np.asarray(vegard.lattice_constant(x, T, dataset))
+    a_c = np.asarray(core_lattice_constant(core, T, dataset))
+    return scalar_or_array((a_m - a_c) / a_c)
+
+
+def zero_mismatch_x(core: str, T=298.15, dataset: str | None = None) -> float:
+    """Br content x in [0, 3] at which ε = 0 (T a scalar, K); an error when none exists."""
+    T = float(temperature(T))
+    lo, hi = mismatch(core, 0.0, T, dataset), mismatch(core, 3.0, T, dataset)
+    if lo == 0.0:
+        return 0.0
+    if np.sign(lo) == np.sign(hi):
+        raise LatticeAnchorError(
+            f"no zero-mismatch composition for {core} in x ∈ [0, 3] at {T:g} K with dataset "
+            f"{data.resolve_dataset(dataset)!r}: ε runs from {lo:+.2%} to {hi:+.2%}")
+    return float(optimize.brentq(lambda x: mismatch(core, x, T, dataset), 0.0, 3.0, xtol=1e-12))
+
+
+def _vrh(c11: float, c12: float, c44: float) -> tuple[float, float, float]:
+    """(K_VRH, G_VRH in GPa, ν) of a cubic tensor through pymatgen's ElasticTensor."""
+    return _vrh_cached(round(c11, 9), round(c12, 9), round(c44, 9))
+
+
+@lru_cache(maxsize=4096)
+def _vrh_cached(c11: float, c12: float, c44: float) -> tuple[float, float, float]:
+    from pymatgen.analysis.elasticity import ElasticTensor
+
+    voigt = np.zeros((6, 6))
+    voigt[:3, :3] = c12
+    np.fill_diagonal(voigt[:3, :3], c11)
+    voigt[3, 3] = voigt[4, 4] = voigt[5, 5] = c44
+    tensor = ElasticTensor.from_voigt(voigt)
+    return float(tensor.k_vrh), float(tensor.g_vrh), float(tensor.homogeneous_poisson)
+
+
+def matrix_moduli(x, dataset: str | None = None):
+    """(K, G in GPa, ν) of α-CsPbBr_xI_(3−x): C_ij linear in the Br fraction, then VRH (vectorized)."""
+    x = br_content(x)
+    c_i = np.array(data.elastic_constants(data.ALPHA_END_MEMBERS["I"], dataset))
+    c_br = np.array(data.elastic_constants(data.ALPHA_END_MEMBERS["Br"], dataset))
+    uniq, inverse = np.unique(x, return_inverse=True)
+    table = np.array([_vrh(*((1 - u / 3) * c_i + (u / 3) * c_br)) for u in uniq])
+    out = table[inverse.reshape(x.shape)] if x.ndim else table[0]
+    return tuple(scalar_or_array(np.asarray(out)[..., k]) for k in range(3))
+
+
+def core_moduli(core: str, dataset: str | None = None) -> tuple[float, float, float]:
+    """(K, G in GPa, ν) of the rock-salt core (alloys: C_ij linear in composition), VRH."""
+    c = sum(f * np.array(data.elastic_constants(name, dataset)) for name, f in parse_core(core))
+    return _vrh(*c)
+
+
+def _mb_height(eps, b, nu, cos2_alpha: float, cos_lambda: float) -> np.ndarray:
+    """Larger root of h = A[ln(h/b) + 1] (Å); tangency A when there is none; inf at ε = 0."""
+    eps = np.abs(eps)
+    with np.errstate(divide="ignore"):
+        A = b * (1 - nu * cos2_alpha) / (8 * np.pi * eps * (1 + nu) * cos_lambda)
+    k = A / b
+    finite = np.isfinite(k) & (k > 1)
+    safe_k = np.where(finite, k, 2.0)
+    w = special.lambertw(-1.0 / (np.e * safe_k), k=-1).real
+    h = b * np.exp(-w - 1.0)
+    return np.where(np.isinf(k), np.inf, np.where(finite, h, A))
+
+
+def critical_thickness(eps, matrix_x=2.0, T=298.15, dataset: str | None = None, burgers=None, poisson=None,
+                       alpha_deg: float = 90.0, lambda_deg: float = 0.0):
+    """Matthews–Blakeslee critical thickness (Å) of a perovskite layer strained by misfit ``eps``.
+
+    eps: misfit strain (fraction, sign ignored); matrix_x: Br content of the matrix, which sets the
+    Burgers vector b = a_matrix(x, T) (Å, a⟨100⟩) and the Poisson ratio ν (VRH) unless ``burgers``
+    (Å) or ``poisson`` are given. alpha_deg: angle between b and the dislocation line; lambda_deg:
+    angle between b and the in-plane direction normal to the line (defaults: pure edge, b in the
+    interface). Broadcasts over eps, matrix_x and T. Infinite at ε = 0.
+    """
+    eps = as_array("eps", eps)
+    b = positive("burgers (Å)", burgers) if burgers is not None else np.asarray(vegard.lattice_constant(matrix_x, T, dataset))
+    nu = as_array("poisson", poisson) if poisson is not None else np.asarray(matrix_moduli(matrix_x, dataset)[2])
+    if np.any((nu <= -1) | (nu >= 0.5)):
+        raise LatticeAnchorError("poisson ratio must lie in (−1, 0.5)")
+    cos_lambda = np.cos(np.radians(lambda_deg))
+    if cos_lambda <= 1e-9:
+        raise LatticeAnchorError("lambda_deg must be below 90°: a Burgers vector normal to the interface relieves no misfit")
+    return scalar_or_array(_mb_height(eps, b, nu, np.cos(np.radians(alpha_deg)) ** 2, cos_lambda))
+
+
+def critical_spacing(core: str, x, diameter, T=298.15, dataset: str | None = None, **mb_options):
+    """Largest centre-to-centre dot spacing (Å) at which the matrix between neighbours stays coherent.
+
+    d + 2 h_c(ε(core, x, T)), with h_c from ``critical_thickness`` (extra keywords go to it);
+    infinite at zero mismatch. diameter in Å.
+    """
+    d = positive("diameter (Å)", diameter)
+    eps = np.asarray(mismatch(core, x, T, dataset))
+    return scalar_or_array(d + 2.0 * np.asarray(critical_thickness(eps, x, T, dataset, **mb_options)))
+
+
+def critical_loading(core: str, x, diameter, T=298.15, dataset: str | None = None, arrangement: str = "random",
+                     **mb_options):
+    """Dot volume fraction above which the matrix between neighbouring dots stays coherent (anchored).
+
+    Below it the matrix is thicker than 2 h_c and misfit dislocations are expected. 0 at zero
+    mismatch; ``inf`` when even the arrangement's packing limit leaves the matrix too thick.
+    """
+    spacing = critical_spacing(core, x, diameter, T, dataset, **mb_options)
+    return geometry.volume_fraction(spacing, diameter, arrangement)
+
+
+def eshelby_energy(core: str, x, diameter, T=298.15, dataset: str | None = None) -> dict:
+    """Elastic misfit energy of one spherical core in the matrix (Eshelby 1957).
+
+    Returns a dict: ``energy_eV`` (per dot), ``energy_density_eV_per_nm3`` (per nm³ of dot),
+    ``interface_pressure_GPa`` p = 12 K_i μ_m ε/(3K_i + 4μ_m), and the moduli used (GPa).
+    The misfit strain is ``mismatch(core, x, T)``; the energy depends on ε².
+    """
+    d = positive("diameter (Å)", diameter)
+    eps = np.asarray(mismatch(core, x, T, dataset))
+    k_i = core_moduli(core, dataset)[0]
+    mu_m = np.asarray(matrix_moduli(x, dataset)[1])
+    volume = np.pi * d**3 / 6.0  # Å³
+    density = 18.0 * k_i * mu_m * eps**2 / (3 * k_i + 4 * mu_m)  # GPa = GPa·Å³/Å³
+    return {
+        "energy_eV": scalar_or_array(density * volume * GPA_A3_TO_EV),
+        "energy_density_eV_per_nm3": scalar_or_array(density * GPA_A3_TO_EV * 1000.0),
+        "interface_pressure_GPa": scalar_or_array(12.0 * k_i * mu_m * eps / (3 * k_i + 4 * mu_m)),
+        "K_core_GPa": k_i,
+        "G_matrix_GPa": scalar_or_array(mu_m),
+    }
