@@ -1,0 +1,188 @@
+"""Named reference phases for diffraction: rock-salt PbS/PbSe, cubic α-CsPbBr_xI_(3-x), δ-CsPbI3 and
+orthorhombic CsPbBr3, plus :func:`load_structure` (a phase name or any file ase.io reads).
+
+Lattice constants (Å, room temperature):
+
+* PbS a = 5.936 Å, PbSe a = 6.124 Å (Fm-3m, Pb 4a, anion 4b); Noda et al., Acta Cryst. B43, 34 (1987),
+  DOI 10.1107/S0108768187098082 (PbS) and the ICDD/literature value 6.124 Å for PbSe.
+* α-CsPbBr_xI_(3-x), Pm-3m, Cs 1b (½,½,½), Pb 1a (0,0,0), X 3d; a(x) from ``latticeanchor.vegard``
+  when that module is importable, else (documented fallback) linear Vegard interpolation between
+  a(CsPbI3) = 6.289 Å and a(CsPbBr3) = 5.874 Å (cubic phases: Trots & Myagkota, J. Phys. Chem. Solids
+  69, 2520 (2008), DOI 10.1016/j.jpcs.2008.05.007; Stoumpos et al., Cryst. Growth Des. 13, 2722 (2013),
+  DOI 10.1021/cg400645t). Mixed halide sites carry partial occupancies Br x/3, I (3−x)/3.
+* δ-CsPbI3, Pnma a = 10.458, b = 4.801, c = 17.776 Å, all sites 4c (x, ¼, z) (Trots & Myagkota 2008).
+* orthorhombic CsPbBr3, Pnma a = 8.244, b = 11.735, c = 8.198 Å (Stoumpos et al. 2013). Atom positions
+  are those of a GdFeO3-type a⁻b⁺a⁻ tilted perovskite: ideal cubic positions displaced along the
+  CaTiO3 Pnma pattern (Sasaki et al., Acta Cryst. C43, 1668 (1987), DOI 10.1107/S0108270187090620)
+  scaled by 0.75 (octahedral tilts ≈ 8–9°); the b axis is the doubled (2 a_p) axis. This reproduces the
+  weak tilt superstructure peaks near 2θ = 22–29° (Cu Kα) used to tell it from the cubic phase.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+
+from latticeanchor.errors import LatticeAnchorError
+
+ROCKSALT_A = {"PbS": 5.936, "PbSe": 6.124}  # Å
+A_CSPBI3_CUBIC = 6.289  # Å (fallback end member)
+A_CSPBBR3_CUBIC = 5.874  # Å (fallback end member)
+DELTA_CSPBI3 = {"a": 10.458, "b": 4.801, "c": 17.776}
+ORTHO_CSPBBR3 = {"a": 8.244, "b": 11.735, "c": 8.198}
+ORTHO_TILT_SCALE = 0.75
+
+#: Phases that are cubic (or pseudo-cubic) with a single lattice constant: name → kind
+CUBIC_KINDS = ("rocksalt", "alpha")
+
+
+def alpha_lattice_constant(x: float) -> float:
+    """Cubic α-CsPbBr_xI_(3-x) lattice constant (Å) at 298.15 K; ``latticeanchor.vegard`` if available,
+    else linear Vegard between 6.289 Å (x = 0) and 5.874 Å (x = 3)."""
+    from latticeanchor.validate import br_content
+
+    x = float(br_content(x))
+    try:
+        from latticeanchor.vegard import lattice_constant
+    except ImportError:
+        return A_CSPBI3_CUBIC + (A_CSPBBR3_CUBIC - A_CSPBI3_CUBIC) * x / 3.0
+    return float(lattice_constant(x))
+
+
+def x_from_alpha_lattice_constant(a: float) -> float:
+    """Inverse of :func:`alpha_lattice_constant`: Br per formula unit from a (Å), clipped to [0, 3]."""
+    try:
+        from latticeanchor.vegard import x_from_lattice_constant
+    except ImportError:
+        x = 3.0 * (a - A_CSPBI3_CUBIC) / (A_CSPBBR3_CUBIC - A_CSPBI3_CUBIC)
+        return float(np.clip(x, 0.0, 3.0))
+    return float(x_from_lattice_constant(a))
+
+
+def rocksalt(anion: str = "S", a: float | None = None):
+    """Rock-salt PbX (Fm-3m, conventional 8-atom cell); a in Å (default: the reference value)."""
+    from pymatgen.core import Lattice, Structure
+
+    name = f"Pb{anion}"
+    a = ROCKSALT_A[name] if a is None else float(a)
+    return Structure.from_spacegroup("Fm-3m", Lattice.cubic(a), ["Pb", anion], [[0, 0, 0], [0.5, 0.5, 0.5]])
+
+
+def alpha(x: float = 3.0, a: float | None = None):
+    """Cubic α-CsPbBr_xI_(3-x) (5-atom Pm-3m cell, halide sites partially occupied); a in Å."""
+    from pymatgen.core import Lattice, Structure
+
+    a = alpha_lattice_constant(x) if a is None else float(a)
+    fx = float(x) / 3.0
+    if fx >= 1 - 1e-12:
+        hal = "Br"
+    elif fx <= 1e-12:
+        hal = "I"
+    else:
+        hal = {"Br": fx, "I": 1.0 - fx}
+    return Structure(Lattice.cubic(a), ["Cs", "Pb", hal, hal, hal],
+                     [[0.5, 0.5, 0.5], [0, 0, 0], [0.5, 0, 0], [0, 0.5, 0], [0, 0, 0.5]])
+
+
+def delta_cspbi3(scale: float = 1.0):
+    """δ-CsPbI3 (Pnma, 20 atoms); ``scale`` multiplies all cell lengths (strain)."""
+    from pymatgen.core import Lattice, Structure
+
+    d = DELTA_CSPBI3
+    lat = Lattice.orthorhombic(d["a"] * scale, d["b"] * scale, d["c"] * scale)
+    return Structure.from_spacegroup(
+        "Pnma", lat, ["Cs", "Pb", "I", "I", "I"],
+        [[0.08128, 0.75, 0.32788], [0.16185, 0.25, 0.06078], [0.02927, 0.25, 0.88769],
+         [0.16279, 0.25, 0.49796], [0.20368, 0.75, 0.71269]])
+
+
+def ortho_cspbbr3(scale: float = 1.0, tilt_scale: float = ORTHO_TILT_SCALE):
+    """Orthorhombic CsPbBr3 (Pnma, b = 2 a_p axis, 20 atoms) as a GdFeO3-type tilted perovskite."""
+    from pymatgen.core import Lattice, Structure
+
+    o = ORTHO_CSPBBR3
+    lat = Lattice.orthorhombic(o["a"] * scale, o["b"] * scale, o["c"] * scale)
+    ideal = np.array([[0.0, 0.25, 0.0], [0.0, 0.0, 0.5], [0.5, 0.25, 0.0], [0.25, 0.0, 0.75]])
+    catio3 = np.array([[0.0361, 0.25, 0.9941], [0.0, 0.0, 0.5], [0.4850, 0.25, 0.0708], [0.2888, 0.0371, 0.7113]])
+    d = catio3 - ideal
+    d -= np.round(d)
+    coords = ideal + tilt_scale * d
+    return Structure.from_spacegroup("Pnma", lat, ["Cs", "Pb", "Br", "Br"], coords.tolist())
+
+
+_ALPHA_RE = re.compile(r"^(?:alpha|α)(?:[-_:]?(?:x\s*=?\s*)?([0-9.]+))?$", re.IGNORECASE)
+
+
+def known_phase_names() -> list[str]:
+    return ["PbS", "PbSe", "alpha", "alpha-CsPbBr3", "alpha-CsPbI3", "alpha-x<x>", "delta", "delta-CsPbI3",
+            "ortho", "ortho-CsPbBr3"]
+
+
+def named_phase(name: str):
+    """pymatgen Structure of a known phase name; None if the name is not known.
+
+    Names: 'PbS', 'PbSe', 'alpha' (= α-CsPbBr3), 'alpha-CsPbBr3', 'alpha-CsPbI3', 'alpha-x1.5' /
+    'alpha:1.5' (x = Br per formula unit), 'delta' / 'delta-CsPbI3', 'ortho' / 'ortho-CsPbBr3'.
+    """
+    key = name.strip()
+    low = key.lower()
+    if low in ("pbs", "pbse"):
+        return rocksalt("S" if low == "pbs" else "Se")
+    if low in ("alpha-cspbbr3", "cspbbr3-alpha"):
+        return alpha(3.0)
+    if low in ("alpha-cspbi3", "cspbi3-alpha"):
+        return alpha(0.0)
+    m = _ALPHA_RE.match(low)
+    if m:
+        return alpha(float(m.group(1)) if m.group(1) else 3.0)
+    if low in ("delta", "delta-cspbi3", "δ", "δ-cspbi3"):
+        return delta_cspbi3()
+    if low in ("ortho", "ortho-cspbbr3", "orthorhombic", "orthorhombic-cspbbr3", "gamma-cspbbr3"):
+        return ortho_cspbbr3()
+    return None
+
+
+def phase_kind(name: str) -> str:
+    """'rocksalt', 'alpha', 'delta', 'ortho' or 'other' for a phase name."""
+    low = name.strip().lower()
+    if low in ("pbs", "pbse"):
+        return "rocksalt"
+    if low.startswith("alpha") or low.startswith("α"):
+        return "alpha"
+    if low.startswith("delta") or low.startswith("δ"):
+        return "delta"
+    if low.startswith("ortho") or low.startswith("gamma"):
+        return "ortho"
+    return "other"
+
+
+def load_structure(spec):
+    """A structure from a known phase name (pymatgen Structure) or any file ase.io reads.
+
+    Periodic files give a pymatgen Structure; non-periodic ones (xyz clusters) an ASE Atoms.
+    Structures and Atoms pass through unchanged.
+    """
+    if not isinstance(spec, (str, Path)):
+        return spec
+    st = named_phase(str(spec)) if isinstance(spec, str) else None
+    if st is not None:
+        return st
+    path = Path(spec)
+    if not path.exists():
+        raise LatticeAnchorError(f"{spec!s} is neither a known phase ({', '.join(known_phase_names())}) nor an existing file")
+    import ase.io
+
+    try:
+        atoms = ase.io.read(str(path))
+    except Exception as exc:  # ase raises many types
+        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise LatticeAnchorError(f"{path}: cannot read structure ({msg})") from None
+    if len(atoms) == 0:
+        raise LatticeAnchorError(f"{path}: structure has no atoms")
+    if all(atoms.pbc) and atoms.cell.rank == 3:
+        from pymatgen.io.ase import AseAtomsAdaptor
+
+        return AseAtomsAdaptor.get_structure(atoms)
+    return atoms
