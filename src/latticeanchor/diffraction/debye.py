@@ -126,7 +126,13 @@ def pair_histograms(atoms, dr: float, r_max: float | None = None, use_numba: boo
         import numba
 
         nchunk = max(1, numba.get_num_threads()) * 4
-        hist = _kernels.pair_histogram(pos, seg, pair_index, 1.0 / dr, nbins, nchunk).sum(axis=0)
+        centre = 0.5 * (pos.max(axis=0) + pos.min(axis=0))
+        pos32 = np.ascontiguousarray(pos - centre, dtype=np.float32)
+        packed = _kernels.pair_histogram_packed(pos32, seg, pair_index, 1.0 / dr, nbins, nchunk)
+        counts_k = (packed >> 36).sum(axis=0).astype(float)
+        frac_k = (packed & ((1 << 36) - 1)).sum(axis=0).astype(float) / 4096.0
+        hist = counts_k - frac_k
+        hist[:, 1:] += frac_k[:, :-1]
     else:
         hist = _numpy_pair_histogram(pos, eidx, pair_index, len(pairs), 1.0 / dr, nbins)
     counts = np.diff(seg)
