@@ -14,7 +14,7 @@ import sys
 from latticeanchor import __version__
 from latticeanchor.errors import LatticeAnchorError
 
-COMMANDS = ("mismatch", "build", "screen", "xrd")
+COMMANDS = ("screen", "mismatch", "build", "xrd")
 
 
 def build_parser() -> argparse.ArgumentParser:

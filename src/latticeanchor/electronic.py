@@ -1,0 +1,67 @@
+"""Dot band gaps (sizing curves) and band alignment of dots in α-CsPbBr_xI_(3−x). Energies in eV.
+
+* Dot gap: E(d) = E_inf + 1/(a d² + b d + c), d in nm (PbS: Moreels et al., ACS Nano 3, 3023 (2009),
+  DOI 10.1021/nn900863a; PbSe: Moreels et al., Chem. Mater. 19, 6101 (2007), DOI 10.1021/cm071410q).
+  Alloy cores PbS(1−y)Se(y): gap interpolated linearly in y (assumption; no bowing data used).
+* Dot band edges: the mid-gap energy of the reference dot (``dot_band_edges`` in the data file) is
+  kept and the gap opens symmetrically with confinement. Ligands shift levels rigidly by up to
+  0.9 eV (Brown et al., ACS Nano 8, 5863 (2014)); that spread is returned as an uncertainty.
+* Matrix band edges: VBM linear in the Br fraction between the end members (Tao et al., Nat. Commun.
+  10, 2560 (2019)), CBM = VBM + E_g(x) from ``vegard.band_gap`` (with its bowing).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from latticeanchor import data, vegard
+from latticeanchor.strain import parse_core
+from latticeanchor.validate import br_content, positive, scalar_or_array
+
+__all__ = ["dot_band_gap", "dot_band_edges", "matrix_band_edges", "band_alignment"]
+
+
+def dot_band_gap(core: str, diameter_nm):
+    """First-exciton band gap (eV) of a ``core`` dot of ``diameter_nm`` (nm) at room temperature."""
+    d = positive("diameter (nm)", diameter_nm)
+    total = 0.0
+    for name, frac in parse_core(core):
+        c = data.sizing_curve(name)
+        total = total + frac * (c["E_inf"] + 1.0 / (c["a"] * d**2 + c["b"] * d + c["c"]))
+    return scalar_or_array(np.asarray(total))
+
+
+def dot_band_edges(core: str, diameter_nm) -> tuple:
+    """(VBM, CBM, ligand uncertainty) in eV vs vacuum for the dot."""
+    gap = np.asarray(dot_band_gap(core, diameter_nm))
+    mid, unc = 0.0, 0.0
+    for name, frac in parse_core(core):
+        ref = data.load()["dot_band_edges"][name]
+        mid += frac * (ref["vbm_ref"] + ref["gap_ref"] / 2)
+        unc += frac * ref["ligand_uncertainty_eV"]
+    return scalar_or_array(mid - gap / 2), scalar_or_array(mid + gap / 2), unc
+
+
+def matrix_band_edges(x, dataset: str | None = None) -> tuple:
+    """(VBM, CBM) in eV vs vacuum of α-CsPbBr_xI_(3−x)."""
+    y = br_content(x) / 3.0
+    vbm_i = data.entry(data.ALPHA_END_MEMBERS["I"], "band_edges", dataset)["vbm"]
+    vbm_br = data.entry(data.ALPHA_END_MEMBERS["Br"], "band_edges", dataset)["vbm"]
+    vbm = (1 - y) * vbm_i + y * vbm_br
+    return scalar_or_array(vbm), scalar_or_array(vbm + np.asarray(vegard.band_gap(x, dataset)))
+
+
+def band_alignment(core: str, diameter_nm, x, dataset: str | None = None) -> dict:
+    """Type-I test of a dot in the matrix: both dot band edges inside the matrix gap.
+
+    Returns ``vb_offset`` (dot VBM − matrix VBM), ``cb_offset`` (matrix CBM − dot CBM), ``margin`` =
+    min of the two (eV; > 0 is type I), ``type_I`` (bool array) and ``robust`` (margin larger than
+    the ligand uncertainty).
+    """
+    d_vbm, d_cbm, unc = dot_band_edges(core, diameter_nm)
+    m_vbm, m_cbm = matrix_band_edges(x, dataset)
+    vb = np.asarray(d_vbm) - np.asarray(m_vbm)
+    cb = np.asarray(m_cbm) - np.asarray(d_cbm)
+    margin = np.minimum(vb, cb)
+    return {"vb_offset": scalar_or_array(vb), "cb_offset": scalar_or_array(cb), "margin": scalar_or_array(margin),
+            "type_I": margin > 0, "robust": margin > unc, "ligand_uncertainty": unc}

@@ -1,0 +1,228 @@
+"""The screening loop: config -> candidate table -> scores -> ranked list -> files.
+
+``run(config, out=None, top=None, seed=None)`` returns a ``ScreenResult`` (pandas tables) and writes
+the study folder (default ``./latticeanchor-results/<study>/``):
+
+* ``candidates.csv``: every grid point with all descriptors, score terms, score, rank and Pareto flag
+* ``ranked.csv``: top N; first columns ``rank, core, x, diameter, loading, T, score`` (diameter Å,
+  loading volume fraction, T K) and a ``reasons`` column
+* ``mismatch.png``, ``critical_loading_map.png``, ``score_landscape.png``
+* ``structures/rank<k>_<core>_x<x>.{vasp,cif}``: the top hybrids built by ``latticeanchor.build``
+* ``manifest.json``: package version, validated config and its hash, seeds, timings, steps done
+
+Every file is written atomically. A re-run with the same config resumes from the manifest (finished
+steps and structures are kept); a changed config overwrites the folder's outputs cleanly.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from latticeanchor import __version__
+from latticeanchor.atomic import atomic_path, write_text
+from latticeanchor.errors import LatticeAnchorError
+from latticeanchor.screen import score as scoring
+from latticeanchor.screen.config import config_hash, load_config
+from latticeanchor.screen.evaluate import KEY_COLUMNS, evaluate, grid_frame
+
+RANKED_FIRST = ["rank", "core", "x", "diameter", "loading", "T", "score"]
+OUTPUTS = ("candidates.csv", "ranked.csv", "mismatch.png", "critical_loading_map.png", "score_landscape.png",
+           "manifest.json")
+
+
+@dataclass
+class ScreenResult:
+    """Tables of a screening run (pandas DataFrames) and where they were written."""
+
+    config: dict
+    candidates: pd.DataFrame
+    ranked: pd.DataFrame
+    out: Path | None = None
+    structures: list[Path] = field(default_factory=list)
+    timings: dict = field(default_factory=dict)
+
+    @property
+    def pareto(self) -> pd.DataFrame:
+        """The Pareto-optimal candidates (on the score-term vector)."""
+        return self.candidates[self.candidates["pareto"]]
+
+    def summary(self, n: int = 10) -> str:
+        """A fixed-width table of the top ``n`` candidates."""
+        head = self.ranked.head(n)
+        lines = [f"{'rank':>4} {'core':<13}{'x':>5}{'Br%':>6}{'d/Å':>6}{'vol%':>6}{'T/K':>8}{'ε/%':>8}"
+                 f"{'φc/vol%':>9}{'regime':>11}{'Eg/eV':>7}{'score':>7}"]
+        for _, r in head.iterrows():
+            lines.append(f"{int(r['rank']):>4} {r['core']:<13}{r['x']:>5.2f}{r['br_percent']:>6.1f}{r['diameter']:>6.0f}"
+                         f"{100 * r['loading']:>6.1f}{r['T']:>8.2f}{100 * r['eps']:>+8.3f}"
+                         f"{100 * r['critical_loading']:>9.3f}{r['regime']:>11}{r['dot_gap_eV']:>7.3f}{r['score']:>7.4f}")
+        return "\n".join(lines)
+
+
+def screen_table(cfg: dict) -> pd.DataFrame:
+    """Evaluate, score and rank every grid point of a validated config (no files)."""
+    axes = cfg["_axes"]
+    frame = grid_frame(cfg["grid"]["cores"], axes["x"], axes["diameter_nm"], axes["loading"], axes["temperatures"])
+    table = evaluate(frame, axes["temperatures"], cfg["study"]["dataset"], cfg["model"]["arrangement"],
+                     tuple(cfg["model"]["target_gap_eV"]))
+    term_table = scoring.terms(table, cfg["score"], tuple(cfg["model"]["target_gap_eV"]))
+    table = pd.concat([table, term_table], axis=1)
+    table["score"] = scoring.weighted_score(term_table, cfg["score"])
+    table["pareto"] = scoring.pareto_front(term_table.to_numpy())
+    # deterministic ranking: score, then the key columns
+    order = np.lexsort((table["T"], table["loading"], table["diameter"], table["x"],
+                        table["core"].cat.codes, -table["score"].round(12)))
+    table = table.iloc[order].reset_index(drop=True)
+    table.insert(0, "rank", np.arange(1, len(table) + 1))
+    rest = [c for c in table.columns if c not in RANKED_FIRST]
+    return table[RANKED_FIRST + rest]
+
+
+def reasons(row) -> str:
+    """One line explaining a candidate's score in physical terms."""
+    parts = [f"ε = {100 * row['eps']:+.2f} % against {row['core']} at {row['T']:g} K"]
+    if row["regime"] == "anchored":
+        parts.append(f"coherent: {100 * row['loading']:.0f} vol% ≥ critical {100 * row['critical_loading']:.2g} vol%")
+    elif row["regime"] == "dislocated":
+        crit = row["critical_loading"]
+        parts.append("dislocated at any loading" if not np.isfinite(crit) else
+                     f"dislocated: {100 * row['loading']:.0f} vol% < critical {100 * crit:.2g} vol%")
+    else:
+        parts.append("no dots")
+    parts.append(f"δ coincidence strain {100 * row['delta_strain']:.1f} % vs α {100 * abs(row['eps']):.2f} %")
+    parts.append(f"{'type I' if row['type_I'] else 'not type I'} (margin {row['alignment_margin_eV']:+.2f} ± "
+                 f"{row['ligand_uncertainty_eV']:.2f} eV)")
+    parts.append(f"dot gap {row['dot_gap_eV']:.2f} eV{' in window' if row['gap_in_window'] else ''}")
+    parts.append(f"τ = {row['bartel_tau']:.3f}")
+    return "; ".join(parts)
+
+
+def _resolve_out(cfg: dict, out) -> Path:
+    return Path(out) if out is not None else Path.cwd() / "latticeanchor-results" / cfg["study"]["name"]
+
+
+def _load_manifest(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return {}
+
+
+def _write_manifest(out: Path, manifest: dict) -> None:
+    write_text(out / "manifest.json", json.dumps(manifest, indent=2, default=str) + "\n")
+
+
+def _write_csv(frame: pd.DataFrame, path: Path) -> None:
+    with atomic_path(path) as tmp:
+        frame.to_csv(tmp, index=False, float_format="%.6g")
+
+
+def _progress(iterable, total: int, desc: str, quiet: bool):
+    if quiet:
+        return iterable
+    try:
+        from tqdm import tqdm
+    except ImportError:  # pragma: no cover - tqdm comes with pymatgen
+        return iterable
+    return tqdm(iterable, total=total, desc=desc, file=sys.stderr, leave=False)
+
+
+def build_top(ranked: pd.DataFrame, cfg: dict, out: Path, done: list[str], seed: int, quiet: bool = True) -> list[Path]:
+    """Build the top hybrids (α matrix, dot at the candidate's loading) as POSCAR + CIF; skip finished ones."""
+    from latticeanchor import build, io
+    from latticeanchor import vegard
+
+    n = min(cfg["build"]["structures"], len(ranked))
+    written: list[Path] = []
+    target = out / "structures"
+    rows = [r for _, r in ranked.head(n).iterrows()]
+    for row in _progress(rows, len(rows), "building top hybrids", quiet):
+        stem = f"rank{int(row['rank'])}_{row['core']}_x{row['x']:.2f}"
+        files = [target / f"{stem}.vasp", target / f"{stem}.cif"]
+        if stem in done and all(f.exists() for f in files):
+            written += files
+            continue
+        a = float(vegard.lattice_constant(row["x"], row["T"], cfg["study"]["dataset"]))
+        d = float(row["diameter"])
+        phi = float(row["loading"]) if row["loading"] > 0 else 0.05
+        n_cells = int(np.clip(np.ceil((np.pi * d**3 / 6 / phi) ** (1 / 3) / a), np.ceil(d / a) + 2, cfg["build"]["max_cells"]))
+        if n_cells * a < d + 2 * a:
+            n_cells = int(np.ceil(d / a)) + 2
+        matrix = build.alpha_matrix(float(row["x"]), size=(n_cells,) * 3, T=float(row["T"]),
+                                    halide_order=cfg["build"]["halide_order"], seed=seed)
+        core = build.rocksalt_core(str(row["core"]), diameter=d, shape="sphere", T=float(row["T"]))
+        hybrid = build.embed(core, matrix, strain="matrix")
+        hybrid.info.setdefault("latticeanchor", {}).update(
+            {"screen_rank": int(row["rank"]), "score": float(row["score"]), "study": cfg["study"]["name"]})
+        for f, fmt in zip(files, ("vasp", "cif")):
+            io.write(hybrid, f, format=fmt)
+        written += files
+        done.append(stem)
+    return written
+
+
+def run(config=None, out=None, top: int | None = None, seed: int | None = None, build_structures: bool = True,
+        plots: bool = True, quiet: bool = False) -> ScreenResult:
+    """Run a screening study (a TOML path, a shipped study name, a dict, or None for the default)."""
+    t0 = time.perf_counter()
+    cfg = load_config(config)
+    if top is not None:
+        if top < 1:
+            raise LatticeAnchorError(f"top must be ≥ 1, got {top}")
+        cfg["study"]["top"] = int(top)
+    if seed is not None:
+        cfg["study"]["seed"] = int(seed)
+    digest = config_hash(cfg)
+    folder = _resolve_out(cfg, out)
+    folder.mkdir(parents=True, exist_ok=True)
+    manifest = _load_manifest(folder / "manifest.json")
+    if manifest.get("config_hash") != digest:
+        for name in OUTPUTS:  # a different study lived here: start clean
+            (folder / name).unlink(missing_ok=True)
+        shutil.rmtree(folder / "structures", ignore_errors=True)
+        manifest = {}
+    manifest.update({"package": "latticeanchor", "version": __version__, "config_hash": digest, "config": cfg,
+                     "seed": cfg["study"]["seed"], "steps": manifest.get("steps", {}),
+                     "structures_done": manifest.get("structures_done", []),
+                     "started": manifest.get("started", time.strftime("%Y-%m-%dT%H:%M:%S%z"))})
+    timings: dict = {}
+
+    t = time.perf_counter()
+    if manifest["steps"].get("candidates") and (folder / "candidates.csv").exists():
+        table = pd.read_csv(folder / "candidates.csv")
+        table["core"] = pd.Categorical(table["core"], categories=cfg["grid"]["cores"])
+    else:
+        table = screen_table(cfg)
+        _write_csv(table, folder / "candidates.csv")
+        manifest["steps"]["candidates"] = True
+        _write_manifest(folder, manifest)
+    timings["evaluate_s"] = time.perf_counter() - t
+    ranked = table.head(cfg["study"]["top"]).copy()
+    ranked["reasons"] = [reasons(r) for _, r in ranked.iterrows()]
+    _write_csv(ranked, folder / "ranked.csv")
+
+    if plots:
+        t = time.perf_counter()
+        from latticeanchor.screen import plots as screen_plots
+
+        screen_plots.all_plots(table, cfg, folder)
+        timings["plots_s"] = time.perf_counter() - t
+    structures: list[Path] = []
+    if build_structures and cfg["build"]["structures"] > 0:
+        t = time.perf_counter()
+        structures = build_top(ranked, cfg, folder, manifest["structures_done"], cfg["study"]["seed"], quiet)
+        timings["structures_s"] = time.perf_counter() - t
+    timings["total_s"] = time.perf_counter() - t0
+    manifest.update({"timings": timings, "n_candidates": int(len(table)), "n_pareto": int(table["pareto"].sum()),
+                     "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                     "outputs": sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()
+                                       and not p.name.startswith("."))})
+    _write_manifest(folder, manifest)
+    return ScreenResult(cfg, table, ranked, folder, structures, timings)
