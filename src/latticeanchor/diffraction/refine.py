@@ -1,0 +1,395 @@
+"""Least-squares refinement of cubic / pseudo-cubic lattice constants from a measured powder pattern.
+
+Whole-pattern (Le Bail-like, fixed relative intensities) fit: each phase's reflection list comes from its
+structure (pymatgen XRDCalculator physics, :mod:`latticeanchor.diffraction.bragg`); its lattice is
+stretched isotropically (a = s·a₀), with its own scale and Caglioti widths FWHM² = U tan²θ + W
+(degrees²); shared pseudo-Voigt mixing η, zero shift z (degrees) and specimen displacement,
+Δ2θ = z + D cosθ with D = −(2 h/R)(180/π) degrees for a height error h on a goniometer radius R
+(Klug & Alexander, *X-ray Diffraction Procedures*, Wiley 1974, ch. 5); the background is a SNIP
+estimate (see :mod:`latticeanchor.diffraction.compare`) plus a Chebyshev polynomial. Kα radiation is a
+Kα1 + Kα2 doublet (from the file, else pymatgen's Kα1/Kα2 lines, ratio 0.5). Weights 1/max(y, 1)
+(Poisson). Standard uncertainties: sqrt(diag((JᵀJ)⁻¹)·χ²/(n − p)) at the optimum.
+
+Reported ``a`` (Å): the cubic lattice constant for cubic phases; for non-cubic phases the pseudo-cubic
+constant (V/N_Pb)^(1/3) (per Pb, i.e. per perovskite unit). The perovskite/rock-salt mismatch is
+(a_perovskite − a_rocksalt)/a_rocksalt.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from latticeanchor.errors import LatticeAnchorError
+
+_LN2 = np.log(2.0)
+
+
+@dataclass
+class Phase:
+    """A phase to refine: name, reference structure and derived reflection data."""
+
+    name: str
+    structure: object
+    kind: str
+    a0: float  # reported (pseudo-)cubic constant of the reference structure, Å
+    d0: np.ndarray = field(default=None)  # d spacings at s = 1, Å
+    i0: np.ndarray = field(default=None)  # Σ|F|² over merged reflections (electrons²), no LP
+
+
+def _reported_a0(st) -> float:
+    lat = st.lattice
+    a, b, c = lat.abc
+    if np.allclose([a, b, c], a, rtol=1e-6) and np.allclose(lat.angles, 90, atol=1e-6):
+        return float(a)
+    n_pb = sum(1 for s in st if "Pb" in [sp.symbol for sp in s.species])
+    return float((lat.volume / max(n_pb, 1)) ** (1 / 3))
+
+
+def make_phase(spec, lam_min: float, d_min: float) -> Phase:
+    """Phase from a name, a structure or a (name, structure) pair; reflections with d ≥ d_min (Å)."""
+    from latticeanchor.diffraction.bragg import as_structure, reflection_list
+    from latticeanchor.diffraction.phases import named_phase, phase_kind
+
+    if isinstance(spec, Phase):
+        return spec
+    if isinstance(spec, tuple) and len(spec) == 2:
+        name, st = spec
+        st = as_structure(st)
+    elif isinstance(spec, str):
+        st = named_phase(spec)
+        if st is None:
+            from latticeanchor.diffraction.phases import load_structure
+
+            st = as_structure(load_structure(spec))
+        name = spec
+    else:
+        st = as_structure(spec)
+        name = st.composition.reduced_formula
+    kind = phase_kind(name)
+    if kind == "other":
+        els = {e.symbol for e in st.composition.elements}
+        if els <= {"Pb", "S", "Se", "Te"} and st.lattice.is_orthogonal and len(els) == 2:
+            kind = "rocksalt"
+        elif {"Cs", "Pb"} <= els and len(st) == 5 * max(1, len(st) // 5) and st.lattice.is_orthogonal \
+                and np.allclose(st.lattice.abc, st.lattice.a):
+            kind = "alpha"
+    # reflections over the whole sphere reachable at d >= d_min: use λ = 2 d_min with 2θ up to 180°
+    lam = 2.0 * d_min
+    hkl, g, f2 = reflection_list(st, lam, (0.0, 179.999))
+    g = g[g > 0]
+    f2 = f2[-len(g):] if len(f2) != len(g) else f2
+    key = np.round(g, 7)
+    uniq, inv = np.unique(key, return_inverse=True)
+    i0 = np.bincount(inv, weights=2.0 * f2)  # ×2: Friedel mates
+    d0 = 1.0 / uniq
+    keep = i0 > 1e-9 * i0.max()
+    return Phase(name, st, kind, _reported_a0(st), d0[keep], i0[keep])
+
+
+def _peak_positions(d, lam, zero, disp):
+    s = lam / (2 * d)
+    ok = s < 1
+    th = np.arcsin(np.clip(s, 0, 0.999999))
+    tt = np.degrees(2 * th) + zero + disp * np.cos(th)
+    return tt, th, ok
+
+
+def _lp(th):
+    return (1 + np.cos(2 * th) ** 2) / (np.sin(th) ** 2 * np.cos(th))
+
+
+class _Model:
+    def __init__(self, x, phases, lines, weights, n_bkg, window=12.0):
+        self.x = x
+        self.phases = phases
+        self.lines = lines
+        self.lweights = weights
+        self.n_bkg = n_bkg
+        self.window = window
+        self.t = 2 * (x - x.min()) / max(x.max() - x.min(), 1e-9) - 1
+        self.cheb = np.polynomial.chebyshev.chebvander(self.t, max(n_bkg - 1, 0))[:, :n_bkg]
+
+    # parameter layout: per phase [s, scale, U, W]; then zero, disp, eta, bkg...
+    def unpack(self, p):
+        n = len(self.phases)
+        ph = p[: 4 * n].reshape(n, 4)
+        zero, disp, eta = p[4 * n: 4 * n + 3]
+        bkg = p[4 * n + 3:]
+        return ph, zero, disp, eta, bkg
+
+    def phase_profile(self, k, s, U, W, zero, disp, eta):
+        x = self.x
+        phase = self.phases[k]
+        out = np.zeros_like(x)
+        for lam, lw in zip(self.lines, self.lweights):
+            tt, th, ok = _peak_positions(phase.d0 * s, lam, zero, disp)
+            inr = ok & (tt > x[0] - 3) & (tt < x[-1] + 3)
+            if not inr.any():
+                continue
+            tt, th = tt[inr], th[inr]
+            amp = lw * phase.i0[inr] * _lp(th)
+            t = np.tan(th)
+            fw = np.sqrt(np.maximum(U * t * t + W, 1e-8))
+            lo = np.searchsorted(x, tt - self.window * fw)
+            hi = np.searchsorted(x, tt + self.window * fw)
+            cnt = hi - lo
+            if cnt.sum() == 0:
+                continue
+            pk = np.repeat(np.arange(len(tt)), cnt)
+            idx = np.repeat(lo - np.cumsum(np.r_[0, cnt[:-1]]), cnt) + np.arange(cnt.sum())
+            dx = x[idx] - tt[pk]
+            w = fw[pk]
+            g = np.sqrt(4 * _LN2 / np.pi) / w * np.exp(-4 * _LN2 * (dx / w) ** 2)
+            lo_ = (2 / np.pi) / w / (1 + 4 * (dx / w) ** 2)
+            out += np.bincount(idx, weights=amp[pk] * (eta * lo_ + (1 - eta) * g), minlength=len(x))
+        return out
+
+    def __call__(self, p, components=False):
+        ph, zero, disp, eta, bkg = self.unpack(p)
+        comps = [ph[k, 1] * self.phase_profile(k, ph[k, 0], ph[k, 2], ph[k, 3], zero, disp, eta)
+                 for k in range(len(self.phases))]
+        back = self.cheb @ bkg if self.n_bkg else np.zeros_like(self.x)
+        total = back + np.sum(comps, axis=0)
+        return (total, comps, back) if components else total
+
+
+@dataclass
+class RefinementResult:
+    """Refined lattice constants (Å) with standard uncertainties, and fit figures."""
+
+    a: dict
+    a_sigma: dict
+    rwp: float
+    pearson: float
+    zero_shift_deg: float
+    displacement_deg: float  # D in Δ2θ = zero + D cosθ (degrees)
+    eta: float
+    fwhm_deg: dict  # phase → FWHM at 2θ = 30° (degrees)
+    scale: dict
+    x_br: dict = field(default_factory=dict)  # α phase → Br per formula unit (Vegard)
+    mismatch: dict = field(default_factory=dict)  # (perovskite, rock salt) → (a_pv − a_rs)/a_rs
+    two_theta: np.ndarray = None
+    observed: np.ndarray = None  # background-subtracted
+    calculated: np.ndarray = None
+    components: dict = None
+    phases: list = None
+    wavelength: float = None
+    params: np.ndarray = None
+    notes: list = field(default_factory=list)
+
+    @property
+    def difference(self):
+        return self.observed - self.calculated
+
+    def displacement_mm(self, radius_mm: float) -> float:
+        """Specimen displacement h (mm) for goniometer radius R (mm): D = −(2h/R)(180/π)."""
+        return float(-self.displacement_deg * np.pi / 180 * radius_mm / 2)
+
+    def summary(self) -> str:
+        lines = [f"Rwp = {100 * self.rwp:.2f} %   Pearson r = {self.pearson:.4f}   "
+                 f"zero = {self.zero_shift_deg:+.4f}°   displacement D = {self.displacement_deg:+.4f}° (Δ2θ = D cosθ)"]
+        for n in self.a:
+            lines.append(f"  {n}: a = {self.a[n]:.4f} ± {self.a_sigma[n]:.4f} Å   FWHM(30°) = {self.fwhm_deg[n]:.3f}°"
+                         + (f"   x(Br) = {self.x_br[n]:.2f}" if n in self.x_br else ""))
+        for (p, r), m in self.mismatch.items():
+            lines.append(f"  mismatch {p} vs {r}: {100 * m:+.2f} %")
+        lines += [f"  note: {n}" for n in self.notes]
+        return "\n".join(lines)
+
+
+def _radiation_of(pattern, wavelength):
+    from latticeanchor.diffraction.wavelengths import resolve_radiation
+
+    if wavelength is not None:
+        try:
+            rad = resolve_radiation(wavelength, kalpha2=True)
+        except LatticeAnchorError:
+            rad = resolve_radiation(wavelength)
+        return list(rad.lines), list(rad.weights)
+    if getattr(pattern, "kalpha2", None) and getattr(pattern, "kalpha2_ratio", None):
+        return [pattern.wavelength, pattern.kalpha2], [1.0, pattern.kalpha2_ratio]
+    dbl = getattr(pattern, "meta", {}).get("kalpha_doublet")
+    if dbl:
+        return list(dbl[0]), list(dbl[1])
+    if getattr(pattern, "wavelength", None) is None:
+        raise LatticeAnchorError("the pattern's wavelength is unknown; pass wavelength= (e.g. 'CuKa')")
+    return [pattern.wavelength], [1.0]
+
+
+def _xy(pattern, two_theta_range):
+    if hasattr(pattern, "two_theta") and hasattr(pattern, "intensity"):
+        x = np.asarray(pattern.two_theta, float)
+        y = np.asarray(pattern.intensity, float)
+        bg = getattr(pattern, "background", None)
+    else:
+        x, y = (np.asarray(v, float) for v in pattern)
+        bg = None
+    if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
+        raise LatticeAnchorError("pattern contains NaN or infinite values")
+    sel = np.ones_like(x, bool)
+    if two_theta_range is not None:
+        sel = (x >= two_theta_range[0]) & (x <= two_theta_range[1])
+    if sel.sum() < 20:
+        raise LatticeAnchorError(f"fewer than 20 points in 2θ range {two_theta_range!r}")
+    return x[sel], y[sel], (None if bg is None else np.asarray(bg, float)[sel])
+
+
+def _scan_scale(model, k, net, w, s_grid, fwhm0, eta0=0.5):
+    """Coarse scan of the lattice stretch s of phase k maximizing weighted correlation with net."""
+    best = (-np.inf, 1.0)
+    W = fwhm0**2
+    sw = np.sqrt(w)
+    for s in s_grid:
+        prof = model.phase_profile(k, s, 0.0, W, 0.0, 0.0, eta0)
+        if not prof.any():
+            continue
+        a = prof * sw
+        b = net * sw
+        c = float(a @ b) / (np.linalg.norm(a) * np.linalg.norm(b) + 1e-300)
+        if c > best[0]:
+            best = (c, s)
+    return best[1]
+
+
+def refine_cubic(pattern, phases=("alpha",), *, wavelength=None, two_theta_range=None, max_strain: float = 0.03,
+                 fit_zero: bool = False, fit_displacement: bool = True, n_background: int = 4,
+                 background: str = "snip", fwhm0: float = 0.15, window_deg: float = 3.0,
+                 fix_scale: dict | None = None) -> RefinementResult:
+    """Refine (pseudo-)cubic lattice constants of one or more phases.
+
+    Parameters
+    ----------
+    pattern : MeasuredPattern (from :func:`read_pattern`) or (2θ degrees, intensity).
+    phases : names ('PbS', 'PbSe', 'alpha', 'alpha-x1.5', 'ortho', 'delta', ...), structures, or
+        (name, structure) pairs.
+    wavelength : overrides the pattern's; Kα names become the Kα1/Kα2 doublet.
+    two_theta_range : (min, max) degrees to fit.
+    max_strain : relative range of the initial lattice scan (films are strained).
+    fit_zero / fit_displacement : refine the zero shift z and the displacement term D cosθ. Over
+        narrow 2θ ranges z, D cosθ and the lattice stretch are nearly collinear, so the default refines
+        D only (specimen height is the dominant laboratory error); use fit_displacement=False for
+        grazing-incidence data (no specimen-height geometry).
+    n_background : Chebyshev terms on top of the SNIP background ('snip') or alone ('none').
+
+    Returns
+    -------
+    RefinementResult with ``a`` (name → Å), ``a_sigma`` (Å), ``x_br`` for α phases (Vegard model),
+    ``mismatch`` for perovskite + rock-salt patterns, Rwp, Pearson r, and the profiles.
+    """
+    from scipy.optimize import least_squares
+
+    from latticeanchor.diffraction.compare import pearson, snip_background
+
+    if isinstance(phases, (str, tuple)) and not (isinstance(phases, tuple) and len(phases) == 2
+                                                 and not isinstance(phases[0], str)):
+        phases = [phases] if isinstance(phases, str) else list(phases)
+    phases = list(phases.items()) if isinstance(phases, dict) else list(phases)
+    if not phases:
+        raise LatticeAnchorError("refine_cubic needs at least one phase")
+    x, y, file_bg = _xy(pattern, two_theta_range)
+    lines, lweights = _radiation_of(pattern, wavelength)
+    lam = lines[0]
+    d_min = min(lines) / (2 * np.sin(np.radians(min(x.max() + 2, 179.0)) / 2)) / (1 + max_strain + 0.02)
+    phs = [make_phase(p, lam, d_min) for p in phases]
+    names = [p.name for p in phs]
+    if len(set(names)) != len(names):
+        raise LatticeAnchorError(f"phase names must be distinct, got {names}")
+    if background == "snip":
+        bkg0 = snip_background(x, y, window_deg)
+    elif background == "file" and file_bg is not None:
+        bkg0 = file_bg
+    elif background == "none":
+        bkg0 = np.zeros_like(y)
+    else:
+        raise LatticeAnchorError(f"background must be 'snip', 'file' or 'none', got {background!r}")
+    net = y - bkg0
+    w = 1.0 / np.maximum(y, 1.0)
+    model = _Model(x, phs, lines, lweights, n_background)
+
+    # initial values: coarse lattice scan per phase, then scales
+    p0 = []
+    step = max(2e-4, 0.25 * np.radians(fwhm0) / np.tan(np.radians(x.mean() / 2)))
+    s_grid = np.arange(1 - max_strain, 1 + max_strain + 1e-12, step)
+    for k in range(len(phs)):
+        s = _scan_scale(model, k, net, w, s_grid, fwhm0)
+        s_fine = np.arange(s - step, s + step + 1e-12, step / 8)
+        s = _scan_scale(model, k, net, w, s_fine, fwhm0)
+        p0 += [s, 0.0, 0.0, fwhm0**2]
+    p0 += [0.0, 0.0, 0.5] + [0.0] * n_background
+    p0 = np.array(p0, float)
+    # linear scales for the initial profile
+    A = np.column_stack([model.phase_profile(k, p0[4 * k], 0, p0[4 * k + 3], 0, 0, 0.5) for k in range(len(phs))])
+    from scipy.optimize import nnls
+
+    sw = np.sqrt(w)
+    sc, _ = nnls(A * sw[:, None], net * sw)
+    for k in range(len(phs)):
+        p0[4 * k + 1] = max(sc[k], 1e-12 * max(net.max(), 1) / max(A[:, k].max(), 1e-300))
+
+    n = len(phs)
+    lb = []
+    ub = []
+    for k in range(n):
+        lb += [1 - max_strain - 0.02, 0.0, 0.0, 1e-6]
+        ub += [1 + max_strain + 0.02, np.inf, 1.0, 4.0]
+    lb += [-1.0 if fit_zero else -1e-12, -2.0 if fit_displacement else -1e-12, 0.0] + [-np.inf] * n_background
+    ub += [1.0 if fit_zero else 1e-12, 2.0 if fit_displacement else 1e-12, 1.0] + [np.inf] * n_background
+    lb, ub = np.array(lb), np.array(ub)
+    p0 = np.minimum(np.maximum(p0, lb), ub)
+    free = np.ones(len(p0), bool)
+    if not fit_zero:
+        free[4 * n] = False
+        p0[4 * n] = 0.0
+    if not fit_displacement:
+        free[4 * n + 1] = False
+        p0[4 * n + 1] = 0.0
+
+    def resid(pf):
+        p = p0.copy()
+        p[free] = pf
+        return sw * (net - model(p))
+
+    xs = np.abs(p0[free]) + 1e-3
+    sol = least_squares(resid, p0[free], bounds=(lb[free], ub[free]), x_scale=xs, method="trf",
+                        max_nfev=400 * (1 + len(p0)))
+    p = p0.copy()
+    p[free] = sol.x
+    J = sol.jac
+    dof = max(1, len(net) - free.sum())
+    chi2 = float(sol.fun @ sol.fun) / dof
+    try:
+        cov = np.linalg.pinv(J.T @ J) * chi2
+        sig = np.sqrt(np.maximum(np.diag(cov), 0))
+    except np.linalg.LinAlgError:  # pragma: no cover
+        sig = np.full(free.sum(), np.nan)
+    sig_full = np.zeros(len(p))
+    sig_full[free] = sig
+    total, comps, back = model(p, components=True)
+    calc = total
+    obs = net
+    res = RefinementResult(a={}, a_sigma={}, rwp=float(np.sqrt(np.sum(w * (obs - calc) ** 2) / np.sum(w * obs**2))),
+                           pearson=pearson(obs, calc), zero_shift_deg=float(p[4 * n]),
+                           displacement_deg=float(p[4 * n + 1]), eta=float(p[4 * n + 2]), fwhm_deg={}, scale={},
+                           two_theta=x, observed=obs + back * 0, calculated=calc,
+                           components={nm: c for nm, c in zip(names, comps)}, phases=phs, wavelength=lam, params=p)
+    t30 = np.tan(np.radians(15.0))
+    for k, ph in enumerate(phs):
+        res.a[ph.name] = float(p[4 * k] * ph.a0)
+        res.a_sigma[ph.name] = float(sig_full[4 * k] * ph.a0)
+        res.scale[ph.name] = float(p[4 * k + 1])
+        res.fwhm_deg[ph.name] = float(np.sqrt(p[4 * k + 2] * t30**2 + p[4 * k + 3]))
+        if ph.kind == "alpha":
+            from latticeanchor.diffraction.phases import x_from_alpha_lattice_constant
+
+            try:
+                res.x_br[ph.name] = x_from_alpha_lattice_constant(res.a[ph.name])
+            except LatticeAnchorError as exc:  # outside the Vegard range (e.g. Cl-alloyed films)
+                res.notes.append(f"{ph.name}: no Br content: {exc}")
+    pv = [ph for ph in phs if ph.kind in ("alpha", "ortho", "delta")]
+    rs = [ph for ph in phs if ph.kind == "rocksalt"]
+    for a_ in pv:
+        for b_ in rs:
+            res.mismatch[(a_.name, b_.name)] = (res.a[a_.name] - res.a[b_.name]) / res.a[b_.name]
+    return res
