@@ -332,8 +332,8 @@ def refine_cubic(pattern, phases=("alpha",), *, wavelength=None, two_theta_range
     lb = []
     ub = []
     for k in range(n):
-        lb += [1 - max_strain - 0.02, 0.0, 0.0, 1e-6]
-        ub += [1 + max_strain + 0.02, np.inf, 1.0, 4.0]
+        lb += [1 - max_strain - 0.005, 0.0, 0.0, 1e-6]
+        ub += [1 + max_strain + 0.005, np.inf, 1.0, 4.0]
     lb += [-1.0 if fit_zero else -1e-12, -2.0 if fit_displacement else -1e-12, 0.0] + [-np.inf] * n_background
     ub += [1.0 if fit_zero else 1e-12, 2.0 if fit_displacement else 1e-12, 1.0] + [np.inf] * n_background
     lb, ub = np.array(lb), np.array(ub)

@@ -1,0 +1,167 @@
+"""``latticeanchor xrd``: simulate powder patterns and compare them with measured ones.
+
+    latticeanchor xrd simulate STRUCTURE [--debye] [--wavelength CuKa] [--range 5 90] [-o pattern.xy] [--plot p.png]
+    latticeanchor xrd compare MEASURED [--against STRUCTURE ...] [--refine] [--identify] [--wavelength ...]
+                                       [--plot overlay.png]
+
+STRUCTURE is any file ase.io reads (CIF, POSCAR, xyz) or a known phase name (PbS, PbSe, alpha,
+alpha-x1.5, delta, ortho).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from latticeanchor.errors import LatticeAnchorError
+
+
+def add_parser(subparsers) -> None:
+    p = subparsers.add_parser("xrd", help="simulate X-ray powder patterns and compare with measured ones",
+                              description="Simulate powder XRD patterns (Bragg or Debye) and compare/refine measured ones.")
+    sub = p.add_subparsers(dest="xrd_command", metavar="SUBCOMMAND")
+
+    s = sub.add_parser("simulate", help="simulate the pattern of a structure or a finite cluster")
+    s.add_argument("structure", help="structure file (CIF, POSCAR, xyz, ...) or a phase name (PbS, PbSe, alpha, delta, ortho)")
+    s.add_argument("--debye", action="store_true", help="Debye scattering equation for a finite cluster")
+    s.add_argument("--wavelength", default="CuKa", help="name (CuKa, MoKa, ...), Å, or 'E keV' (default CuKa)")
+    s.add_argument("--range", nargs=2, type=float, default=(5.0, 90.0), metavar=("MIN", "MAX"),
+                   help="2θ range in degrees (default 5 90)")
+    s.add_argument("--step", type=float, default=0.02, help="2θ step of the profile in degrees (default 0.02)")
+    s.add_argument("--fwhm", type=float, default=0.1, help="peak FWHM in degrees for the Bragg profile (default 0.1)")
+    s.add_argument("--kalpha2", action="store_true", help="add the Kα2 line (named Kα radiation only)")
+    s.add_argument("-o", "--output", help="write the profile as 2θ (deg), intensity columns (.xy)")
+    s.add_argument("--plot", help="write a plot (PNG/PDF)")
+    s.set_defaults(func=_simulate)
+
+    c = sub.add_parser("compare", help="compare a measured pattern with simulated phases")
+    c.add_argument("measured", help="measured pattern (.xy, .xye, .dat, .csv, .txt, .chi, .xrdml)")
+    c.add_argument("--against", nargs="+", default=None, metavar="STRUCTURE",
+                   help="structures or phase names to compare with (default: identify among known phases)")
+    c.add_argument("--refine", action="store_true", help="refine the (pseudo-)cubic lattice constants")
+    c.add_argument("--identify", action="store_true", help="rank the phases by fit")
+    c.add_argument("--wavelength", default=None, help="wavelength if the file does not state it (e.g. CuKa)")
+    c.add_argument("--x-unit", default=None, help="x axis unit: 2theta, q_A or q_nm (default from the file)")
+    c.add_argument("--range", nargs=2, type=float, default=None, metavar=("MIN", "MAX"), help="2θ range in degrees")
+    c.add_argument("--no-displacement", action="store_true", help="do not refine specimen displacement (GIXRD)")
+    c.add_argument("--plot", help="overlay plot: measured, simulated, difference")
+    c.set_defaults(func=_compare)
+    p.set_defaults(func=lambda args: (p.print_help(), 1)[1])
+
+
+def _simulate(args) -> int:
+    from latticeanchor.diffraction import bragg_pattern, debye_pattern, load_structure, profile, two_theta_to_q
+    from latticeanchor.diffraction.wavelengths import resolve_wavelength
+
+    st = load_structure(args.structure)
+    lam = resolve_wavelength(args.wavelength)
+    lo, hi = args.range
+    if args.step <= 0:
+        raise LatticeAnchorError(f"--step must be positive, got {args.step:g}")
+    grid = np.arange(lo, hi + 0.5 * args.step, args.step)
+    periodic = hasattr(st, "lattice")
+    if args.debye or not periodic:
+        from pymatgen.core import Structure
+
+        atoms = st
+        if isinstance(st, Structure):
+            from pymatgen.io.ase import AseAtomsAdaptor
+
+            atoms = AseAtomsAdaptor.get_atoms(st)
+        y = debye_pattern(atoms, two_theta_to_q(grid, lam))
+        y = 100 * y / y.max()
+        print(f"Debye pattern of {len(atoms)} atoms, λ = {lam:.5f} Å, {len(grid)} points")
+    else:
+        pat = bragg_pattern(st, args.wavelength, (lo, hi), kalpha2=args.kalpha2)
+        y = profile(grid, pat.x, pat.y, fwhm=args.fwhm)
+        y = 100 * y / y.max()
+        print(f"Bragg pattern of {st.composition.reduced_formula} ({len(st)} atoms), λ = {lam:.5f} Å")
+        print(f"{'2θ (deg)':>10} {'d (Å)':>8} {'I':>7}  hkl")
+        strong = np.argsort(-np.asarray(pat.y))[:12]
+        for i in sorted(strong):
+            print(f"{pat.x[i]:10.3f} {pat.d_hkls[i]:8.4f} {pat.y[i]:7.1f}  {pat.hkls[i][0]['hkl']}")
+    if args.output:
+        from latticeanchor.atomic import write_text
+
+        body = "\n".join(f"{a:.5f} {b:.6g}" for a, b in zip(grid, y))
+        write_text(args.output, f"# simulated {args.structure}, wavelength {lam:.6f} A\n# 2theta(deg) intensity\n{body}\n")
+        print(f"wrote {args.output}")
+    if args.plot:
+        _plot(args.plot, [(grid, y, f"simulated {args.structure}")], None, "2θ (degrees)")
+    return 0
+
+
+def _plot(path, curves, diff, xlabel):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from latticeanchor.atomic import atomic_path
+
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    for x, y, label in curves:
+        ax.plot(x, y, lw=1, label=label)
+    if diff is not None:
+        x, d = diff
+        off = -0.1 * max(np.max(np.abs(c[1])) for c in curves)
+        ax.plot(x, d + off, lw=0.8, color="0.4", label="difference (offset)")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("intensity (arb. units)")
+    ax.legend(frameon=False)
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp)
+    plt.close(fig)
+    print(f"wrote {path}")
+
+
+def _compare(args) -> int:
+    from latticeanchor.diffraction import bragg_pattern, compare, identify, load_structure, read_pattern, refine_cubic
+
+    pat = read_pattern(args.measured, wavelength=args.wavelength, x_unit=args.x_unit)
+    if pat.wavelength is None:
+        raise LatticeAnchorError(f"{args.measured}: wavelength unknown; pass --wavelength (e.g. CuKa)")
+    rng = tuple(args.range) if args.range else None
+    against = args.against
+    if not against:
+        matches = identify(pat, wavelength=args.wavelength, two_theta_range=rng)
+        print("phase identification (best first):")
+        for m in matches:
+            a = ", ".join(f"{k} a={v:.4f} Å" for k, v in m.a.items())
+            print(f"  {m.name:<24} Rwp = {100 * m.rwp:6.2f} %  r = {m.pearson:.4f}  fraction = {m.fraction:.3f}  ({a})")
+        against = [matches[0].name]
+        if "+" in against[0]:
+            against = against[0].split("+")
+    elif args.identify:
+        matches = identify(pat, {n: load_structure(n) for n in against}, wavelength=args.wavelength, two_theta_range=rng)
+        for m in matches:
+            print(f"  {m.name:<24} Rwp = {100 * m.rwp:6.2f} %  r = {m.pearson:.4f}  fraction = {m.fraction:.3f}")
+    specs = []
+    for name in against:
+        st = load_structure(name)
+        if not hasattr(st, "lattice"):
+            raise LatticeAnchorError(f"{name}: compare needs a periodic structure")
+        specs.append((name, st))
+    x = pat.two_theta
+    if True:  # the lattice is always refined for the overlay; --refine prints the full summary
+        res = refine_cubic(pat, specs, wavelength=args.wavelength, two_theta_range=rng,
+                           fit_displacement=not args.no_displacement)
+        if args.refine:
+            print("refinement:")
+            print(res.summary())
+        else:
+            cmp_ = compare(pat, bragg_pattern(specs[0][1], res.wavelength, (max(x.min(), 1.0), x.max())),
+                           two_theta_range=rng)
+            print(f"unrefined {specs[0][0]}: Rwp = {100 * cmp_.rwp:.2f} %  r = {cmp_.pearson:.4f}  "
+                  f"matched peaks {len(cmp_.peaks.measured_two_theta)}, unmatched measured "
+                  f"{len(cmp_.peaks.unmatched_measured)}, unmatched simulated {len(cmp_.peaks.unmatched_simulated)}")
+            print(f"after lattice refinement: Rwp = {100 * res.rwp:.2f} %  r = {res.pearson:.4f}")
+            for n, a in res.a.items():
+                print(f"  {n}: a = {a:.4f} ± {res.a_sigma[n]:.4f} Å" + (f"  x(Br) = {res.x_br[n]:.2f}" if n in res.x_br else ""))
+            for (p_, r_), m in res.mismatch.items():
+                print(f"  mismatch {p_} vs {r_}: {100 * m:+.2f} %")
+        if args.plot:
+            _plot(args.plot, [(res.two_theta, res.observed, "measured (background subtracted)"),
+                              (res.two_theta, res.calculated, "simulated (" + " + ".join(res.a) + ")")],
+                  (res.two_theta, res.difference), "2θ (degrees)")
+    return 0
