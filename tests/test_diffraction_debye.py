@@ -1,0 +1,141 @@
+"""Debye scattering: histogram method against an independent exact double sum (≤ 1e-4 relative L2),
+limits, and convergence of a growing rock-salt cluster onto the Bragg positions."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from ase import Atoms
+from ase.build import bulk
+from pymatgen.analysis.diffraction.xrd import ATOMIC_SCATTERING_PARAMS
+from pymatgen.core.periodic_table import Element
+from scipy.spatial.distance import pdist
+
+from latticeanchor.diffraction import debye_pattern
+from latticeanchor.diffraction import _kernels
+from latticeanchor.errors import LatticeAnchorError
+
+
+def _f(el, q):
+    """pymatgen XRDCalculator form factor at s = q/4π (independent re-implementation)."""
+    c = np.asarray(ATOMIC_SCATTERING_PARAMS[el])
+    s2 = (q / (4 * np.pi)) ** 2
+    return Element(el).Z - 41.78214 * s2 * np.sum(c[:, 0] * np.exp(-c[:, 1] * s2[:, None]), axis=1)
+
+
+def _exact(atoms, q):
+    """Textbook Debye double sum, i = j included, by brute force over element pairs."""
+    sym = np.array(atoms.get_chemical_symbols())
+    els = sorted(set(sym))
+    total = np.zeros_like(q)
+    for a in els:
+        pa = atoms.positions[sym == a]
+        total += len(pa) * _f(a, q) ** 2
+        r = pdist(pa)
+        total += 2 * _f(a, q) ** 2 * np.sinc(np.outer(q, r) / np.pi).sum(axis=1)
+        for b in els:
+            if b <= a:
+                continue
+            pb = atoms.positions[sym == b]
+            d = np.linalg.norm(pa[:, None, :] - pb[None, :, :], axis=-1).ravel()
+            total += 2 * _f(a, q) * _f(b, q) * np.sinc(np.outer(q, d) / np.pi).sum(axis=1)
+    return total
+
+
+def _rocksalt_cluster(radius, a=5.936, rng=None, sigma=0.0):
+    at = bulk("PbS", "rocksalt", a=a, cubic=True)
+    n = int(2 * radius / a) + 2
+    at = at.repeat((n, n, n))
+    at.positions -= at.positions.mean(axis=0)
+    at = at[np.linalg.norm(at.positions, axis=1) < radius]
+    if rng is not None:
+        at.positions += rng.normal(0, sigma, at.positions.shape)
+    at.pbc = False
+    return at
+
+
+def _perovskite_cluster(radius, seed=3):
+    a = 6.0
+    rng = np.random.default_rng(seed)
+    base = Atoms("CsPbI3", scaled_positions=[[.5, .5, .5], [0, 0, 0], [.5, 0, 0], [0, .5, 0], [0, 0, .5]],
+                 cell=[a, a, a], pbc=True)
+    n = int(2 * radius / a) + 2
+    at = base.repeat((n, n, n))
+    at.positions -= at.positions.mean(axis=0)
+    at = at[np.linalg.norm(at.positions, axis=1) < radius]
+    sym = np.array(at.get_chemical_symbols())
+    hal = np.flatnonzero(sym == "I")
+    sym[rng.choice(hal, len(hal) // 2, replace=False)] = "Br"
+    at.set_chemical_symbols(sym)
+    at.positions += rng.normal(0, 0.05, at.positions.shape)
+    return at
+
+
+Q = np.linspace(0.3, 8.0, 400)
+
+
+@pytest.mark.parametrize("use_numba", [True, False])
+def test_crystalline_rocksalt_cluster_matches_exact_sum(use_numba):
+    if use_numba and not _kernels.HAVE_NUMBA:
+        pytest.skip("numba not installed")
+    at = _rocksalt_cluster(13.0)
+    ref = _exact(at, Q)
+    got = debye_pattern(at, Q, use_numba=use_numba)
+    assert np.linalg.norm(got - ref) / np.linalg.norm(ref) <= 1e-4
+
+
+def test_displaced_three_element_cluster_matches_exact_sum():
+    at = _perovskite_cluster(12.0)
+    assert set(at.get_chemical_symbols()) == {"Cs", "Pb", "I", "Br"}
+    ref = _exact(at, Q)
+    got = debye_pattern(at, Q)
+    assert np.linalg.norm(got - ref) / np.linalg.norm(ref) <= 1e-4
+    exact = debye_pattern(at, Q, method="exact")
+    assert np.allclose(exact, ref, rtol=1e-10)
+
+
+def test_forward_scattering_is_square_of_total_form_factor():
+    # I(0) = (Σ_i f_i(0))² = (Σ Z_i)² for the pymatgen form factors (f(0) = Z)
+    at = _rocksalt_cluster(9.0, rng=np.random.default_rng(0), sigma=0.1)
+    z = sum(Element(s).Z for s in at.get_chemical_symbols())
+    got = debye_pattern(at, np.array([0.0, 1e-4]))
+    assert got[0] == pytest.approx(z**2, rel=1e-9)
+    assert got[1] == pytest.approx(z**2, rel=1e-4)
+
+
+def test_constant_form_factors_two_atoms_closed_form():
+    at = Atoms("Pb2", positions=[[0, 0, 0], [0, 0, 3.1]])
+    q = np.linspace(0.1, 10, 50)
+    got = debye_pattern(at, q, form_factors={"Pb": 1.0})
+    assert np.allclose(got, 2 + 2 * np.sin(3.1 * q) / (3.1 * q), atol=2e-5)
+
+
+def test_growing_rocksalt_cluster_peaks_move_onto_bragg_positions():
+    a = 5.936
+    q200 = 2 * np.pi * 2 / a  # Bragg (200) of rock-salt PbS, Å⁻¹
+    q = np.linspace(q200 - 0.35, q200 + 0.35, 701)
+    errors = []
+    widths = []
+    for radius in (8.0, 14.0, 24.0):
+        at = _rocksalt_cluster(radius, a=a)
+        intensity = debye_pattern(at, q) / len(at)
+        k = int(np.argmax(intensity))
+        errors.append(abs(q[k] - q200))
+        half = intensity > 0.5 * intensity[k]
+        widths.append(q[half].max() - q[half].min())
+    assert errors[-1] < errors[0]
+    assert errors[-1] < 0.004 * q200
+    assert widths[0] > widths[1] > widths[2]  # Scherrer: width ∝ 1/size
+
+
+@pytest.mark.parametrize("bad_q", [[-1.0, 2.0], [np.nan, 1.0]])
+def test_bad_q_is_a_one_line_error(bad_q):
+    with pytest.raises(LatticeAnchorError) as exc:
+        debye_pattern(_rocksalt_cluster(6.0), bad_q)
+    assert "\n" not in str(exc.value)
+
+
+def test_nan_positions_rejected():
+    at = Atoms("Pb2", positions=[[0, 0, 0], [0, 0, np.nan]])
+    with pytest.raises(LatticeAnchorError):
+        debye_pattern(at, [1.0, 2.0])
