@@ -203,10 +203,11 @@ def _radiation_of(pattern, wavelength):
     from latticeanchor.diffraction.wavelengths import resolve_radiation
 
     if wavelength is not None:
-        try:
-            rad = resolve_radiation(wavelength, kalpha2=True)
-        except LatticeAnchorError:
-            rad = resolve_radiation(wavelength)
+        import re
+
+        # a plain Kα name ('CuKa') is the laboratory doublet; 'CuKa1', numbers and energies are one line
+        doublet = isinstance(wavelength, str) and re.match(r"^\s*[A-Za-z]{2}\s*K\s*[aα]\s*$", wavelength)
+        rad = resolve_radiation(wavelength, kalpha2=bool(doublet))
         return list(rad.lines), list(rad.weights)
     if getattr(pattern, "kalpha2", None) and getattr(pattern, "kalpha2_ratio", None):
         return [pattern.wavelength, pattern.kalpha2], [1.0, pattern.kalpha2_ratio]
