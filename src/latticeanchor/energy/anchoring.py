@@ -104,7 +104,7 @@ def _substitute_br(atoms, x: float, seed: int):
     return atoms
 
 
-def alpha_cell(x, size=(1, 1, 1), a=None, T=298.15, seed=0, builder="auto"):
+def alpha_cell(x, size=(1, 1, 1), a=None, T=298.15, seed=0, builder="internal"):
     """α-CsPbBr_xI_(3−x) Pm-3m supercell (5 atoms per cell); a (Å) defaults to Vegard at T (K)."""
     size = _size3(size)
     if _use_build(builder):
@@ -117,7 +117,7 @@ def alpha_cell(x, size=(1, 1, 1), a=None, T=298.15, seed=0, builder="auto"):
     return _substitute_br(unit.repeat(size), x, seed)
 
 
-def delta_cell(x, size=(1, 1, 1), seed=0, builder="auto"):
+def delta_cell(x, size=(1, 1, 1), seed=0, builder="internal"):
     """δ-CsPbBr_xI_(3−x) Pnma supercell (20 atoms per cell) from the cited Wyckoff data.
 
     Internal builder: the experimental δ-CsPbI3 cell scaled by a_α(x)/a_α(0) (Vegard, 298.15 K).
@@ -162,19 +162,21 @@ def _chalcogen(core: str) -> str:
 
 
 def alpha_hybrid(core, x, n=2, k=1, T=298.15, seed=0, matrix=None):
-    """Internal builder: α n×n×n supercell with a coherent k×k×k-cell rock-salt cube (4k³ PbY units).
+    """Internal builder: α supercell (n, int or 3 ints) with a coherent k-cell rock-salt block (4·Πk PbY).
 
+    k (int or 3 ints) ≤ n per axis; k_i = n_i makes the core continuous along axis i (a slab or a rod:
+    a planar-interface superlattice), k_i < n_i leaves matrix between the core and its image.
     ``matrix``: an α supercell to convert (default ``alpha_cell(x, n, T=T, seed=seed)``). The Br are
     drawn (seeded) on the halide sites left after carving, round(x/3 · N_X) of them. Core atoms: tag 1.
     """
-    n, k = int(n), int(k)
-    if k < 1 or n < k + 1:
-        raise LatticeAnchorError(f"need 1 ≤ k < n for the α hybrid (core cells k={k}, supercell n={n})")
+    n3, k3 = np.array(_size3(n)), np.array(_size3(k))
+    if np.any(k3 > n3) or (np.all(k3 == n3)):
+        raise LatticeAnchorError(f"need k ≤ n on every axis and k < n on one (core cells k={tuple(k3)}, supercell n={tuple(n3)})")
     y = _chalcogen(core)
-    atoms = alpha_cell(x, (n, n, n), T=T, seed=seed, builder="internal") if matrix is None else matrix.copy()
-    c0 = (n - k) // 2
-    u = np.round(atoms.get_scaled_positions(wrap=True) * n * 2) / 2  # positions in cell units, on the a/2 grid
-    inside = np.all((u >= c0 - 1e-6) & (u < c0 + k - 1e-6), axis=1)
+    atoms = alpha_cell(x, tuple(n3), T=T, seed=seed, builder="internal") if matrix is None else matrix.copy()
+    c0 = (n3 - k3) // 2
+    u = np.round(atoms.get_scaled_positions(wrap=True) * n3 * 2) / 2  # positions in cell units, on the a/2 grid
+    inside = np.all((u >= c0 - 1e-6) & (u < c0 + k3 - 1e-6), axis=1)
     symbols = np.array(atoms.get_chemical_symbols(), dtype=object)
     tags = np.zeros(len(atoms), dtype=int)
     conv = inside & np.isin(symbols, ["Cs", *HALIDES])
@@ -183,11 +185,11 @@ def alpha_hybrid(core, x, n=2, k=1, T=298.15, seed=0, matrix=None):
     atoms.set_chemical_symbols(list(symbols))
     atoms.set_tags(tags)
     _substitute_br(atoms, x, seed)  # halides drawn on the sites left, so the matrix keeps x
-    cell = atoms.cell.array / n
+    cell = atoms.cell.array / n3[:, None]
     new = []
-    for i in range(c0, c0 + k):
-        for j in range(c0, c0 + k):
-            for m in range(c0, c0 + k):
+    for i in range(c0[0], c0[0] + k3[0]):
+        for j in range(c0[1], c0[1] + k3[1]):
+            for m in range(c0[2], c0[2] + k3[2]):
                 for off in ((.5, .5, 0), (.5, 0, .5), (0, .5, .5)):
                     new.append((np.array([i, j, m]) + off) @ cell)
     from ase import Atoms
@@ -417,7 +419,7 @@ def _slope(phase, dx, T, calculator, relax_kwargs, bname) -> float:
 
 def anchoring(core="PbS", x=1.0, n=2, k=1, delta_size=(1, 2, 1), T=298.15, seed=0, calculator="chgnet",
               relax_kwargs=None, builder="internal", diameter=None, return_structures=False) -> dict:
-    """Full anchoring energetics of one candidate (core, x, core size, cell size).
+    """Full anchoring energetics of one candidate (core, x, core size k, α cell n, δ cell ``delta_size``).
 
     Relaxes bulk α (n×n×n) and δ (``delta_size``) matrices, bulk rock-salt core, and the α and δ
     hybrids holding the same core; returns a flat dict (energies in eV, eV/f.u., eV/atom; lengths Å)
@@ -426,11 +428,11 @@ def anchoring(core="PbS", x=1.0, n=2, k=1, delta_size=(1, 2, 1), T=298.15, seed=
     With ``return_structures=True`` the relaxed hybrids are returned under "_structures".
     """
     x = float(br_content(x))
-    n, k = int(n), int(k)
+    n, k = _size3(n), _size3(k)
     delta_size = _size3(delta_size)
     use_build = _use_build(builder)
     bname = "build" if use_build else "internal"
-    ra = _bulk("alpha", (x, (n, n, n), float(T), int(seed), bname), calculator, relax_kwargs)
+    ra = _bulk("alpha", (x, n, float(T), int(seed), bname), calculator, relax_kwargs)
     rd = _bulk("delta", (x, delta_size, int(seed), bname), calculator, relax_kwargs)
     rc = _bulk("core", (core, float(T)), calculator, relax_kwargs)
     mu_a = ra.energy / composition(ra.atoms)["n_fu"]
@@ -442,12 +444,14 @@ def anchoring(core="PbS", x=1.0, n=2, k=1, delta_size=(1, 2, 1), T=298.15, seed=
         if diameter is None:
             raise LatticeAnchorError("builder='build' needs the core diameter (Å)")
         dot = mod.rocksalt_core(core=core, diameter=float(diameter), shape="sphere", T=T, center="Pb")
-        h_a = mod.embed(dot, alpha_cell(x, (n, n, n), T=T, seed=seed, builder="build"), strain="matrix")
+        h_a = mod.embed(dot, alpha_cell(x, n, T=T, seed=seed, builder="build"), strain="matrix")
         dot_d = mod.rocksalt_core(core=core, diameter=float(diameter), shape="sphere", a=a_core, center="Pb")
         h_d = mod.embed(dot_d, delta_cell(x, delta_size, seed=seed, builder="build"), strain="none")
     else:
         h_a = alpha_hybrid(core, x, n=n, k=k, T=T, seed=seed)
-        h_d = delta_hybrid(core, x, size=delta_size, k=k, a_core=a_core, T=T, seed=seed)
+        if len(set(k)) != 1:
+            raise LatticeAnchorError(f"the δ hybrid needs a cubic core (k equal on all axes), got k={k}")
+        h_d = delta_hybrid(core, x, size=delta_size, k=k[0], a_core=a_core, T=T, seed=seed)
     ca, cd = composition(h_a), composition(h_d)
     x_bulk_a, x_bulk_d = _x_of(ra.atoms), _x_of(rd.atoms)
     x_h_a, x_h_d = _x_of(h_a), _x_of(h_d)
@@ -462,7 +466,7 @@ def anchoring(core="PbS", x=1.0, n=2, k=1, delta_size=(1, 2, 1), T=298.15, seed=
     pristine = mu_d - mu_a
     hybrid = (hd.energy - cd["m_core"] * mu_c) / cd["n_fu"] - (ha.energy - ca["m_core"] * mu_c) / ca["n_fu"]
     out = {
-        "core": core, "x": x, "k_cells": k, "n_cells": n, "delta_size": list(delta_size), "T": float(T),
+        "core": core, "x": x, "k_cells": list(k), "n_cells": list(n), "delta_size": list(delta_size), "T": float(T),
         "seed": int(seed), "builder": bname, "n_atoms_alpha_hybrid": len(h_a), "n_atoms_delta_hybrid": len(h_d),
         "m_core": ca["m_core"], "n_fu_alpha": ca["n_fu"], "n_fu_delta": cd["n_fu"],
         "mu_alpha_eV_per_fu": mu_a, "mu_delta_eV_per_fu": mu_d, "mu_core_eV_per_unit": mu_c,

@@ -1,0 +1,314 @@
+"""Scale-out of the per-candidate energy stage (build → relax → analyse → DFT inputs) with dask.distributed.
+
+``run_candidates(candidates, outdir, workers=K | scheduler=ADDRESS, ...)`` is what
+``latticeanchor screen --relax-top N [--workers K | --scheduler ADDRESS]`` calls with the top-N rows of
+the ranked screen (a list of dicts, or the DataFrame itself).
+
+* No ``workers``/``scheduler``: serial, in this process. ``workers=K``: a dask ``LocalCluster`` of K
+  single-threaded worker processes. ``scheduler="tcp://host:8786"``: an existing scheduler, e.g. one
+  started by dask-jobqueue on SLURM/PBS (the workers must see ``outdir`` on a shared filesystem).
+* Each candidate is one idempotent task whose record is cached on disk,
+  ``outdir/candidates/<slug>-<key>/result.json``, written atomically when the task ends; the key is a
+  hash of the candidate's physical parameters, the settings and the package version. Re-running
+  (after an interruption, ``kill -9`` included) loads finished records and computes only the rest.
+* A candidate that raises is recorded with ``status="failed"`` and its error (type, message,
+  traceback) and does not stop the run; failed records are kept (not retried) unless
+  ``retry_failed=True``.
+* The returned DataFrame (also written to ``outdir/results.csv`` and ``results.json``) has one row per
+  candidate in input order: the candidate columns, ``status``, ``error``, ``cached`` (True when this
+  run loaded it from disk), ``key``, ``workdir`` and the task's scalar results.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import re
+import time
+import traceback
+from pathlib import Path
+
+from latticeanchor import __version__
+from latticeanchor.atomic import atomic_path, write_text
+from latticeanchor.errors import LatticeAnchorError
+
+__all__ = ["run_candidates", "evaluate_candidate", "candidate_key", "DEFAULT_SETTINGS", "CANDIDATE_KEYS",
+           "load_record", "local_client"]
+
+CANDIDATE_KEYS = ("core", "x", "diameter", "loading", "T")  # the physical identity of a candidate
+DEFAULT_SETTINGS = {
+    "calculator": "chgnet",  # 'chgnet' or 'sevennet' (names only: settings must be JSON for the cache key)
+    "fmax": 0.05,  # eV/Å
+    "steps": 500,
+    "cell_filter": "unit",
+    "builder": "internal",  # 'internal' cube core, or 'build'/'auto' for latticeanchor.build
+    "seed": 0,
+    "n": None,  # α supercell (n×n×n); None: from the loading
+    "k": None,  # core cube (k cells); None: from the diameter
+    "delta_size": None,  # δ supercell; None: about the α cell's extent
+    "max_atoms": 400,  # larger hybrids fail with a clear error instead of running for hours
+    "write_dft": True,  # VASP + pw.x inputs of the relaxed α hybrid in <workdir>/dft
+}
+_RESULT = "result.json"
+
+
+def _canonical(candidate: dict) -> dict:
+    out = {}
+    for key in CANDIDATE_KEYS:
+        if key in candidate and candidate[key] is not None:
+            v = candidate[key]
+            out[key] = v if isinstance(v, str) else round(float(v), 6)
+    if "core" not in out or "x" not in out:
+        raise LatticeAnchorError(f"a candidate needs at least 'core' and 'x', got keys {sorted(candidate)}")
+    return out
+
+
+def candidate_key(candidate: dict, settings: dict, task_name: str = "evaluate_candidate") -> str:
+    """Cache key: sha256 (first 16 hex) of the candidate's physical parameters, settings, task, version."""
+    payload = json.dumps({"candidate": _canonical(candidate), "settings": settings, "task": task_name,
+                          "version": __version__}, sort_keys=True, default=str)
+    return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+def _slug(candidate: dict) -> str:
+    c = _canonical(candidate)
+    parts = [str(c["core"]), f"x{c['x']:g}"]
+    if "diameter" in c:
+        parts.append(f"d{c['diameter']:g}")
+    if "loading" in c:
+        parts.append(f"f{c['loading']:g}")
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", "_".join(parts))
+
+
+def load_record(workdir) -> dict | None:
+    """The cached record in ``workdir`` (None when absent or unreadable, i.e. not finished)."""
+    path = Path(workdir) / _RESULT
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return None
+
+
+def _json_default(obj):
+    import numpy as np
+
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.floating):
+        return float(obj)
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    return str(obj)
+
+
+# ------------------------------------------------------------------------------------------- the task
+def _delta_size(n: int, a_alpha: float, span: float, a_core: float) -> tuple[int, int, int]:
+    from latticeanchor import data
+
+    cell = data.entry("CsPbI3_delta", "cell")
+    out = []
+    for length in (cell["a"], cell["b"], cell["c"]):
+        m = max(1, round(n * a_alpha / length))
+        while m * length < span + a_core:
+            m += 1
+        out.append(int(m))
+    return tuple(out)
+
+
+def evaluate_candidate(candidate: dict, settings: dict, workdir) -> dict:
+    """Default task: build the α/δ hybrids, relax them and the bulk references, analyse, write DFT inputs.
+
+    Returns the scalar results of ``latticeanchor.energy.anchoring.anchoring`` (eV, eV/f.u.,
+    eV/atom, Å) plus the cell sizes used. Relaxed hybrids go to ``workdir/{alpha,delta}_hybrid.extxyz``.
+    """
+    import ase.io
+
+    from latticeanchor import vegard
+    from latticeanchor.energy import anchoring as anc
+    from latticeanchor.strain import core_lattice_constant
+
+    workdir = Path(workdir)
+    c = _canonical(candidate)
+    T = float(c.get("T", 298.15))
+    x = float(c["x"])
+    a_alpha = float(vegard.lattice_constant(x, T))
+    k, n = anc.candidate_geometry(c.get("diameter", 6.0), c.get("loading", 0.1), a_alpha)
+    n = anc._size3(settings.get("n") or n)
+    k = anc._size3(settings.get("k") or k)
+    a_core = float(core_lattice_constant(c["core"], T))
+    span = (2 * max(k) - 1) * a_core / 2
+    dsize = tuple(settings["delta_size"]) if settings.get("delta_size") else _delta_size(max(n), a_alpha, span, a_core)
+    n_core = 3 * k[0] * k[1] * k[2]
+    n_alpha = 5 * n[0] * n[1] * n[2] + n_core
+    n_delta = 20 * dsize[0] * dsize[1] * dsize[2] + n_core
+    if max(n_alpha, n_delta) > int(settings["max_atoms"]):
+        raise LatticeAnchorError(f"hybrid needs {max(n_alpha, n_delta)} atoms > max_atoms={settings['max_atoms']} "
+                                 f"(α {n}³ cells, core {k}³ cells, δ {dsize})")
+    relax_kwargs = {"fmax": settings["fmax"], "steps": settings["steps"], "cell_filter": settings["cell_filter"]}
+    res = anc.anchoring(core=c["core"], x=x, n=n, k=k, delta_size=dsize, T=T, seed=int(settings["seed"]),
+                        calculator=settings["calculator"], relax_kwargs=relax_kwargs, builder=settings["builder"],
+                        diameter=c.get("diameter"), return_structures=True)
+    structures = res.pop("_structures")
+    workdir.mkdir(parents=True, exist_ok=True)
+    for name in ("alpha_hybrid", "delta_hybrid"):
+        with atomic_path(workdir / f"{name}.extxyz") as tmp:
+            ase.io.write(tmp, structures[name], format="extxyz")
+    if settings.get("write_dft", True):
+        from latticeanchor.energy.dft import write_dft_inputs
+
+        record = {k2: v for k2, v in res.items() if k2 != "relaxations"}
+        write_dft_inputs(structures["alpha_hybrid"], workdir / "dft", candidate=dict(candidate), record=record)
+    return res
+
+
+def _run_one(task, candidate: dict, settings: dict, workdir: str) -> dict:
+    """Run ``task`` for one candidate, write its record atomically, return the record. Never raises on
+    an ordinary exception (the failure is the record)."""
+    workdir = Path(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    record = {"candidate": candidate, "settings": settings, "key": workdir.name.rsplit("-", 1)[-1],
+              "latticeanchor_version": __version__, "pid": os.getpid()}
+    try:
+        result = task(candidate, settings, workdir)
+        record.update(status="ok", error=None, result=result)
+    except Exception as exc:  # noqa: BLE001 - a failed candidate must not stop the run
+        record.update(status="failed", error=f"{type(exc).__name__}: {exc}".splitlines()[0],
+                      traceback=traceback.format_exc(), result={})
+    record["elapsed_s"] = time.perf_counter() - t0
+    record["finished_at"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+    write_text(workdir / _RESULT, json.dumps(record, indent=1, sort_keys=True, default=_json_default) + "\n")
+    return record
+
+
+def local_client(workers: int, threads_per_worker: int = 1):
+    """A dask ``Client`` on a new LocalCluster of ``workers`` processes (no dashboard)."""
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError:
+        raise LatticeAnchorError("workers/scheduler need the dask extra: pip install 'latticeanchor[dask]'") from None
+    cluster = LocalCluster(n_workers=int(workers), threads_per_worker=int(threads_per_worker), processes=True,
+                           dashboard_address=None)
+    return Client(cluster)
+
+
+def run_candidates(candidates, outdir, *, workers: int | None = None, scheduler: str | None = None,
+                   settings: dict | None = None, task=None, retry_failed: bool = False, client=None,
+                   progress=None):
+    """Evaluate ``candidates`` (list of dicts or a DataFrame with core, x[, diameter Å, loading, T K, rank,
+    score]) into ``outdir``, serially or on dask; returns a pandas DataFrame (see the module docstring).
+
+    workers: K → LocalCluster of K single-threaded processes; scheduler: address of a running dask
+    scheduler; client: an existing ``dask.distributed.Client`` (overrides both). settings: overrides of
+    ``DEFAULT_SETTINGS`` (JSON values; they enter the cache key). task: ``f(candidate, settings, workdir)
+    -> dict`` (default ``evaluate_candidate``; must be importable by the workers). progress: callback
+    called with each record as it finishes (or is loaded from the cache).
+    """
+    import pandas as pd
+
+    if hasattr(candidates, "to_dict"):
+        candidates = candidates.to_dict("records")
+    candidates = [dict(c) for c in candidates]
+    if workers is not None and scheduler is not None:
+        raise LatticeAnchorError("give either workers or scheduler, not both")
+    if workers is not None and (int(workers) != workers or workers < 1):
+        raise LatticeAnchorError(f"workers must be a positive integer, got {workers!r}")
+    unknown = set(settings or {}) - set(DEFAULT_SETTINGS)
+    if unknown:
+        raise LatticeAnchorError(f"unknown settings {sorted(unknown)}; known: {sorted(DEFAULT_SETTINGS)}")
+    merged = dict(DEFAULT_SETTINGS)
+    merged.update(settings or {})
+    if not isinstance(merged["calculator"], str):
+        raise LatticeAnchorError("settings['calculator'] must be a name ('chgnet', 'sevennet') for cached runs")
+    task = evaluate_candidate if task is None else task
+    task_name = f"{getattr(task, '__module__', '')}.{getattr(task, '__qualname__', repr(task))}"
+    if task is evaluate_candidate:
+        task_name = "evaluate_candidate"
+    outdir = Path(outdir)
+    (outdir / "candidates").mkdir(parents=True, exist_ok=True)
+
+    rows: list[dict | None] = [None] * len(candidates)
+    todo = []
+    for i, cand in enumerate(candidates):
+        try:
+            key = candidate_key(cand, merged, task_name)
+            workdir = outdir / "candidates" / f"{_slug(cand)}-{key}"
+        except (LatticeAnchorError, TypeError, ValueError) as exc:
+            rows[i] = {"candidate": cand, "status": "failed", "error": f"{type(exc).__name__}: {exc}",
+                       "result": {}, "key": None, "cached": False, "workdir": None}
+            continue
+        rec = load_record(workdir)
+        if rec is not None and (rec.get("status") == "ok" or not retry_failed):
+            rec.update(cached=True, workdir=str(workdir))
+            rows[i] = rec
+            if progress:
+                progress(rec)
+        else:
+            todo.append((i, cand, str(workdir)))
+
+    def finish(i, rec, workdir):
+        rec.update(cached=False, workdir=workdir)
+        rows[i] = rec
+        if progress:
+            progress(rec)
+
+    own_client = None
+    try:
+        if todo and (client is not None or workers is not None or scheduler is not None):
+            if client is None:
+                if scheduler is not None:
+                    try:
+                        from dask.distributed import Client
+                    except ImportError:
+                        raise LatticeAnchorError("scheduler needs the dask extra: pip install 'latticeanchor[dask]'") from None
+                    own_client = Client(scheduler)
+                else:
+                    own_client = local_client(int(workers))
+                client = own_client
+            from dask.distributed import as_completed
+
+            futures = {}
+            for i, cand, workdir in todo:
+                fut = client.submit(_run_one, task, cand, merged, workdir, pure=False,
+                                    key=f"latticeanchor-{Path(workdir).name}-{i}")
+                futures[fut] = (i, workdir)
+            for fut in as_completed(list(futures)):
+                i, workdir = futures[fut]
+                try:
+                    rec = fut.result()
+                except Exception as exc:  # worker died etc.: record, keep going
+                    rec = {"candidate": candidates[i], "status": "failed", "result": {},
+                           "error": f"{type(exc).__name__}: {exc}".splitlines()[0], "key": Path(workdir).name}
+                finish(i, rec, workdir)
+        else:
+            for i, cand, workdir in todo:
+                finish(i, _run_one(task, cand, merged, workdir), workdir)
+    finally:
+        if own_client is not None:
+            cluster = getattr(own_client, "cluster", None)
+            own_client.close()
+            if cluster is not None and workers is not None:
+                cluster.close()
+
+    table = [_flatten(rec) for rec in rows]
+    df = pd.DataFrame(table)
+    with atomic_path(outdir / "results.csv") as tmp:
+        df.to_csv(tmp, index=False)
+    write_text(outdir / "results.json", json.dumps(table, indent=1, default=_json_default) + "\n")
+    return df
+
+
+def _flatten(rec: dict) -> dict:
+    row = dict(rec.get("candidate") or {})
+    row.update(status=rec.get("status"), error=rec.get("error"), cached=bool(rec.get("cached")),
+               key=rec.get("key"), workdir=rec.get("workdir"), elapsed_s=rec.get("elapsed_s"))
+    for k, v in (rec.get("result") or {}).items():
+        if isinstance(v, (str, int, float, bool)) or v is None:
+            if isinstance(v, float) and math.isnan(v):
+                v = None
+            row.setdefault(k, v)
+    return row
