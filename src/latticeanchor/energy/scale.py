@@ -34,7 +34,7 @@ from latticeanchor import __version__
 from latticeanchor.atomic import atomic_path, write_text
 from latticeanchor.errors import LatticeAnchorError
 
-__all__ = ["run_candidates", "evaluate_candidate", "candidate_key", "DEFAULT_SETTINGS", "CANDIDATE_KEYS",
+__all__ = ["run_candidates", "evaluate_candidate", "lattice_task", "candidate_key", "DEFAULT_SETTINGS", "CANDIDATE_KEYS",
            "load_record", "local_client"]
 
 CANDIDATE_KEYS = ("core", "x", "diameter", "loading", "T")  # the physical identity of a candidate
@@ -163,6 +163,27 @@ def evaluate_candidate(candidate: dict, settings: dict, workdir) -> dict:
         record = {k2: v for k2, v in res.items() if k2 != "relaxations"}
         write_dft_inputs(structures["alpha_hybrid"], workdir / "dft", candidate=dict(candidate), record=record)
     return res
+
+
+def lattice_task(candidate: dict, settings: dict, workdir) -> dict:
+    """Cheap task: relax the candidate's α matrix alone (``settings["n"]`` cells per axis, default 1,
+    cubic shape kept) and report the MLIP lattice constant (Å) beside Vegard's and the core mismatch."""
+    from latticeanchor import vegard
+    from latticeanchor.energy import anchoring as anc
+    from latticeanchor.energy.relax import relax
+    from latticeanchor.strain import core_lattice_constant
+
+    c = _canonical(candidate)
+    T = float(c.get("T", 298.15))
+    atoms = anc.alpha_cell(c["x"], anc._size3(settings.get("n") or 1), T=T, seed=int(settings["seed"]))
+    res = relax(atoms, calculator=settings["calculator"], fmax=settings["fmax"], steps=settings["steps"],
+                hydrostatic=True, cell_filter=settings["cell_filter"])
+    a_mlip = anc.pseudo_cubic_a(res.atoms)
+    a_core = float(core_lattice_constant(c["core"], T))
+    return {"a_mlip_A": a_mlip, "a_vegard_A": float(vegard.lattice_constant(c["x"], T)),
+            "mismatch_mlip_matrix": (a_mlip - a_core) / a_core, "energy_eV": res.energy,
+            "energy_eV_per_fu": res.energy / anc.composition(res.atoms)["n_fu"], "converged": res.converged,
+            "steps": res.steps}
 
 
 def _run_one(task, candidate: dict, settings: dict, workdir: str) -> dict:
