@@ -227,3 +227,26 @@ def test_interrupted_run_is_completed(tmp_path):
     (out / "ranked.csv").unlink()  # as if killed after the evaluation step
     run(SMALL, out=out, quiet=True)
     assert (out / "ranked.csv").exists() and (out / "score_landscape.png").exists()
+
+
+def test_top_structures_are_neutral_readable_and_match_the_candidate(tmp_path):
+    from ase.io import read
+    from pymatgen.core import Structure
+
+    from latticeanchor.build import check
+
+    cfg = json.loads(json.dumps(SMALL))
+    cfg["build"] = {"structures": 2, "max_cells": 7}
+    res = run(cfg, out=tmp_path / "s", quiet=True, plots=False)
+    vasp = sorted(p for p in res.structures if p.suffix == ".vasp")
+    assert len(vasp) == 2
+    for path in vasp:
+        atoms = read(path, format="vasp")
+        report = check(atoms).as_dict()
+        assert report["formal_charge"] == 0
+        assert not report["close_pairs"]
+        cif = Structure.from_file(path.with_suffix(".cif"))
+        assert cif.composition.reduced_formula == Structure.from_file(path).composition.reduced_formula
+        rank = int(path.name.split("_")[0][4:])
+        row = res.candidates[res.candidates["rank"] == rank].iloc[0]
+        assert row["core"] in path.name and f"x{row['x']:.2f}" in path.name

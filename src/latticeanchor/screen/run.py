@@ -135,30 +135,42 @@ def _progress(iterable, total: int, desc: str, quiet: bool):
 
 
 def build_top(ranked: pd.DataFrame, cfg: dict, out: Path, done: list[str], seed: int, quiet: bool = True) -> list[Path]:
-    """Build the top hybrids (α matrix, dot at the candidate's loading) as POSCAR + CIF; skip finished ones."""
-    from latticeanchor import build, io
-    from latticeanchor import vegard
+    """Build the top distinct hybrids (α matrix, dot at the candidate's loading) as POSCAR + CIF.
 
-    n = min(cfg["build"]["structures"], len(ranked))
-    written: list[Path] = []
+    The supercell edge is chosen so the dot fills the candidate's volume fraction, within
+    [dot diameter + 2 cells, ``build.max_cells``]; candidates that would give the same structure
+    (same core, x, diameter, T and cell) are built once. Hybrids are charge balanced (see
+    ``latticeanchor.build.embed``). Finished structures recorded in ``done`` are skipped.
+    """
+    from latticeanchor import build, io, vegard
+
+    dataset = cfg["study"]["dataset"]
     target = out / "structures"
-    rows = [r for _, r in ranked.head(n).iterrows()]
-    for row in _progress(rows, len(rows), "building top hybrids", quiet):
-        stem = f"rank{int(row['rank'])}_{row['core']}_x{row['x']:.2f}"
+    wanted, seen = [], set()
+    for _, row in ranked.iterrows():
+        if len(wanted) >= cfg["build"]["structures"]:
+            break
+        a = float(vegard.lattice_constant(row["x"], row["T"], dataset))
+        d = float(row["diameter"])
+        phi = float(row["loading"]) if row["loading"] > 0 else 0.05
+        fill = int(np.ceil((np.pi * d**3 / 6 / phi) ** (1 / 3) / a))
+        n_cells = max(int(np.ceil(d / a)) + 2, min(fill, cfg["build"]["max_cells"]))
+        key = (str(row["core"]), round(float(row["x"]), 6), d, float(row["T"]), n_cells)
+        if key not in seen:
+            seen.add(key)
+            wanted.append((row, n_cells))
+    written: list[Path] = []
+    for row, n_cells in _progress(wanted, len(wanted), "building top hybrids", quiet):
+        stem = f"rank{int(row['rank'])}_{row['core']}_x{row['x']:.2f}_d{row['diameter'] / 10:g}nm_{row['T']:g}K"
         files = [target / f"{stem}.vasp", target / f"{stem}.cif"]
         if stem in done and all(f.exists() for f in files):
             written += files
             continue
-        a = float(vegard.lattice_constant(row["x"], row["T"], cfg["study"]["dataset"]))
-        d = float(row["diameter"])
-        phi = float(row["loading"]) if row["loading"] > 0 else 0.05
-        n_cells = int(np.clip(np.ceil((np.pi * d**3 / 6 / phi) ** (1 / 3) / a), np.ceil(d / a) + 2, cfg["build"]["max_cells"]))
-        if n_cells * a < d + 2 * a:
-            n_cells = int(np.ceil(d / a)) + 2
         matrix = build.alpha_matrix(float(row["x"]), size=(n_cells,) * 3, T=float(row["T"]),
-                                    halide_order=cfg["build"]["halide_order"], seed=seed)
-        core = build.rocksalt_core(str(row["core"]), diameter=d, shape="sphere", T=float(row["T"]))
-        hybrid = build.embed(core, matrix, strain="matrix")
+                                    halide_order=cfg["build"]["halide_order"], seed=seed, dataset=dataset)
+        core = build.rocksalt_core(str(row["core"]), diameter=float(row["diameter"]), shape="sphere",
+                                   T=float(row["T"]), dataset=dataset, seed=seed)
+        hybrid = build.embed(core, matrix, strain="matrix", charge_balance=True)
         hybrid.info.setdefault("latticeanchor", {}).update(
             {"screen_rank": int(row["rank"]), "score": float(row["score"]), "study": cfg["study"]["name"]})
         for f, fmt in zip(files, ("vasp", "cif")):
@@ -217,7 +229,7 @@ def run(config=None, out=None, top: int | None = None, seed: int | None = None, 
     structures: list[Path] = []
     if build_structures and cfg["build"]["structures"] > 0:
         t = time.perf_counter()
-        structures = build_top(ranked, cfg, folder, manifest["structures_done"], cfg["study"]["seed"], quiet)
+        structures = build_top(table, cfg, folder, manifest["structures_done"], cfg["study"]["seed"], quiet)
         timings["structures_s"] = time.perf_counter() - t
     timings["total_s"] = time.perf_counter() - t0
     manifest.update({"timings": timings, "n_candidates": int(len(table)), "n_pareto": int(table["pareto"].sum()),
