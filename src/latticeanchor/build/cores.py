@@ -12,7 +12,7 @@ Shapes (``diameter`` in Å):
   diameter); every site with n·(r − c) ≤ λγ_n for all facet normals n is kept. With the default
   energies it is the {100}/{111}-faceted truncated octahedron of real PbS dots.
 
-Default surface energies (``DEFAULT_SURFACE_ENERGIES``): γ{100} = 0.184 J/m², the DFT value of the
+Default surface energies (``DEFAULT_SURFACE_ENERGIES``, from ``PbS.surface_energies`` in the data file): γ{100} = 0.184 J/m², the DFT value of the
 bare nonpolar {100} rock-salt lead-chalcogenide surface (Fang et al., ACS Nano 4, 211 (2010),
 DOI 10.1021/nn9013406, computed for PbSe; used for PbS as well), and γ{111} = 0.21 J/m², an
 ASSUMPTION for the ligand-stabilised polar {111} facet: bare {111} is higher (reconstructed Pb-{111}
@@ -27,14 +27,19 @@ from __future__ import annotations
 import numpy as np
 from ase import Atoms
 
-from latticeanchor import strain
+from latticeanchor import data, strain
 from latticeanchor.build._common import CORE_TAG, parse_seed, provenance, scalar
 from latticeanchor.errors import LatticeAnchorError
 from latticeanchor.validate import positive, temperature
 
 __all__ = ["rocksalt_core", "rocksalt_cell", "wulff_planes", "DEFAULT_SURFACE_ENERGIES", "SHAPES", "CENTERS"]
 
-DEFAULT_SURFACE_ENERGIES = {(1, 0, 0): 0.184, (1, 1, 1): 0.21}  # J/m², see the module docstring
+def _default_surface_energies() -> dict[tuple[int, int, int], float]:
+    e = data.entry("PbS", "surface_energies")  # J/m², cited in the data file
+    return {(1, 0, 0): e["gamma_100"], (1, 1, 1): e["gamma_111"]}
+
+
+DEFAULT_SURFACE_ENERGIES = _default_surface_energies()
 SHAPES = ("sphere", "wulff")
 CENTERS = ("Pb", "anion")
 VACUUM = 10.0  # Å of vacuum on each side of the bounding box of a free-standing core
