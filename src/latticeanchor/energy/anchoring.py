@@ -345,11 +345,14 @@ def pseudo_cubic_a(atoms, n_fu=None) -> float:
 
 
 def mlip_vegard(xs=(0.0, 0.75, 1.5, 2.25, 3.0), calculator="chgnet", size=(2, 2, 2), seeds=(0,),
-                T=298.15, dataset=None, relax_kwargs=None, builder="internal"):
+                T=298.15, dataset=None, relax_kwargs=None, builder="internal", fix_sites=False):
     """The potential's Vegard curve: relaxed α lattice constant (Å) over x beside the dataset's.
 
     Each (x, seed) α supercell (random halides) is relaxed with the cell kept cubic in shape
     (``hydrostatic=True``); a_mlip = (V/n_fu)^(1/3). End members use a 1×1×1 cell (no disorder).
+    fix_sites=True keeps every atom on its ideal Pm-3m site (only the volume relaxes): the
+    lattice constant of the undistorted cubic α phase, free of the octahedral tilts a 0 K relaxation
+    of a disordered cell can fall into (the tilts lower the pseudo-cubic a).
     Returns a pandas DataFrame: x, x_cell (actual Br per f.u. in the cell), seed, a_mlip_A,
     a_exp_A (``vegard.lattice_constant(x, T, dataset)``), diff_A, energy_eV_per_fu, converged, steps.
     """
@@ -363,12 +366,16 @@ def mlip_vegard(xs=(0.0, 0.75, 1.5, 2.25, 3.0), calculator="chgnet", size=(2, 2,
         end = x in (0.0, 3.0)
         for seed in ((seeds[0],) if end else seeds):
             atoms = alpha_cell(x, (1, 1, 1) if end else size, T=T, seed=seed, builder=builder)
+            if fix_sites:
+                from ase.constraints import FixAtoms
+
+                atoms.set_constraint(FixAtoms(indices=list(range(len(atoms)))))
             res = _relax(atoms, calculator, kw)
             comp = composition(res.atoms)
             a_m = pseudo_cubic_a(res.atoms, comp["n_fu"])
             a_e = float(vegard.lattice_constant(x, T, dataset))
             rows.append({"x": x, "x_cell": 3.0 * sum(s == "Br" for s in res.atoms.get_chemical_symbols()) / comp["X"],
-                         "seed": int(seed), "n_atoms": len(atoms), "a_mlip_A": a_m, "a_exp_A": a_e,
+                         "seed": int(seed), "fix_sites": bool(fix_sites), "n_atoms": len(atoms), "a_mlip_A": a_m, "a_exp_A": a_e,
                          "diff_A": a_m - a_e, "energy_eV_per_fu": res.energy / comp["n_fu"],
                          "converged": res.converged, "steps": res.steps})
     return pd.DataFrame(rows)

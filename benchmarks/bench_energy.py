@@ -1,0 +1,163 @@
+"""Energy-stage report: the MLIP Vegard curve beside the experimental one, and the interface (misfit)
+energy of a PbS core in α-CsPbBr2I, α-CsPbI3 and δ-CsPbI3.
+
+    python benchmarks/bench_energy.py [--calculator chgnet] [--sizes small,large] [--out bench_out/energy]
+
+Writes report.md, vegard.csv, anchoring.csv, vegard.png and report.json into --out. Sizes:
+small = α 2×2×2 with a 1-cell core (43 atoms), δ 1×2×1 (43 atoms); large = α 4×4×4 with a
+2×2×2-cell core (344 atoms, 32 PbS), δ 2×4×1 (184 atoms). Deterministic (seed 0, FIRE).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+import warnings
+from pathlib import Path
+
+SIZES = {"small": {"n": 2, "k": 1, "delta_size": (1, 2, 1)},
+         "large": {"n": 4, "k": 2, "delta_size": (2, 4, 1)}}
+
+
+def _md(df):
+    try:
+        return df.to_markdown(index=False, floatfmt=".4f")
+    except ImportError:  # tabulate missing
+        return "```\n" + df.to_string(index=False) + "\n```"
+
+
+def vegard_fit(x, a):
+    from latticeanchor.vegard import fit
+
+    return fit(list(x), list(a), bowing=True)
+
+
+def main(argv=None):
+    warnings.filterwarnings("ignore")
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--calculator", default="chgnet")
+    p.add_argument("--sizes", default="small,large")
+    p.add_argument("--xs", default="0,0.5,1,1.5,2,2.5,3", help="Br contents for the Vegard curve")
+    p.add_argument("--seeds", default="0,1", help="halide orderings per mixed x (2×2×2 cells, 40 atoms)")
+    p.add_argument("--anchor-seeds", default="0,1,2", help="halide orderings per anchoring candidate")
+    p.add_argument("--fmax", type=float, default=0.05, help="eV/Å")
+    p.add_argument("--steps", type=int, default=800)
+    p.add_argument("--out", default="bench_out/energy")
+    args = p.parse_args(argv)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+
+    import pandas as pd
+
+    from latticeanchor import __version__, data
+    from latticeanchor.energy import anchoring as anc
+
+    t0 = time.perf_counter()
+    xs = [float(v) for v in args.xs.split(",")]
+    seeds = [int(v) for v in args.seeds.split(",")]
+    kw = {"fmax": args.fmax / 2, "steps": args.steps}
+    veg = pd.concat([anc.mlip_vegard(xs, calculator=args.calculator, size=(2, 2, 2), seeds=seeds,
+                                     relax_kwargs=kw, fix_sites=fix) for fix in (True, False)], ignore_index=True)
+    t_veg = time.perf_counter() - t0
+    veg.to_csv(out / "vegard.csv", index=False)
+    curve = veg.groupby(["fix_sites", "x"]).agg(a_mlip_A=("a_mlip_A", "mean"), a_mlip_sd_A=("a_mlip_A", "std"),
+                                                a_exp_A=("a_exp_A", "first"), n=("seed", "size"),
+                                                all_converged=("converged", "all")).reset_index()
+    curve["diff_A"] = curve["a_mlip_A"] - curve["a_exp_A"]
+    curve["diff_pct"] = 100 * curve["diff_A"] / curve["a_exp_A"]
+    ideal = curve[curve.fix_sites]
+    fit_mlip = vegard_fit(ideal.x, ideal.a_mlip_A)
+
+    anchor_seeds = [int(v) for v in args.anchor_seeds.split(",")]
+
+    def seeds_for(x):  # halide orderings only matter for mixed halides
+        return anchor_seeds if 0.0 < x < 3.0 else [0]
+
+    rows = []
+    for size in args.sizes.split(","):
+        geo = SIZES[size]
+        for x in (2.0, 0.0):
+            for seed in seeds_for(x):
+                t1 = time.perf_counter()
+                r = anc.anchoring("PbS", x, n=geo["n"], k=geo["k"], delta_size=geo["delta_size"], seed=seed,
+                                  calculator=args.calculator, relax_kwargs={"fmax": args.fmax, "steps": args.steps})
+                r["size"] = size
+                r["wall_s"] = time.perf_counter() - t1
+                r["unconverged"] = [k for k, v in r["relaxations"].items() if not v["converged"]]
+                rows.append(r)
+                print(f"{size} x={x} seed={seed}: misfit α {r['misfit_alpha_eV_per_interface_atom']:.4f} eV/atom, "
+                      f"δ {r['misfit_delta_eV_per_interface_atom']:.4f} eV/atom ({r['wall_s']:.0f} s)", flush=True)
+    flat = [{k: (v if not isinstance(v, (list, dict)) else json.dumps(v)) for k, v in r.items() if k != "relaxations"}
+            for r in rows]
+    anch = pd.DataFrame(flat)
+    anch.to_csv(out / "anchoring.csv", index=False)
+
+    table = []
+    for r in rows:
+        label = "CsPbBr2I" if r["x"] == 2.0 else "CsPbI3"
+        for phase in ("alpha", "delta"):
+            if phase == "delta" and r["x"] != 0.0:
+                name = f"δ-{label} (x=2; no experimental δ phase, for completeness)"
+            else:
+                name = f"{'α' if phase == 'alpha' else 'δ'}-{label}"
+            table.append({"size": r["size"], "matrix": name, "seed": r["seed"],
+                          "n_atoms": r[f"n_atoms_{phase}_hybrid"], "m_PbS": r["m_core"],
+                          "n_interface": r[f"n_interface_{phase}"],
+                          "misfit_eV": r[f"misfit_{phase}_eV"],
+                          "misfit_eV_per_fu": r[f"misfit_{phase}_eV_per_fu"],
+                          "misfit_eV_per_interface_atom": r[f"misfit_{phase}_eV_per_interface_atom"],
+                          "converged": r["relaxations"][f"{phase}_hybrid"]["converged"]})
+    itab = pd.DataFrame(table)
+    isum = itab.groupby(["size", "matrix"], sort=False).agg(
+        n_atoms=("n_atoms", "first"), m_PbS=("m_PbS", "first"), n_interface=("n_interface", "first"),
+        seeds=("seed", "size"), misfit_eV=("misfit_eV", "mean"), misfit_eV_per_fu=("misfit_eV_per_fu", "mean"),
+        misfit_eV_per_interface_atom=("misfit_eV_per_interface_atom", "mean"),
+        sd_per_interface_atom=("misfit_eV_per_interface_atom", "std"), all_converged=("converged", "all")).reset_index()
+
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        fig, ax = plt.subplots(figsize=(4.5, 3.5))
+        ax.plot(ideal.x, ideal.a_exp_A, "k-", label="experimental (Vegard, dataset)")
+        ax.plot(ideal.x, ideal.a_mlip_A, "o-", label=f"{args.calculator}, ideal cubic sites")
+        rel = curve[~curve.fix_sites]
+        ax.errorbar(rel.x, rel.a_mlip_A, yerr=rel.a_mlip_sd_A.fillna(0), fmt="s", mfc="none",
+                    label=f"{args.calculator}, sites relaxed")
+        ax.set_xlabel("x in CsPbBr$_x$I$_{3-x}$")
+        ax.set_ylabel("a (Å)")
+        ax.legend()
+        fig.tight_layout()
+        fig.savefig(out / "vegard.png", dpi=150)
+    except Exception as exc:  # plotting is optional
+        print("plot skipped:", exc)
+
+    ref = data.value("CsPbI3_delta", "energy_above_alpha")
+    lines = [f"# Energy stage report ({args.calculator}, latticeanchor {__version__})", "",
+             "## MLIP Vegard curve (α, cubic shape, 2×2×2 cells, random halides; end members 1×1×1)", "",
+             "fix_sites=True: atoms on ideal Pm-3m sites, volume relaxed; False: sites relaxed too (tilts).", "",
+             _md(curve), "",
+             f"Vegard fit of the ideal-site MLIP curve: a_I = {fit_mlip.a_I:.4f} Å, a_Br = {fit_mlip.a_Br:.4f} Å, "
+             f"bowing = {fit_mlip.bowing:.4f} Å (rmse {fit_mlip.rmse:.4f} Å).", "",
+             "## Interface (misfit) energy of a PbS core", "",
+             "E_misfit = E_hyb − n μ_matrix − m μ_PbS (relaxed bulk references); per interface atom and "
+             "per matrix formula unit. Mean (and sd) over halide orderings.", "", _md(isum), "",
+             "## Pristine δ − α (eV/f.u.)", ""]
+    for r in rows:
+        lines.append(f"- {r['size']} x={r['x']:g}: ΔE_δα = {r['dE_delta_alpha_pristine_eV_per_fu']:+.4f} eV/f.u., "
+                     f"with core {r['dE_delta_alpha_hybrid_eV_per_fu']:+.4f}, anchoring {r['anchoring_eV_per_fu']:+.4f} "
+                     f"(unconverged: {r['unconverged'] or 'none'}; {r['wall_s']:.0f} s)")
+    lines += ["", f"PBE reference for CsPbI3 (Materials Project): ΔE_δα = {ref:+.3f} eV/f.u.", "",
+              f"Vegard curve {t_veg:.0f} s; total {time.perf_counter() - t0:.0f} s."]
+    (out / "report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (out / "report.json").write_text(json.dumps({"vegard": curve.to_dict("records"), "interface": table,
+                                                 "interface_summary": isum.to_dict("records"),
+                                                 "anchoring": flat}, indent=1, default=str))
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
