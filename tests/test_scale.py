@@ -178,3 +178,16 @@ def test_dask_mlip_equals_serial(tmp_path, dask_client):
     a = serial["a_mlip_A"].to_numpy()
     assert a[0] > a[1] > a[2] > a[3]  # Br shrinks the lattice
     assert 6.25 < a[0] < 6.45 and 5.8 < a[3] < 6.1
+
+
+def test_relax_top_takes_the_first_rows(tmp_path):
+    import pandas as pd
+
+    from latticeanchor.energy.scale import relax_top
+
+    ranked = pd.DataFrame(CANDS).assign(score=[0.9, 0.8, 0.7, 0.6, 0.5])
+    CALLS.clear()
+    df = relax_top(ranked, 2, tmp_path, task=analytic_task)
+    assert CALLS == [0.0, 0.5] and df["rank"].tolist() == [1, 2] and "score" in df
+    with pytest.raises(LatticeAnchorError, match="relax-top"):
+        relax_top(ranked, 0, tmp_path)

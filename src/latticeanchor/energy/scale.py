@@ -2,7 +2,18 @@
 
 ``run_candidates(candidates, outdir, workers=K | scheduler=ADDRESS, ...)`` is what
 ``latticeanchor screen --relax-top N [--workers K | --scheduler ADDRESS]`` calls with the top-N rows of
-the ranked screen (a list of dicts, or the DataFrame itself).
+the ranked screen (a list of dicts, or the DataFrame itself; ``relax_top(ranked, N, outdir, ...)``
+does the slicing).
+
+On a cluster (SLURM/PBS), start the scheduler and workers with dask-jobqueue and pass its address::
+
+    from dask_jobqueue import SLURMCluster
+    cluster = SLURMCluster(cores=1, processes=1, memory="4GB", walltime="04:00:00")
+    cluster.scale(jobs=32)
+    print(cluster.scheduler_address)   # → latticeanchor screen ... --relax-top 200 --scheduler tcp://...
+
+Keep the Python process that owns ``cluster`` alive while the screen runs (or use ``dask scheduler``
+and ``dask worker ADDRESS --nthreads 1`` in batch scripts).
 
 * No ``workers``/``scheduler``: serial, in this process. ``workers=K``: a dask ``LocalCluster`` of K
   single-threaded worker processes. ``scheduler="tcp://host:8786"``: an existing scheduler, e.g. one
@@ -34,7 +45,7 @@ from latticeanchor import __version__
 from latticeanchor.atomic import atomic_path, write_text
 from latticeanchor.errors import LatticeAnchorError
 
-__all__ = ["run_candidates", "evaluate_candidate", "lattice_task", "candidate_key", "DEFAULT_SETTINGS", "CANDIDATE_KEYS",
+__all__ = ["relax_top", "run_candidates", "evaluate_candidate", "lattice_task", "candidate_key", "DEFAULT_SETTINGS", "CANDIDATE_KEYS",
            "load_record", "local_client"]
 
 CANDIDATE_KEYS = ("core", "x", "diameter", "loading", "T")  # the physical identity of a candidate
@@ -333,3 +344,17 @@ def _flatten(rec: dict) -> dict:
                 v = None
             row.setdefault(k, v)
     return row
+
+
+def relax_top(ranked, n: int, outdir, *, workers: int | None = None, scheduler: str | None = None,
+              settings: dict | None = None, **kwargs):
+    """Hook for ``latticeanchor screen --relax-top N [--workers K | --scheduler ADDRESS]``.
+
+    ranked: the screen's DataFrame (columns rank, core, x, diameter, loading, T, score, ...), best
+    first; the first ``n`` rows go to ``run_candidates`` (other kwargs passed through).
+    """
+    n = int(n)
+    if n < 1:
+        raise LatticeAnchorError(f"--relax-top must be ≥ 1, got {n}")
+    rows = ranked.head(n).to_dict("records") if hasattr(ranked, "head") else list(ranked)[:n]
+    return run_candidates(rows, outdir, workers=workers, scheduler=scheduler, settings=settings, **kwargs)
