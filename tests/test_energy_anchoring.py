@@ -72,6 +72,24 @@ def test_misfit_energy_bookkeeping():
         anc.misfit_energy(-100.0, bad, -12.0, -8.0)
 
 
+def test_misfit_energy_with_pbx2_excess():
+    h = anc.alpha_hybrid("PbS", 0.0, n=2, k=1)  # Cs7 Pb11 I21 S4
+    # take away one CsI and nothing else → charge −1+1 = 0, p = 11 − 6 − 4 = +1 PbI2 unit
+    sym = h.get_chemical_symbols()
+    drop = [sym.index("Cs"), [i for i, s in enumerate(sym) if s == "I"][0]]
+    h2 = h[[i for i in range(len(h)) if i not in drop]]
+    comp = anc.composition(h2)
+    assert comp["charge"] == 0 and comp["excess_Pb"] == 1
+    with pytest.raises(LatticeAnchorError, match="mu_pbx2"):
+        anc.misfit_energy(-90.0, h2, -12.0, -8.0)
+    out = anc.misfit_energy(-90.0, h2, -12.0, -8.0, mu_pbx2=-7.0)
+    assert out["misfit_eV"] == pytest.approx(-90.0 + 6 * 12.0 + 4 * 8.0 + 7.0)
+    assert out["excess_PbX2"] == 1
+    cell = anc.pbx2_cell(1.5, seed=2)
+    assert len(cell) == 12 and cell.get_chemical_symbols().count("Br") == 4
+    assert min_distance(cell) > 3.0
+
+
 def test_candidate_geometry():
     assert anc.candidate_geometry(7.8, 0.125, 6.3) == (1, 2)
     with pytest.raises(LatticeAnchorError, match="loading"):

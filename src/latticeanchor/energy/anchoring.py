@@ -18,8 +18,9 @@ Definitions (all energies from relaxations with the same calculator and settings
   whose anion shell within 3.8 Å holds at least as many chalcogens as halides) with a non-core atom
   within 4.6 Å in the built (unrelaxed) structure — surface sites of a rock-salt core on the
   perovskite a/2 grid see matrix atoms at a/2 or a/√2 (≤ 4.5 Å), sites one layer deeper at ≥ a.
-  A hybrid with Pb in excess of that decomposition (a PbX2 remainder) is rejected: it would need a
-  PbX2 reference chemical potential, which is not implemented.
+  A charge-balanced hybrid with p = N_Pb − N_Cs − N_Y ≠ 0 (a builder that removes interface halides)
+  holds p PbX2 units besides: they are subtracted with μ_PbX2 from a relaxed CdI2-type PbX2 cell
+  (``pbx2_cell``, fixed experimental PbI2 cell; an approximation for Br-rich x).
 * Pristine phase difference: ΔE_δα = μ_δ − μ_α (eV/f.u.), the sign of ``data.value("CsPbI3_delta",
   "energy_above_alpha")`` (−0.125 eV/f.u., PBE): negative means δ is more stable.
 * Hybrid phase difference at the same core: ΔE_δα^hyb = [E_hyb(δ) − m μ_core]/n_δ −
@@ -47,7 +48,7 @@ from latticeanchor import data, vegard
 from latticeanchor.errors import LatticeAnchorError
 from latticeanchor.validate import br_content
 
-__all__ = ["alpha_cell", "delta_cell", "rocksalt_cell", "alpha_hybrid", "delta_hybrid", "composition",
+__all__ = ["alpha_cell", "delta_cell", "rocksalt_cell", "pbx2_cell", "alpha_hybrid", "delta_hybrid", "composition",
            "interface_atoms", "misfit_energy", "mlip_vegard", "anchoring", "candidate_geometry",
            "INTERFACE_CUTOFF"]
 
@@ -150,6 +151,20 @@ def rocksalt_cell(core="PbS", a=None, T=298.15):
         raise LatticeAnchorError(f"core {core!r}: bulk references are implemented for PbS, PbSe, PbTe only")
     a = float(core_lattice_constant(core, T)) if a is None else float(a)
     return bulk(parts[0][0], "rocksalt", a=a, cubic=True)
+
+
+def pbx2_cell(x, size=(2, 2, 1), seed=0):
+    """CdI2-type (P-3m1) PbX2 reference cell (PbI2: a = 4.557 Å, c = 6.979 Å, z_I = 0.265; Wyckoff,
+    Crystal Structures vol. 1 (1963)), halides drawn (seeded) with Br fraction x/3. PbBr2 itself is
+    orthorhombic (PbCl2 type): for x > 0 this is an approximation, used only for the Pb-excess
+    bookkeeping of non-stoichiometric hybrids. Relax it with cell=False (no van der Waals in PBE).
+    """
+    from ase import Atoms
+
+    a, c, z = 4.557, 6.979, 0.265
+    unit = Atoms("PbI2", scaled_positions=[[0, 0, 0], [1 / 3, 2 / 3, z], [2 / 3, 1 / 3, 1 - z]],
+                 cell=[[a, 0, 0], [-a / 2, a * 3**0.5 / 2, 0], [0, 0, c]], pbc=True)
+    return _substitute_br(unit.repeat(_size3(size)), x, seed)
 
 
 def _chalcogen(core: str) -> str:
@@ -308,25 +323,28 @@ def interface_atoms(atoms, cutoff: float = INTERFACE_CUTOFF) -> int:
     return int(touching.sum())
 
 
-def misfit_energy(e_hybrid, hybrid, mu_matrix, mu_core, n_interface=None) -> dict:
-    """E_misfit = E_hyb − n μ_matrix − m μ_core (eV), per f.u. of matrix and per interface atom.
+def misfit_energy(e_hybrid, hybrid, mu_matrix, mu_core, n_interface=None, mu_pbx2=None) -> dict:
+    """E_misfit = E_hyb − n μ_matrix − m μ_core − p μ_PbX2 (eV), per f.u. of matrix and per interface atom.
 
     e_hybrid: eV; hybrid: its Atoms (for the composition, and the interface count if not given);
-    mu_matrix: eV per CsPbX3 formula unit; mu_core: eV per PbY unit.
+    mu_matrix: eV per CsPbX3 formula unit; mu_core: eV per PbY unit; mu_pbx2: eV per PbX2 unit, needed
+    only when the hybrid holds p = N_Pb − N_Cs − N_Y ≠ 0 (e.g. a builder that charge-balances by
+    removing interface halides).
     """
     comp = composition(hybrid)
     if comp["charge"] != 0:
         raise LatticeAnchorError(f"hybrid is not charge balanced (formal charge {comp['charge']:+d}); "
                                  "misfit energies need a charge-balanced Cs_n Pb_(n+m) X_3n Y_m cell")
-    if comp["excess_Pb"] != 0:
-        raise LatticeAnchorError(f"hybrid holds {comp['excess_Pb']:+d} Pb beyond n CsPbX3 + m PbY; "
-                                 "a PbX2 reference chemical potential would be needed (not implemented)")
+    p = comp["excess_Pb"]
+    if p != 0 and mu_pbx2 is None:
+        raise LatticeAnchorError(f"hybrid holds {p:+d} PbX2 units beyond n CsPbX3 + m PbY; pass mu_pbx2 "
+                                 "(eV per PbX2, e.g. from a relaxed pbx2_cell)")
     n, m = comp["n_fu"], comp["m_core"]
-    e = float(e_hybrid) - n * float(mu_matrix) - m * float(mu_core)
+    e = float(e_hybrid) - n * float(mu_matrix) - m * float(mu_core) - (p * float(mu_pbx2) if p else 0.0)
     n_int = interface_atoms(hybrid) if n_interface is None else int(n_interface)
     return {"misfit_eV": e, "misfit_eV_per_fu": e / n if n else float("nan"),
             "misfit_eV_per_interface_atom": e / n_int if n_int else float("nan"),
-            "n_fu": n, "m_core": m, "n_interface": n_int}
+            "n_fu": n, "m_core": m, "excess_PbX2": p, "n_interface": n_int}
 
 
 # ---------------------------------------------------------------------------------------- runners
@@ -391,6 +409,10 @@ def _bulk_cached(kind, key, calculator, relax_items):
     elif kind == "delta":
         x, size, seed, builder = key
         atoms = delta_cell(x, size, seed=seed, builder=builder)
+    elif kind == "pbx2":
+        x, seed = key
+        relax_kwargs = dict(relax_kwargs, cell=False)
+        atoms = pbx2_cell(x, seed=seed)
     else:
         core, T = key
         atoms = rocksalt_cell(core, T=T)
@@ -451,9 +473,11 @@ def anchoring(core="PbS", x=1.0, n=2, k=1, delta_size=(1, 2, 1), T=298.15, seed=
         if diameter is None:
             raise LatticeAnchorError("builder='build' needs the core diameter (Å)")
         dot = mod.rocksalt_core(core=core, diameter=float(diameter), shape="sphere", T=T, center="Pb")
-        h_a = mod.embed(dot, alpha_cell(x, n, T=T, seed=seed, builder="build"), strain="matrix")
+        h_a = mod.embed(dot, alpha_cell(x, n, T=T, seed=seed, builder="build"), strain="matrix",
+                        charge_balance=True)
         dot_d = mod.rocksalt_core(core=core, diameter=float(diameter), shape="sphere", a=a_core, center="Pb")
-        h_d = mod.embed(dot_d, delta_cell(x, delta_size, seed=seed, builder="build"), strain="none")
+        h_d = mod.embed(dot_d, delta_cell(x, delta_size, seed=seed, builder="build"), strain="none",
+                        charge_balance=True)
     else:
         h_a = alpha_hybrid(core, x, n=n, k=k, T=T, seed=seed)
         if len(set(k)) != 1:
@@ -468,15 +492,23 @@ def anchoring(core="PbS", x=1.0, n=2, k=1, delta_size=(1, 2, 1), T=298.15, seed=
         raise LatticeAnchorError(f"α and δ hybrids hold different cores ({ca['m_core']} vs {cd['m_core']} units)")
     ha = _relax(h_a, calculator, relax_kwargs)
     hd = _relax(h_d, calculator, relax_kwargs)
-    ma = misfit_energy(ha.energy, h_a, mu_a_h, mu_c)
-    md = misfit_energy(hd.energy, h_d, mu_d_h, mu_c)
+    mu_p = None
+    if ca["excess_Pb"] or cd["excess_Pb"]:
+        rp = _bulk("pbx2", (x, int(seed)), calculator, relax_kwargs)
+        mu_p = rp.energy / composition(rp.atoms)["Pb"]
+    ma = misfit_energy(ha.energy, h_a, mu_a_h, mu_c, mu_pbx2=mu_p)
+    md = misfit_energy(hd.energy, h_d, mu_d_h, mu_c, mu_pbx2=mu_p)
     pristine = mu_d - mu_a
-    hybrid = (hd.energy - cd["m_core"] * mu_c) / cd["n_fu"] - (ha.energy - ca["m_core"] * mu_c) / ca["n_fu"]
+    def rest(e, comp):  # hybrid energy per matrix f.u. after removing the core (and any PbX2 excess)
+        return (e - comp["m_core"] * mu_c - (comp["excess_Pb"] * mu_p if comp["excess_Pb"] else 0.0)) / comp["n_fu"]
+
+    hybrid = rest(hd.energy, cd) - rest(ha.energy, ca)
     out = {
         "core": core, "x": x, "k_cells": list(k), "n_cells": list(n), "delta_size": list(delta_size), "T": float(T),
         "seed": int(seed), "builder": bname, "n_atoms_alpha_hybrid": len(h_a), "n_atoms_delta_hybrid": len(h_d),
         "m_core": ca["m_core"], "n_fu_alpha": ca["n_fu"], "n_fu_delta": cd["n_fu"],
         "mu_alpha_eV_per_fu": mu_a, "mu_delta_eV_per_fu": mu_d, "mu_core_eV_per_unit": mu_c,
+        "mu_pbx2_eV_per_unit": mu_p, "excess_PbX2_alpha": ca["excess_Pb"], "excess_PbX2_delta": cd["excess_Pb"],
         "x_bulk_alpha": x_bulk_a, "x_bulk_delta": x_bulk_d, "x_hybrid_alpha": x_h_a, "x_hybrid_delta": x_h_d,
         "mu_alpha_at_hybrid_x_eV_per_fu": mu_a_h, "mu_delta_at_hybrid_x_eV_per_fu": mu_d_h,
         "a_alpha_relaxed_A": pseudo_cubic_a(ra.atoms), "a_core_relaxed_A": a_core,
