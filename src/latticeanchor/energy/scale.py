@@ -303,10 +303,13 @@ def run_candidates(candidates, outdir, *, workers: int | None = None, scheduler:
                 client = own_client
             from dask.distributed import as_completed
 
+            import uuid
+
+            run_id = uuid.uuid4().hex[:8]  # task keys unique per run: never reuse another run's future
             futures = {}
             for i, cand, workdir in todo:
                 fut = client.submit(_run_one, task, cand, merged, workdir, pure=False,
-                                    key=f"latticeanchor-{Path(workdir).name}-{i}")
+                                    key=f"latticeanchor-{Path(workdir).name}-{run_id}-{i}")
                 futures[fut] = (i, workdir)
             for fut in as_completed(list(futures)):
                 i, workdir = futures[fut]
