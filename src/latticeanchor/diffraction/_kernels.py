@@ -21,69 +21,86 @@ except ImportError:  # pragma: no cover
 if HAVE_NUMBA:
 
     FRAC_BITS = 12  # pair position within a bin quantized to 1/4096 of dr
-    COUNT_SHIFT = 36  # packed bin: count << 36 | Σ quantized fractions (overflow only past 16.7 M pairs/bin/chunk)
+    COUNT_SHIFT = 36  # packed bin: count << 36 | Σ quantized fractions (overflow only past 16.7 M pairs/bin/thread)
+    _U_FRAC = np.uint64(FRAC_BITS)
+    _U_MASK = np.uint64((1 << FRAC_BITS) - 1)
+    _U_ONE = np.uint64(1) << np.uint64(COUNT_SHIFT)
+
+    @njit(fastmath=True, cache=True, inline="never")
+    def _pair_row(hp, xs, ys, zs, xi, yi, zi, buf, scale):  # pragma: no cover - compiled
+        """One atom against a contiguous run of atoms: distances (vectorized, float32) into buf, then
+        one packed int64 add per pair into hp. The run arrives as slices so every index is provably
+        non-negative: no wraparound test in the loop, which lets LLVM vectorize the distance loop."""
+        m = xs.shape[0]
+        for j in range(m):
+            dx = xs[j] - xi
+            dy = ys[j] - yi
+            dz = zs[j] - zi
+            buf[j] = np.uint64(math.sqrt(dx * dx + dy * dy + dz * dz) * scale + np.float32(0.5))
+        for j in range(m):
+            u = buf[j]
+            hp[u >> _U_FRAC] += np.int64(_U_ONE | (u & _U_MASK))
 
     @njit(parallel=True, fastmath=True, cache=True)
-    def pair_histogram_packed(pos, seg, pair_index, inv_dr, nbins, nchunk):  # pragma: no cover - compiled
+    def pair_histogram_packed(pos, seg, pair_index, inv_dr, nbins, nthreads, block_i, block_j):  # pragma: no cover - compiled
         """Packed linear-spread pair-distance histograms, one per element pair (pairs i < j).
 
-        pos: (N, 3) float32 Å (centred), atoms sorted by element; seg: (ne + 1,) start of each
-        element's block. For a pair at r, r/dr = k + t: bin k gets one count and t (quantized to
-        1/4096) in a single packed int64 add (count in the high bits, Σt in the low 36 bits); the
-        caller unpacks (1 − t) to bin k and t to bin k + 1. Rows i and N − 2 − i go together so all
-        chunks get equal work; each chunk owns its histogram (no races). Returns (nchunk, npair, nbins + 2).
+        pos: (N, 3) float32 Å (centred), atoms sorted by element and, within each element, along a
+        space-filling curve; seg: (ne + 1,) start of each element's block. For a pair at r,
+        r/dr = k + t: bin k gets one count and t (quantized to 1/4096) in a single packed int64 add
+        (count in the high bits, Σt in the low 36 bits); the caller unpacks (1 − t) to bin k and t to
+        bin k + 1. Work: tiles of block_i atoms × block_j atoms (spatially compact, so a tile's
+        distances fall in a narrow band of bins that stays in cache); row blocks dealt round-robin to
+        nthreads lanes (consecutive blocks differ little in work, so the lanes stay balanced), each
+        lane adding into its own histogram (no races). Returns (nthreads, npair, nbins + 2).
         """
-        n = pos.shape[0]
         ne = seg.shape[0] - 1
         npair = ne * (ne + 1) // 2
-        hist = np.zeros((nchunk, npair, nbins + 2), np.int64)
+        hist = np.zeros((nthreads, npair, nbins + 2), np.int64)
         x = pos[:, 0].copy()
         y = pos[:, 1].copy()
         z = pos[:, 2].copy()
-        elem = np.empty(n, np.int64)
+        nblk = 0
         for e in range(ne):
-            for i in range(seg[e], seg[e + 1]):
-                elem[i] = e
-        nrow = n - 1
-        half = (nrow + 1) // 2
+            nblk += (seg[e + 1] - seg[e] + block_i - 1) // block_i
+        bstart = np.empty(nblk, np.int64)
+        bend = np.empty(nblk, np.int64)
+        belem = np.empty(nblk, np.int64)
+        k = 0
+        for e in range(ne):
+            for s in range(seg[e], seg[e + 1], block_i):
+                bstart[k] = s
+                bend[k] = min(s + block_i, seg[e + 1])
+                belem[k] = e
+                k += 1
         scale = np.float32(inv_dr * 4096.0)
-        one = np.int64(1) << 36
-        for c in prange(nchunk):
-            h = hist[c]
-            buf = np.empty(n, np.float32)
-            for r in range(c, half, nchunk):
-                for rep in range(2):
-                    i = r if rep == 0 else nrow - 1 - r
-                    if rep == 1 and i == r:
-                        break
-                    xi = x[i]
-                    yi = y[i]
-                    zi = z[i]
-                    ei = elem[i]
-                    for e in range(ei, ne):
-                        p = pair_index[ei, e]
-                        hp = h[p]
-                        j0 = seg[e]
-                        if j0 < i + 1:
-                            j0 = i + 1
-                        j1 = seg[e + 1]
-                        m = j1 - j0
-                        for j in range(j0, j1):
-                            dx = x[j] - xi
-                            dy = y[j] - yi
-                            dz = z[j] - zi
-                            buf[j - j0] = math.sqrt(dx * dx + dy * dy + dz * dz) * scale
-                        for jj in range(m):
-                            iu = np.int64(buf[jj] + np.float32(0.5))
-                            hp[iu >> 12] += one + (iu & 4095)
+        for lane in prange(nthreads):
+            h = hist[lane]
+            buf = np.empty(block_j, np.uint64)
+            for b in range(lane, nblk, nthreads):
+                i0 = bstart[b]
+                i1 = bend[b]
+                ei = belem[b]
+                for e in range(ei, ne):
+                    hp = h[pair_index[ei, e]]
+                    js = seg[e] if e != ei else i0
+                    je = seg[e + 1]
+                    for j0 in range(js, je, block_j):
+                        j1 = min(j0 + block_j, je)
+                        for i in range(i0, i1):
+                            a = j0
+                            if e == ei and a < i + 1:
+                                a = i + 1
+                            if a < j1:
+                                _pair_row(hp, x[a:j1], y[a:j1], z[a:j1], x[i], y[i], z[i], buf, scale)
         return hist
 
     @njit(parallel=True, fastmath=False, cache=True)
     def sinc_transform(hist_t, dr, q):  # pragma: no cover - compiled
         """S[iq, p] = Σ_k hist_t[k, p] · sin(q r_k)/(q r_k), r_k = k·dr (Å), sinc(0) = 1.
 
-        sin(q r_k) by a rotation recurrence over k, four q values at a time (independent dependency
-        chains), re-seeded exactly every 128 bins (accumulated rounding < 1e-13).
+        sin(k q dr) by a rotation recurrence over k, vectorized across blocks of 64 q values (one
+        block per task), re-seeded exactly every 512 bins (accumulated rounding < 1e-13).
         """
         nb, npair = hist_t.shape
         nq = q.shape[0]
@@ -91,62 +108,51 @@ if HAVE_NUMBA:
         for k in range(1, nb):
             for p in range(npair):
                 w[k, p] = hist_t[k, p] / k
+        tot = np.zeros(npair)
+        for k in range(nb):
+            for p in range(npair):
+                tot[p] += hist_t[k, p]
         out = np.zeros((nq, npair))
-        nblk = (nq + 3) // 4
+        QB = 64
+        nblk = (nq + QB - 1) // QB
         for b in prange(nblk):
-            q0 = q[min(4 * b, nq - 1)]
-            q1 = q[min(4 * b + 1, nq - 1)]
-            q2 = q[min(4 * b + 2, nq - 1)]
-            q3 = q[min(4 * b + 3, nq - 1)]
-            x0 = q0 * dr
-            x1 = q1 * dr
-            x2 = q2 * dr
-            x3 = q3 * dr
-            c0 = math.cos(x0)
-            c1 = math.cos(x1)
-            c2 = math.cos(x2)
-            c3 = math.cos(x3)
-            n0 = math.sin(x0)
-            n1 = math.sin(x1)
-            n2 = math.sin(x2)
-            n3 = math.sin(x3)
-            acc = np.zeros((4, npair))
+            q0 = b * QB
+            m = min(QB, nq - q0)
+            xq = np.empty(m)
+            c = np.empty(m)
+            sn = np.empty(m)
+            s = np.empty(m)
+            d = np.empty(m)
+            acc = np.zeros((npair, m))
+            for t in range(m):
+                xq[t] = q[q0 + t] * dr
+                c[t] = math.cos(xq[t])
+                sn[t] = math.sin(xq[t])
             k = 1
             while k < nb:
-                kend = min(k + 128, nb)
-                s0 = math.sin(k * x0)
-                s1 = math.sin(k * x1)
-                s2 = math.sin(k * x2)
-                s3 = math.sin(k * x3)
-                d0 = math.cos(k * x0)
-                d1 = math.cos(k * x1)
-                d2 = math.cos(k * x2)
-                d3 = math.cos(k * x3)
+                kend = min(k + 512, nb)
+                for t in range(m):
+                    s[t] = math.sin(k * xq[t])
+                    d[t] = math.cos(k * xq[t])
                 for kk in range(k, kend):
                     for p in range(npair):
                         wk = w[kk, p]
-                        acc[0, p] += s0 * wk
-                        acc[1, p] += s1 * wk
-                        acc[2, p] += s2 * wk
-                        acc[3, p] += s3 * wk
-                    s0, d0 = s0 * c0 + d0 * n0, d0 * c0 - s0 * n0
-                    s1, d1 = s1 * c1 + d1 * n1, d1 * c1 - s1 * n1
-                    s2, d2 = s2 * c2 + d2 * n2, d2 * c2 - s2 * n2
-                    s3, d3 = s3 * c3 + d3 * n3, d3 * c3 - s3 * n3
+                        if wk != 0.0:
+                            ap = acc[p]
+                            for t in range(m):
+                                ap[t] += s[t] * wk
+                    for t in range(m):
+                        st = s[t]
+                        dt = d[t]
+                        s[t] = st * c[t] + dt * sn[t]
+                        d[t] = dt * c[t] - st * sn[t]
                 k = kend
-            xs = (x0, x1, x2, x3)
-            for m in range(4):
-                iq = 4 * b + m
-                if iq >= nq:
-                    break
+            for t in range(m):
                 for p in range(npair):
-                    if xs[m] == 0.0:
-                        tot = 0.0
-                        for kk in range(nb):
-                            tot += hist_t[kk, p]
-                        out[iq, p] = tot
+                    if xq[t] == 0.0:
+                        out[q0 + t, p] = tot[p]
                     else:
-                        out[iq, p] = hist_t[0, p] + acc[m, p] / xs[m]
+                        out[q0 + t, p] = hist_t[0, p] + acc[p, t] / xq[t]
         return out
 
     @njit(parallel=True, fastmath=False, cache=True)

@@ -28,6 +28,7 @@ from latticeanchor.errors import LatticeAnchorError
 from latticeanchor.diffraction import _kernels
 
 DEFAULT_DR_FACTOR = 0.0126  # dr = DEFAULT_DR_FACTOR / q_max (Å): (q dr)²/8 ≤ 2e-5
+BLOCK_I, BLOCK_J = 16, 2048  # compiled kernel tiles: atoms per row block × atoms per column run
 
 
 def _as_cluster(atoms):
@@ -89,6 +90,23 @@ def _form_factor_table(elements, q, form_factors):
     return np.array(rows, dtype=float)
 
 
+def _morton_codes(pos: np.ndarray, bits: int = 10) -> np.ndarray:
+    """30-bit Morton (Z-order) codes of positions on a 2^bits grid per axis over the bounding cube."""
+    lo = pos.min(axis=0)
+    span = float(np.max(pos.max(axis=0) - lo))
+    side = 1 << bits
+    cell = np.minimum(((pos - lo) * (side / span if span > 0 else 0.0)).astype(np.int64), side - 1)
+    code = np.zeros(len(pos), dtype=np.int64)
+    for axis in range(3):
+        v = cell[:, axis] & 0x3FF
+        v = (v | (v << 16)) & 0x030000FF
+        v = (v | (v << 8)) & 0x0300F00F
+        v = (v | (v << 4)) & 0x030C30C3
+        v = (v | (v << 2)) & 0x09249249
+        code |= v << axis
+    return code
+
+
 def _prepare(atoms):
     syms, pos = _as_cluster(atoms)
     if len(syms) == 0:
@@ -97,10 +115,9 @@ def _prepare(atoms):
         raise LatticeAnchorError("cluster positions must be finite (found NaN or inf)")
     elements = sorted(set(syms))
     eidx = np.array([elements.index(s) for s in syms])
-    # Sort by element, then spatially (coarse cells along a snake order) for cache locality.
-    pos = pos - pos.min(axis=0)
-    cell = np.floor(pos / 6.0).astype(np.int64)
-    order = np.lexsort((cell[:, 2], cell[:, 1], cell[:, 0], eidx))
+    # Sort by element, then along a Morton (Z-order) curve within each element: consecutive atoms are
+    # spatial neighbours, so a block of them is compact and its pair distances hit few histogram bins.
+    order = np.lexsort((_morton_codes(pos), eidx))
     pos = np.ascontiguousarray(pos[order])
     eidx = eidx[order]
     seg = np.searchsorted(eidx, np.arange(len(elements) + 1)).astype(np.int64)
@@ -125,10 +142,11 @@ def pair_histograms(atoms, dr: float, r_max: float | None = None, use_numba: boo
     if use_numba:
         import numba
 
-        nchunk = max(1, numba.get_num_threads()) * 4
+        nthreads = max(1, numba.get_num_threads())
         centre = 0.5 * (pos.max(axis=0) + pos.min(axis=0))
         pos32 = np.ascontiguousarray(pos - centre, dtype=np.float32)
-        packed = _kernels.pair_histogram_packed(pos32, seg, pair_index, 1.0 / dr, nbins, nchunk)
+        packed = _kernels.pair_histogram_packed(pos32, seg, pair_index, 1.0 / dr, nbins, nthreads,
+                                                BLOCK_I, BLOCK_J)
         counts_k = (packed >> 36).sum(axis=0).astype(float)
         frac_k = (packed & ((1 << 36) - 1)).sum(axis=0).astype(float) / 4096.0
         hist = counts_k - frac_k
