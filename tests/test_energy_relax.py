@@ -67,3 +67,10 @@ def test_chgnet_unconverged_is_not_reported_converged():
     atoms.rattle(0.1, seed=0)
     res = relax(atoms, calculator="chgnet", fmax=0.01, steps=2)
     assert res.steps == 2 and res.converged is False
+
+
+def test_sevennet_alternative_lattice_constant():
+    pytest.importorskip("sevenn")
+    res = relax(cspbi3(6.2), calculator="sevennet", fmax=0.002, steps=300)
+    assert res.converged and res.calculator == "sevennet"
+    assert 6.3 < res.atoms.cell.lengths()[0] < 6.5  # SevenNet-0 (PBE-trained): 6.40 Å
