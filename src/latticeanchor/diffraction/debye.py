@@ -20,6 +20,7 @@ returns half of this textbook double sum.
 
 from __future__ import annotations
 
+import contextlib
 import math
 
 import numpy as np
@@ -29,6 +30,26 @@ from latticeanchor.diffraction import _kernels
 
 DEFAULT_DR_FACTOR = 0.0126  # dr = DEFAULT_DR_FACTOR / q_max (Å): (q dr)²/8 ≤ 2e-5
 BLOCK_I, BLOCK_J = 16, 2048  # compiled kernel tiles: atoms per row block × atoms per column run
+# Below these amounts of work the compiled kernels run on one thread: waking the pool costs more than
+# it saves (and, on a busy machine, can cost milliseconds waiting for a core).
+SERIAL_MAX_PAIRS = 4_000_000
+SERIAL_MAX_SINC = 200_000_000  # bins × q points × (element pairs + 4)
+
+
+@contextlib.contextmanager
+def _numba_threads(serial: bool):
+    """Run the enclosed compiled kernels on one thread when ``serial`` (numba's setting is per caller)."""
+    if not serial:
+        yield
+        return
+    import numba
+
+    old = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        yield
+    finally:
+        numba.set_num_threads(old)
 
 
 def _as_cluster(atoms):
@@ -142,11 +163,13 @@ def pair_histograms(atoms, dr: float, r_max: float | None = None, use_numba: boo
     if use_numba:
         import numba
 
-        nthreads = max(1, numba.get_num_threads())
+        n = len(pos)
         centre = 0.5 * (pos.max(axis=0) + pos.min(axis=0))
         pos32 = np.ascontiguousarray(pos - centre, dtype=np.float32)
-        packed = _kernels.pair_histogram_packed(pos32, seg, pair_index, 1.0 / dr, nbins, nthreads,
-                                                BLOCK_I, BLOCK_J)
+        with _numba_threads(n * (n - 1) // 2 <= SERIAL_MAX_PAIRS):
+            nthreads = max(1, numba.get_num_threads())
+            packed = _kernels.pair_histogram_packed(pos32, seg, pair_index, 1.0 / dr, nbins, nthreads,
+                                                    BLOCK_I, BLOCK_J)
         counts_k = (packed >> 36).sum(axis=0).astype(float)
         frac_k = (packed & ((1 << 36) - 1)).sum(axis=0).astype(float) / 4096.0
         hist = counts_k - frac_k
@@ -226,7 +249,11 @@ def debye_pattern(atoms, q, *, method: str = "histogram", dr: float | None = Non
     elements, pairs, r, H, counts = pair_histograms(atoms, dr, use_numba=use_numba)
     f = _form_factor_table(elements, q, form_factors)  # (ne, nq)
     use = _kernels.HAVE_NUMBA if use_numba is None else (use_numba and _kernels.HAVE_NUMBA)
-    S = _kernels.sinc_transform(H, dr, q) if use else _numpy_sinc_transform(H, dr, q)
+    if use:
+        with _numba_threads(H.shape[0] * len(q) * (H.shape[1] + 4) <= SERIAL_MAX_SINC):
+            S = _kernels.sinc_transform(H, dr, q)
+    else:
+        S = _numpy_sinc_transform(H, dr, q)
     intensity = np.einsum("e,eq->q", counts.astype(float), f**2)
     for p, (a, b) in enumerate(pairs):
         intensity += 2.0 * f[a] * f[b] * S[:, p]
