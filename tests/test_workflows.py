@@ -26,7 +26,7 @@ def test_flow_structure_and_custom_maker():
     from latticeanchor.workflows import STRUCTURE_NAMES, anchoring_flow
 
     cand = {"core": "PbS", "x": 2.0, "T": 298.15}
-    flow = anchoring_flow(cand, {"n": 2, "k": 1, "delta_size": (1, 2, 1)},
+    flow = anchoring_flow(cand, {"n": 2, "k": 1, "delta_size": (1, 2, 1), "rattle": 0.0},
                           relax_maker=lambda s, name: single_point_job(s))
     assert len(flow.jobs) == 2 + len(STRUCTURE_NAMES)
     store = JobStore(MemoryStore())

@@ -53,12 +53,13 @@ def _to_atoms(structure):
 def build_structures_job(candidate: dict, settings: dict | None = None) -> dict:
     """Bulk references and hybrids of one candidate (internal builder; see ``energy.anchoring``).
 
-    settings: n (α cells), k (core cells), delta_size, seed, T (K). Returns Structures plus the
-    hybrids' compositions and interface-atom counts.
+    settings: n (α cells), k (core cells), delta_size, seed, rattle (Å, seeded displacements of every
+    output structure, as in ``anchoring``; default 0.03). Returns Structures plus the hybrids'
+    interface-atom counts (from the unrattled hybrids).
     """
     from latticeanchor.energy import anchoring as anc
 
-    s = {"n": 2, "k": 1, "delta_size": (1, 2, 1), "seed": 0}
+    s = {"n": 2, "k": 1, "delta_size": (1, 2, 1), "seed": 0, "rattle": 0.03}
     s.update(settings or {})
     core, x, T = candidate["core"], float(candidate["x"]), float(candidate.get("T", 298.15))
     n, k, dsize, seed = anc._size3(s["n"]), anc._size3(s["k"]), anc._size3(s["delta_size"]), int(s["seed"])
@@ -67,9 +68,16 @@ def build_structures_job(candidate: dict, settings: dict | None = None) -> dict:
     rock = anc.rocksalt_cell(core, T=T)
     h_a = anc.alpha_hybrid(core, x, n=n, k=k, T=T, seed=seed)
     h_d = anc.delta_hybrid(core, x, size=dsize, k=max(k), T=T, seed=seed)
-    return {"alpha_bulk": _to_structure(alpha), "delta_bulk": _to_structure(delta), "core_bulk": _to_structure(rock),
-            "alpha_hybrid": _to_structure(h_a), "delta_hybrid": _to_structure(h_d),
-            "n_interface_alpha": anc.interface_atoms(h_a), "n_interface_delta": anc.interface_atoms(h_d)}
+    n_int = {"n_interface_alpha": anc.interface_atoms(h_a), "n_interface_delta": anc.interface_atoms(h_d)}
+    out = {}
+    for name, atoms in (("alpha_bulk", alpha), ("delta_bulk", delta), ("core_bulk", rock),
+                        ("alpha_hybrid", h_a), ("delta_hybrid", h_d)):
+        if float(s["rattle"]) > 0:
+            atoms = atoms.copy()
+            atoms.rattle(stdev=float(s["rattle"]), seed=anc.RATTLE_SEED)
+        out[name] = _to_structure(atoms)
+    out.update(n_int)
+    return out
 
 
 @job

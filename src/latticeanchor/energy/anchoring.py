@@ -56,6 +56,7 @@ HALIDES = ("I", "Br")
 CHALCOGENS = ("S", "Se", "Te")
 SHELL_CUTOFF = 3.8  # Å, first (cation–anion) coordination shell, used to assign Pb to the core
 INTERFACE_CUTOFF = 4.6  # Å: a core atom with a non-core atom this close is an interface atom
+RATTLE_SEED = 12345
 
 
 # ----------------------------------------------------------------------------------------- builders
@@ -353,6 +354,10 @@ def _relax(atoms, calculator, relax_kwargs):
 
     kw = {"fmax": 0.05, "steps": 500, "cell": True}
     kw.update(relax_kwargs or {})
+    rattle = float(kw.pop("rattle", 0.0))
+    if rattle > 0:  # seeded: the same displacement pattern every run
+        atoms = atoms.copy()
+        atoms.rattle(stdev=rattle, seed=RATTLE_SEED)
     return relax(atoms, calculator=calculator, **kw)
 
 
@@ -447,7 +452,8 @@ def _slope(phase, dx, T, calculator, relax_kwargs, bname) -> float:
 
 
 def anchoring(core="PbS", x=1.0, n=2, k=1, delta_size=(1, 2, 1), T=298.15, seed=0, calculator="chgnet",
-              relax_kwargs=None, builder="internal", diameter=None, return_structures=False) -> dict:
+              relax_kwargs=None, builder="internal", diameter=None, return_structures=False,
+              rattle: float = 0.03) -> dict:
     """Full anchoring energetics of one candidate (core, x, core size k, α cell n, δ cell ``delta_size``).
 
     Relaxes bulk α (n×n×n) and δ (``delta_size``) matrices, bulk rock-salt core, and the α and δ
@@ -455,12 +461,19 @@ def anchoring(core="PbS", x=1.0, n=2, k=1, delta_size=(1, 2, 1), T=298.15, seed=
     with the convergence flags of every relaxation. ``builder="build"``/``"auto"`` with ``diameter``
     (Å) uses latticeanchor.build.rocksalt_core/embed instead of the internal cube core.
     With ``return_structures=True`` the relaxed hybrids are returned under "_structures".
+    rattle (Å): seeded random displacements applied to every structure (bulk references and
+    hybrids alike) before relaxing, so that none stays on a symmetry-imposed saddle point: a perfect
+    cubic α-CsPbI3 cell has zero forces by symmetry although the potential prefers tilted
+    octahedra, while the core breaks that symmetry in the hybrid — without rattling, the tilt
+    energy would be booked as a (negative) interface energy. 0 disables it.
     """
     x = float(br_content(x))
     n, k = _size3(n), _size3(k)
     delta_size = _size3(delta_size)
     use_build = _use_build(builder)
     bname = "build" if use_build else "internal"
+    relax_kwargs = dict(relax_kwargs or {})
+    relax_kwargs.setdefault("rattle", float(rattle))
     ra = _bulk("alpha", (x, n, float(T), int(seed), bname), calculator, relax_kwargs)
     rd = _bulk("delta", (x, delta_size, int(seed), bname), calculator, relax_kwargs)
     rc = _bulk("core", (core, float(T)), calculator, relax_kwargs)
@@ -505,7 +518,8 @@ def anchoring(core="PbS", x=1.0, n=2, k=1, delta_size=(1, 2, 1), T=298.15, seed=
     hybrid = rest(hd.energy, cd) - rest(ha.energy, ca)
     out = {
         "core": core, "x": x, "k_cells": list(k), "n_cells": list(n), "delta_size": list(delta_size), "T": float(T),
-        "seed": int(seed), "builder": bname, "n_atoms_alpha_hybrid": len(h_a), "n_atoms_delta_hybrid": len(h_d),
+        "seed": int(seed), "builder": bname, "rattle_A": float(relax_kwargs["rattle"]),
+        "n_atoms_alpha_hybrid": len(h_a), "n_atoms_delta_hybrid": len(h_d),
         "m_core": ca["m_core"], "n_fu_alpha": ca["n_fu"], "n_fu_delta": cd["n_fu"],
         "mu_alpha_eV_per_fu": mu_a, "mu_delta_eV_per_fu": mu_d, "mu_core_eV_per_unit": mu_c,
         "mu_pbx2_eV_per_unit": mu_p, "excess_PbX2_alpha": ca["excess_Pb"], "excess_PbX2_delta": cd["excess_Pb"],

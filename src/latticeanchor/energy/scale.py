@@ -54,6 +54,7 @@ DEFAULT_SETTINGS = {
     "fmax": 0.05,  # eV/Å
     "steps": 500,
     "cell_filter": "unit",
+    "rattle": 0.03,  # Å, seeded displacements before every relaxation (see energy.anchoring.anchoring)
     "builder": "internal",  # 'internal' cube core, or 'build'/'auto' for latticeanchor.build
     "seed": 0,
     "n": None,  # α supercell (n×n×n); None: from the loading
@@ -159,7 +160,8 @@ def evaluate_candidate(candidate: dict, settings: dict, workdir) -> dict:
     if max(n_alpha, n_delta) > int(settings["max_atoms"]):
         raise LatticeAnchorError(f"hybrid needs {max(n_alpha, n_delta)} atoms > max_atoms={settings['max_atoms']} "
                                  f"(α {n}³ cells, core {k}³ cells, δ {dsize})")
-    relax_kwargs = {"fmax": settings["fmax"], "steps": settings["steps"], "cell_filter": settings["cell_filter"]}
+    relax_kwargs = {"fmax": settings["fmax"], "steps": settings["steps"], "cell_filter": settings["cell_filter"],
+                    "rattle": float(settings.get("rattle", 0.03))}
     res = anc.anchoring(core=c["core"], x=x, n=n, k=k, delta_size=dsize, T=T, seed=int(settings["seed"]),
                         calculator=settings["calculator"], relax_kwargs=relax_kwargs, builder=settings["builder"],
                         diameter=c.get("diameter"), return_structures=True)
