@@ -5,9 +5,11 @@ latticeanchor.debye_pattern (numba linear-spread histograms) vs the exact double
 Clusters: rock-salt PbS spheres (a = 5.936 Å) with random displacements σ = 0.05 Å (seed 0), so no
 two pair distances coincide (the general, non-crystalline case). q = 0.5–6.0 Å⁻¹, step 0.01 (551 points).
 
-    python benchmarks/bench_diffraction_debye.py [--sizes 1000 5000 10000 50000 100000] [--exact-max 2000]
+    python benchmarks/bench_diffraction_debye.py [--sizes 1000 5000 10000 50000 100000] [--exact-max 2000] [--repeat 3]
 
-Reports seconds, pairs/s (N(N−1)/2 per second) and ratios; writes benchmarks/results/bench_diffraction_debye.json.
+Reports seconds (best of --repeat runs), pairs/s (N(N−1)/2 per second), ratios and the 1-minute load
+average when each size ran (the peers and we share the CPU with whatever else runs); writes
+benchmarks/results/bench_diffraction_debye.json.
 DebyeCalculator's I(Q) is half of the textbook double sum (checked and reported).
 """
 
@@ -56,6 +58,9 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000, 10000, 50000, 100000])
     ap.add_argument("--exact-max", type=int, default=2000, help="largest N for the exact double sum")
     ap.add_argument("--peers-max", type=int, default=100000, help="largest N for the peers")
+    ap.add_argument("--repeat", type=int, default=3,
+                    help="timings per size, best kept (DebyeCalculator: this many up to --repeat-peer-max atoms, else 1)")
+    ap.add_argument("--repeat-peer-max", type=int, default=50000)
     args = ap.parse_args()
     from latticeanchor.diffraction import debye_pattern
     from latticeanchor.diffraction._kernels import HAVE_NUMBA
@@ -87,21 +92,22 @@ def main() -> None:
     for n in args.sizes:
         at = cluster(n)
         pairs = n * (n - 1) / 2
-        t_ours, I = _time(lambda: debye_pattern(at, q), repeat=2 if n <= 20000 else 1)
-        row = {"atoms": n, "pairs": pairs, "ours_s": t_ours, "ours_pairs_per_s": pairs / t_ours}
+        t_ours, I = _time(lambda: debye_pattern(at, q), repeat=args.repeat)
+        row = {"atoms": n, "pairs": pairs, "ours_s": t_ours, "ours_pairs_per_s": pairs / t_ours,
+               "load_avg_1min": os.getloadavg()[0]}
         if n <= args.exact_max:
             t_ex, E = _time(lambda: debye_pattern(at, q, method="exact"))
             row.update(exact_s=t_ex, exact_pairs_per_s=pairs / t_ex, speedup_vs_exact=t_ex / t_ours,
                        rel_l2_error_vs_exact=float(np.linalg.norm(I - E) / np.linalg.norm(E)))
         if dc is not None and n <= args.peers_max:
-            t_dc, r = _time(lambda: dc.iq(at))
+            t_dc, r = _time(lambda: dc.iq(at), repeat=args.repeat if n <= args.repeat_peer_max else 1)
             row.update(debyecalculator_s=t_dc, speedup_vs_debyecalculator=t_dc / t_ours,
                        debyecalculator_over_ours_median=float(np.median(r.i / np.interp(r.q, q, I))))
         rows.append(row)
         print(f"N={n:>7d}  ours {t_ours:8.3f} s  ({pairs / t_ours / 1e9:5.2f} G pairs/s)"
               + (f"  exact {row['exact_s']:8.2f} s  err {row['rel_l2_error_vs_exact']:.1e}" if "exact_s" in row else "")
               + (f"  DebyeCalculator {row['debyecalculator_s']:7.3f} s  ×{row['speedup_vs_debyecalculator']:.2f}"
-                 if "debyecalculator_s" in row else ""), flush=True)
+                 if "debyecalculator_s" in row else "") + f"  load {row['load_avg_1min']:.2f}", flush=True)
 
     print()
     hdr = f"{'atoms':>7} {'ours (s)':>9} {'Gpairs/s':>9} {'exact (s)':>10} {'×exact':>8} {'rel L2 err':>10} {'DebyeCalc (s)':>13} {'×DC':>6}"
@@ -118,7 +124,8 @@ def main() -> None:
     meta = {"machine": platform.processor() or platform.machine(), "cpus": os.cpu_count(), "numba": HAVE_NUMBA,
             "python": platform.python_version(), "q_points": len(q),
             "command": "python benchmarks/bench_diffraction_debye.py " + " ".join(
-                ["--sizes", *map(str, args.sizes), "--exact-max", str(args.exact_max)])}
+                ["--sizes", *map(str, args.sizes), "--exact-max", str(args.exact_max), "--repeat", str(args.repeat)]),
+            "timing": "best of --repeat runs (DebyeCalculator: best of --repeat up to --repeat-peer-max atoms, else one run)"}
     from latticeanchor.atomic import write_text
 
     write_text(out, json.dumps({"meta": meta, "peers": peers, "rows": rows}, indent=2))

@@ -13,6 +13,7 @@ from scipy.spatial.distance import pdist
 
 from latticeanchor.diffraction import debye_pattern
 from latticeanchor.diffraction import _kernels
+from latticeanchor.diffraction import debye as debye_mod
 from latticeanchor.errors import LatticeAnchorError
 
 
@@ -126,6 +127,29 @@ def test_growing_rocksalt_cluster_peaks_move_onto_bragg_positions():
     assert errors[-1] < errors[0]
     assert errors[-1] < 0.004 * q200
     assert widths[0] > widths[1] > widths[2]  # Scherrer: width ∝ 1/size
+
+
+@pytest.mark.parametrize("blocks, serial_max", [((3, 7), 0), ((16, 2048), 10**9), ((5, 64), 0)])
+def test_compiled_tiled_histogram_matches_numpy_fallback(monkeypatch, blocks, serial_max):
+    # tiles that do not divide the element blocks, several column runs per row, threaded or serial
+    if not _kernels.HAVE_NUMBA:
+        pytest.skip("numba not installed")
+    monkeypatch.setattr(debye_mod, "BLOCK_I", blocks[0])
+    monkeypatch.setattr(debye_mod, "BLOCK_J", blocks[1])
+    monkeypatch.setattr(debye_mod, "SERIAL_MAX_PAIRS", serial_max)
+    at = _perovskite_cluster(9.0, seed=5)
+    n = len(at)
+    dr = 0.01
+    els, pairs, r, h_fast, counts = debye_mod.pair_histograms(at, dr, use_numba=True)
+    _, _, _, h_ref, _ = debye_mod.pair_histograms(at, dr, use_numba=False)
+    assert h_fast.shape == h_ref.shape
+    # every pair counted once: N_a (N_a − 1)/2 like pairs, N_a N_b unlike pairs
+    want = [counts[a] * (counts[a] - 1) / 2 if a == b else counts[a] * counts[b] for a, b in pairs]
+    assert np.allclose(h_fast.sum(axis=0), want, rtol=0, atol=1e-6)
+    assert h_fast.sum() == pytest.approx(n * (n - 1) / 2, abs=1e-6)
+    # same spreading: first moments (Σ r) agree to float32 rounding, bins to a few quantization steps
+    assert np.allclose(r @ h_fast, r @ h_ref, rtol=1e-6)
+    assert np.abs(h_fast - h_ref).max() < 0.05
 
 
 @pytest.mark.parametrize("bad_q", [[-1.0, 2.0], [np.nan, 1.0]])
