@@ -52,9 +52,20 @@ def test_alpha_counts_distances_and_charge(alpha_case):
     assert is_core.sum() == inside.sum()
     assert (np.array(hybrid.get_chemical_symbols())[is_core] == "Pb").sum() == (inside & (ijk.sum(1) % 2 == 0)).sum()
     # removed matrix atoms = matrix sites inside the sphere (all of them coincide with rock-salt sites)
+    # plus matrix cations within 3.5 Å of a core Pb (the Cs at a/2 from a core face-centre Pb)
     c = np.asarray(hybrid.info["latticeanchor"]["center_position_A"])
-    n_inside = (np.linalg.norm(matrix.positions - c, axis=1) <= r + 1e-6).sum()
-    assert len(hybrid) - is_core.sum() == len(matrix) - n_inside
+    in_sphere = np.linalg.norm(matrix.positions - c, axis=1) <= r + 1e-6
+    core_pb = hybrid.positions[is_core & (np.array(hybrid.get_chemical_symbols()) == "Pb")]
+    msym = np.array(matrix.get_chemical_symbols())
+    d_pb = np.linalg.norm(matrix.positions[:, None, :] - core_pb[None], axis=2).min(axis=1)
+    like = ~in_sphere & np.isin(msym, ["Cs", "Pb"]) & (d_pb < 3.5)
+    assert like.sum() > 0 and set(msym[like]) == {"Cs"}
+    assert len(hybrid) - is_core.sum() == len(matrix) - in_sphere.sum() - like.sum()
+    # no like-charge contact closer than the rock-salt Pb-Pb distance a/sqrt(2)
+    sym = np.array(hybrid.get_chemical_symbols())
+    sign = np.array([CHARGE[e] > 0 for e in sym])
+    i, j, d = neighbor_list("ijd", hybrid, 4.0)
+    assert not np.any(sign[i] == sign[j])
     i, j, d = neighbor_list("ijd", hybrid, 2.5)
     assert len(d) == 0
     expected = sum(CHARGE[s] for s in hybrid.get_chemical_symbols())

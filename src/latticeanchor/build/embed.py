@@ -20,6 +20,11 @@ with the core) grown by ``clearance`` (Å), or closer than ``min_distance`` (Å)
 every matrix site inside the dot coincides with a core site, so exactly those are replaced and the
 framework runs on through the interface.
 
+Like charges: a matrix atom closer than ``like_charge_distance`` (Å, default 3.5) to a core atom of
+the same formal-charge sign is removed too. In the α registry the matrix Cs at a cell's body centre
+lies a/2 ≈ 2.97 Å from a core Pb on the shared face centre: a cation–cation contact no real interface
+has (the shortest like-charge distance in either bulk is rock-salt Pb–Pb, a/√2 ≈ 4.2 Å).
+
 Charge balancing (``charge_balance=True``), deterministic rule: with formal charges Cs +1, Pb +2,
 halide −1, S/Se/Te −2, let Q be the total. Q > 0: remove the Q matrix Cs atoms nearest the dot centre;
 Q < 0: remove the |Q| matrix halide atoms (I or Br) nearest the dot centre. Ties are broken by atom
@@ -70,15 +75,16 @@ def _min_image(disp: np.ndarray, cell: np.ndarray) -> np.ndarray:
 
 
 def embed(core: Atoms, matrix: Atoms, center=None, strain: str | None = None, clearance=0.0, min_distance=2.8,
-          charge_balance: bool = False) -> Atoms:
+          charge_balance: bool = False, like_charge_distance=3.5) -> Atoms:
     """The hybrid core-in-matrix structure as periodic ASE ``Atoms`` (see the module docstring).
 
     core: from ``rocksalt_core``; matrix: from ``alpha_matrix`` or ``delta_matrix`` (periodic);
     center: fractional coordinates of the dot centre in the matrix cell (default the cell centre;
     snapped to the registry site in α); strain: 'matrix' | 'core' | 'none' (default 'matrix' for α,
     'none' otherwise); clearance: Å added to the core shape when removing matrix atoms;
-    min_distance: Å, matrix atoms closer than this to a core atom are removed; charge_balance: remove
-    interface Cs or halide until the formal charge sum is zero.
+    min_distance: Å, matrix atoms closer than this to a core atom are removed; like_charge_distance: Å,
+    matrix atoms closer than this to a core atom of the same charge sign are removed;
+    charge_balance: remove interface Cs or halide until the formal charge sum is zero.
     """
     cinfo = _info(core, "core")
     minfo = _info(matrix, "matrix")
@@ -88,6 +94,8 @@ def embed(core: Atoms, matrix: Atoms, center=None, strain: str | None = None, cl
         raise LatticeAnchorError("matrix must be periodic in three dimensions")
     clearance = float(positive("clearance (Å)", scalar("clearance (Å)", clearance), allow_zero=True))
     min_distance = float(positive("min_distance (Å)", scalar("min_distance (Å)", min_distance), allow_zero=True))
+    like_charge_distance = float(positive("like_charge_distance (Å)", scalar("like_charge_distance (Å)",
+                                                                             like_charge_distance), allow_zero=True))
     phase = minfo.get("phase", "other")
     if strain is None:
         strain = "matrix" if phase == "alpha" else "none"
@@ -147,6 +155,15 @@ def embed(core: Atoms, matrix: Atoms, center=None, strain: str | None = None, cl
     if min_distance > 0:
         d, _ = cKDTree(rel).query(disp, distance_upper_bound=min_distance)
         close = d < min_distance - 1e-9
+    if like_charge_distance > 0:
+        charges = data.formal_charges()
+        m_sign = np.sign([charges.get(e, 0) for e in matrix.get_chemical_symbols()])
+        c_sign = np.sign([charges.get(e, 0) for e in core.get_chemical_symbols()])
+        for sign in (-1, 1):
+            own = c_sign == sign
+            if own.any():
+                d, _ = cKDTree(rel[own]).query(disp, distance_upper_bound=like_charge_distance)
+                close |= (m_sign == sign) & (d < like_charge_distance - 1e-9)
     remove = inside | close
     removed_species = _count(np.array(matrix.get_chemical_symbols())[remove])
 
@@ -164,6 +181,7 @@ def embed(core: Atoms, matrix: Atoms, center=None, strain: str | None = None, cl
     hybrid.info["latticeanchor"] = provenance(
         "embed", matrix=minfo, core=cinfo, strain=strain, center_frac=center_frac.tolist(),
         center_position_A=c_cart.tolist(), clearance_A=clearance, min_distance_A=min_distance,
+        like_charge_distance_A=like_charge_distance,
         core_scale=scale, charge_balance=bool(charge_balance), n_matrix_removed=int(remove.sum()),
         matrix_removed=removed_species, charge_balance_removed=balanced or None,
         formal_charge=charge_of(hybrid.get_chemical_symbols()))
