@@ -67,7 +67,7 @@ def main(argv=None):
     curve["diff_A"] = curve["a_mlip_A"] - curve["a_exp_A"]
     curve["diff_pct"] = 100 * curve["diff_A"] / curve["a_exp_A"]
     ideal = curve[curve.fix_sites]
-    fit_mlip = vegard_fit(ideal.x, ideal.a_mlip_A)
+    fit_mlip = vegard_fit(ideal.x, ideal.a_mlip_A) if ideal.x.nunique() >= 3 else None
 
     anchor_seeds = [int(v) for v in args.anchor_seeds.split(",")]
 
@@ -140,8 +140,8 @@ def main(argv=None):
              "## MLIP Vegard curve (α, cubic shape, 2×2×2 cells, random halides; end members 1×1×1)", "",
              "fix_sites=True: atoms on ideal Pm-3m sites, volume relaxed; False: sites relaxed too (tilts).", "",
              _md(curve), "",
-             f"Vegard fit of the ideal-site MLIP curve: a_I = {fit_mlip.a_I:.4f} Å, a_Br = {fit_mlip.a_Br:.4f} Å, "
-             f"bowing = {fit_mlip.bowing:.4f} Å (rmse {fit_mlip.rmse:.4f} Å).", "",
+             (f"Vegard fit of the ideal-site MLIP curve: a_I = {fit_mlip.a_I:.4f} Å, a_Br = {fit_mlip.a_Br:.4f} Å, "
+              f"bowing = {fit_mlip.bowing:.4f} Å (rmse {fit_mlip.rmse:.4f} Å)." if fit_mlip else ""), "",
              "## Interface (misfit) energy of a PbS core", "",
              "E_misfit = E_hyb − n μ_matrix − m μ_PbS (relaxed bulk references); per interface atom and "
              "per matrix formula unit. Mean (and sd) over halide orderings.", "", _md(isum), "",
