@@ -152,6 +152,17 @@ def test_compiled_tiled_histogram_matches_numpy_fallback(monkeypatch, blocks, se
     assert np.abs(h_fast - h_ref).max() < 0.05
 
 
+def test_crowded_bins_split_into_more_lanes(monkeypatch):
+    # a perfect lattice puts many pairs in one bin; past PACKED_LANE_MAX per lane the work is split finer
+    if not _kernels.HAVE_NUMBA:
+        pytest.skip("numba not installed")
+    at = bulk("Cu", "fcc", a=3.6, cubic=True).repeat((5, 5, 5))
+    ref = debye_mod.pair_histograms(at, 0.01)[3]
+    monkeypatch.setattr(debye_mod, "PACKED_LANE_MAX", 64)
+    got = debye_mod.pair_histograms(at, 0.01)[3]
+    assert np.allclose(got, ref, rtol=0, atol=1e-9)
+
+
 @pytest.mark.parametrize("bad_q", [[-1.0, 2.0], [np.nan, 1.0]])
 def test_bad_q_is_a_one_line_error(bad_q):
     with pytest.raises(LatticeAnchorError) as exc:
