@@ -39,9 +39,7 @@ def main(argv=None):
     args = p.parse_args(argv)
 
     import numpy as np
-    from dask.distributed import Client, LocalCluster
-
-    from latticeanchor.energy.scale import evaluate_candidate, lattice_task, run_candidates
+    from latticeanchor.energy.scale import evaluate_candidate, lattice_task, local_client, run_candidates
 
     out = Path(args.out)
     shutil.rmtree(out, ignore_errors=True)
@@ -63,8 +61,8 @@ def main(argv=None):
     t_serial = time.perf_counter() - t
 
     t = time.perf_counter()
-    cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True, dashboard_address=None)
-    client = Client(cluster)
+    client = local_client(args.workers)  # LocalCluster, 1 thread per worker, quiet worker config
+    cluster = client.cluster
     t_start = time.perf_counter() - t
     t = time.perf_counter()
     client.run(_warm)  # every worker loads the model

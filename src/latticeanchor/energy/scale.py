@@ -219,14 +219,23 @@ def _run_one(task, candidate: dict, settings: dict, workdir: str) -> dict:
     return record
 
 
+# Quieter workers: the default 20 ms event-loop tick, 0.5 s system monitor and 10 ms statistical
+# profiler take GIL time from the (Python-heavy) relaxation thread; measured on a 2-vCPU machine a
+# pure-Python loop ran ~1.4× slower in a default worker than in the main process.
+QUIET_WORKER_CONFIG = {"distributed.admin.tick.interval": "1s", "distributed.admin.system-monitor.interval": "5s",
+                       "distributed.worker.profile.enabled": False}
+
+
 def local_client(workers: int, threads_per_worker: int = 1):
-    """A dask ``Client`` on a new LocalCluster of ``workers`` processes (no dashboard)."""
+    """A dask ``Client`` on a new LocalCluster of ``workers`` processes (no dashboard, quiet workers)."""
     try:
+        import dask
         from dask.distributed import Client, LocalCluster
     except ImportError:
         raise LatticeAnchorError("workers/scheduler need the dask extra: pip install 'latticeanchor[dask]'") from None
-    cluster = LocalCluster(n_workers=int(workers), threads_per_worker=int(threads_per_worker), processes=True,
-                           dashboard_address=None)
+    with dask.config.set(QUIET_WORKER_CONFIG):
+        cluster = LocalCluster(n_workers=int(workers), threads_per_worker=int(threads_per_worker), processes=True,
+                               dashboard_address=None)
     return Client(cluster)
 
 
