@@ -250,3 +250,17 @@ def test_top_structures_are_neutral_readable_and_match_the_candidate(tmp_path):
         rank = int(path.name.split("_")[0][4:])
         row = res.candidates[res.candidates["rank"] == rank].iloc[0]
         assert row["core"] in path.name and f"x{row['x']:.2f}" in path.name
+
+
+def test_relax_top_records_a_failed_candidate_and_carries_on(tmp_path, capsys):
+    pytest.importorskip("chgnet")
+    from latticeanchor.cli import main
+
+    cfg = tmp_path / "s.toml"
+    cfg.write_text('[study]\nname = "s"\ntop = 2\n[grid]\ncores = ["PbS"]\nx = [1.5, 2.0]\ndiameter_nm = [3.0]\n'
+                   'loading = [0.1]\n[build]\nstructures = 0\n')
+    assert main(["screen", str(cfg), "--out", str(tmp_path / "o"), "--relax-top", "2", "--max-atoms", "10"]) == 0
+    assert "relaxed 2 candidates (2 failed)" in capsys.readouterr().out
+    table = pd.read_csv(tmp_path / "o" / "relax" / "results.csv")
+    assert list(table["x"]) == [2.0, 1.5]  # best first, one row per distinct structure
+    assert table["error"].str.contains("max_atoms=10").all()

@@ -12,7 +12,14 @@ def add_parser(sub) -> None:
     p.add_argument("--seed", type=int, default=None, help="seed for built structures (default from the study)")
     p.add_argument("--no-structures", action="store_true", help="skip building the top hybrids")
     p.add_argument("--relax-top", type=int, default=0, metavar="N",
-                   help="relax the top N candidates with the MLIP (needs the mlip and dask extras)")
+                   help="relax the top N distinct (core, x, diameter, T) candidates with the MLIP and write DFT inputs "
+                        "(needs the mlip extra; dask for --workers/--scheduler)")
+    p.add_argument("--max-atoms", type=int, default=None,
+                   help="largest hybrid the MLIP stage relaxes (default 400; raise it on a cluster)")
+    p.add_argument("--cells", type=int, default=None,
+                   help="α supercell edge n (cells) for the MLIP models (default: from the loading)")
+    p.add_argument("--core-cells", type=int, default=None,
+                   help="core cube edge k (cells) for the MLIP models (default: from the diameter)")
     p.add_argument("--workers", type=int, default=None, help="local Dask workers for --relax-top (default 2)")
     p.add_argument("--scheduler", default=None, help="address of an existing Dask scheduler for --relax-top")
     p.set_defaults(func=run)
@@ -20,6 +27,7 @@ def add_parser(sub) -> None:
 
 def run(args) -> int:
     from latticeanchor import screen
+    from latticeanchor.errors import LatticeAnchorError
 
     result = screen.run(args.config, out=args.out, top=args.top, seed=args.seed,
                         build_structures=not args.no_structures)
@@ -28,14 +36,19 @@ def run(args) -> int:
           f"on the Pareto front, dataset {cfg['study']['dataset']}, {result.timings['total_s']:.1f} s")
     print(result.summary(cfg["study"]["top"]))
     if args.relax_top:
-        from latticeanchor.errors import LatticeAnchorError
-
+        if args.relax_top < 0:
+            raise LatticeAnchorError(f"--relax-top must be ≥ 0, got {args.relax_top}")
         try:
-            from latticeanchor.energy import scale
+            from latticeanchor.energy.scale import relax_top
         except ImportError as exc:
-            raise LatticeAnchorError(f"--relax-top needs the energy stage: {exc}") from None
-        records = scale.run_candidates(result.ranked.head(args.relax_top).to_dict("records"),
-                                       out=result.out / "relax", workers=args.workers, scheduler=args.scheduler)
-        print(f"# relaxed {len(records)} candidates into {result.out / 'relax'}")
+            raise LatticeAnchorError(f"--relax-top needs the energy extras (pip install 'latticeanchor[mlip,dask]'): {exc}") from None
+        # the ranking repeats a composition at several loadings: relax each structure once
+        distinct = result.candidates.drop_duplicates(subset=["core", "x", "diameter", "T"])
+        settings = {key: value for key, value in (("max_atoms", args.max_atoms), ("n", args.cells),
+                                                  ("k", args.core_cells)) if value is not None}
+        table = relax_top(distinct, args.relax_top, result.out / "relax", workers=args.workers,
+                          scheduler=args.scheduler, settings=settings or None)
+        failed = int((table["status"] == "failed").sum())
+        print(f"# relaxed {len(table)} candidates ({failed} failed) into {result.out / 'relax'}: results.csv")
     print(f"# results in {result.out}")
     return 0
