@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 
 def add_parser(sub) -> None:
     p = sub.add_parser("screen", help="rank matrix compositions for lattice anchoring (main job)",
@@ -46,8 +48,17 @@ def run(args) -> int:
         distinct = result.candidates.drop_duplicates(subset=["core", "x", "diameter", "T"])
         settings = {key: value for key, value in (("max_atoms", args.max_atoms), ("n", args.cells),
                                                   ("k", args.core_cells)) if value is not None}
+        done = []
+
+        def report(record: dict) -> None:
+            done.append(record)
+            cand = record.get("candidate", {})
+            state = "cached" if record.get("cached") else record.get("status", "?")
+            print(f"#   [{len(done)}/{min(args.relax_top, len(distinct))}] {cand.get('core')} x={cand.get('x')}: {state}",
+                  file=sys.stderr, flush=True)
+
         table = relax_top(distinct, args.relax_top, result.out / "relax", workers=args.workers,
-                          scheduler=args.scheduler, settings=settings or None)
+                          scheduler=args.scheduler, settings=settings or None, progress=report)
         failed = int((table["status"] == "failed").sum())
         print(f"# relaxed {len(table)} candidates ({failed} failed) into {result.out / 'relax'}: results.csv")
     print(f"# results in {result.out}")
