@@ -264,3 +264,12 @@ def test_relax_top_records_a_failed_candidate_and_carries_on(tmp_path, capsys):
     table = pd.read_csv(tmp_path / "o" / "relax" / "results.csv")
     assert list(table["x"]) == [2.0, 1.5]  # best first, one row per distinct structure
     assert table["error"].str.contains("max_atoms=10").all()
+
+
+def test_best_per_core_is_the_top_row_of_each_core_and_temperature(tmp_path):
+    res = run(SMALL, out=tmp_path / "b", quiet=True, plots=False)
+    best = res.best_per_core()
+    assert len(best) == 2 * 2
+    for _, row in best.iterrows():
+        sub = res.candidates[(res.candidates["core"] == row["core"]) & (res.candidates["T"] == row["T"])]
+        assert row["score"] == sub["score"].max() and row["rank"] == sub["rank"].min()

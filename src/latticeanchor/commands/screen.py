@@ -37,6 +37,8 @@ def run(args) -> int:
     print(f"# study {cfg['study']['name']}: {len(result.candidates)} candidates, {int(result.candidates['pareto'].sum())} "
           f"on the Pareto front, dataset {cfg['study']['dataset']}, {result.timings['total_s']:.1f} s")
     print(result.summary(cfg["study"]["top"]))
+    print("# best candidate of each core at each temperature:")
+    print(result.summary(head=result.best_per_core()))
     if args.relax_top:
         if args.relax_top < 0:
             raise LatticeAnchorError(f"--relax-top must be ≥ 0, got {args.relax_top}")

@@ -54,9 +54,13 @@ class ScreenResult:
         """The Pareto-optimal candidates (on the score-term vector)."""
         return self.candidates[self.candidates["pareto"]]
 
-    def summary(self, n: int = 10) -> str:
-        """A fixed-width table of the top ``n`` candidates."""
-        head = self.ranked.head(n)
+    def best_per_core(self) -> pd.DataFrame:
+        """The best-scoring candidate of every core at every temperature (rank order)."""
+        return self.candidates.drop_duplicates(subset=["core", "T"]).reset_index(drop=True)
+
+    def summary(self, n: int = 10, head: pd.DataFrame | None = None) -> str:
+        """A fixed-width table of the top ``n`` candidates (or of ``head``)."""
+        head = self.ranked.head(n) if head is None else head
         lines = [f"{'rank':>4} {'core':<13}{'x':>5}{'Br%':>6}{'d/Å':>6}{'vol%':>6}{'T/K':>8}{'ε/%':>8}"
                  f"{'φc/vol%':>9}{'regime':>11}{'Eg/eV':>7}{'score':>7}"]
         for _, r in head.iterrows():
