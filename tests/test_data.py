@@ -7,7 +7,7 @@ import pytest
 from latticeanchor import data
 from latticeanchor.errors import LatticeAnchorError
 
-CITATION = re.compile(r"DOI 10\.\d{4,9}/\S+|mp-\d+|COD \d+|ICDD PDF \d\d-\d{4}")
+CITATION = re.compile(r"DOI 10\.\d{4,9}/\S+|mp-\d+|COD \d+|ICDD PDF \d\d-\d{4}|https://j\.ioffe\.ru/articles/\d+")
 
 
 def _all_entries():

@@ -6,7 +6,7 @@
 * Dot band edges: the mid-gap energy of the reference dot (``dot_band_edges`` in the data file) is
   kept and the gap opens symmetrically with confinement. Ligands shift levels rigidly by up to
   0.9 eV (Brown et al., ACS Nano 8, 5863 (2014)); that spread is returned as an uncertainty.
-* Matrix band edges: VBM linear in the Br fraction between the end members (Tao et al., Nat. Commun.
+* Matrix band edges: VBM (−ionization energy) linear in the Br fraction between the end members (Tao et al., Nat. Commun.
   10, 2560 (2019)), CBM = VBM + E_g(x) from ``vegard.band_gap`` (with its bowing).
 """
 
