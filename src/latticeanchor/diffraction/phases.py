@@ -3,15 +3,13 @@ orthorhombic CsPbBr3, plus :func:`load_structure` (a phase name or any file ase.
 
 Lattice constants (Å, room temperature):
 
-* PbS a = 5.936 Å, PbSe a = 6.124 Å (Fm-3m, Pb 4a, anion 4b); Noda et al., Acta Cryst. B43, 34 (1987),
-  DOI 10.1107/S0108768187098082 (PbS) and the ICDD/literature value 6.124 Å for PbSe.
-* α-CsPbBr_xI_(3-x), Pm-3m, Cs 1b (½,½,½), Pb 1a (0,0,0), X 3d; a(x) from ``latticeanchor.vegard``
-  when that module is importable, else (documented fallback) linear Vegard interpolation between
-  a(CsPbI3) = 6.289 Å and a(CsPbBr3) = 5.874 Å (cubic phases: Trots & Myagkota, J. Phys. Chem. Solids
-  69, 2520 (2008), DOI 10.1016/j.jpcs.2008.05.007; Stoumpos et al., Cryst. Growth Des. 13, 2722 (2013),
-  DOI 10.1021/cg400645t). Mixed halide sites carry partial occupancies Br x/3, I (3−x)/3.
-* δ-CsPbI3, Pnma a = 10.458, b = 4.801, c = 17.776 Å, all sites 4c (x, ¼, z) (Trots & Myagkota 2008).
-* orthorhombic CsPbBr3, Pnma a = 8.244, b = 11.735, c = 8.198 Å (Stoumpos et al. 2013). Atom positions
+Every value comes from the cited data file (``latticeanchor.data``) through the builders:
+
+* PbS, PbSe: ``latticeanchor.build.rocksalt_cell`` (Fm-3m, Pb 4a, anion 4b) at 298.15 K.
+* α-CsPbBr_xI_(3-x): Pm-3m, Cs 1b (½,½,½), Pb 1a (0,0,0), X 3d, a(x) from ``latticeanchor.vegard``;
+  mixed halide sites carry partial occupancies Br x/3, I (3−x)/3 (the disorder average).
+* δ-CsPbI3: ``latticeanchor.build.delta_matrix`` (Pnma, Trots & Myagkota cell, mp-540839 sites).
+* orthorhombic CsPbBr3, Pnma, cell ``CsPbBr3_ortho`` of the data file (Stoumpos et al. 2013). Atom positions
   are those of a GdFeO3-type a⁻b⁺a⁻ tilted perovskite: ideal cubic positions displaced along the
   CaTiO3 Pnma pattern (Sasaki et al., Acta Cryst. C43, 1668 (1987), DOI 10.1107/S0108270187090620)
   scaled by 0.75 (octahedral tilts ≈ 8–9°); the b axis is the doubled (2 a_p) axis. This reproduces the
@@ -27,11 +25,6 @@ import numpy as np
 
 from latticeanchor.errors import LatticeAnchorError
 
-ROCKSALT_A = {"PbS": 5.936, "PbSe": 6.124}  # Å
-A_CSPBI3_CUBIC = 6.289  # Å (fallback end member)
-A_CSPBBR3_CUBIC = 5.874  # Å (fallback end member)
-DELTA_CSPBI3 = {"a": 10.458, "b": 4.801, "c": 17.776}
-ORTHO_CSPBBR3 = {"a": 8.244, "b": 11.735, "c": 8.198}
 ORTHO_TILT_SCALE = 0.75
 
 #: Phases that are cubic (or pseudo-cubic) with a single lattice constant: name → kind
@@ -39,35 +32,30 @@ CUBIC_KINDS = ("rocksalt", "alpha")
 
 
 def alpha_lattice_constant(x: float) -> float:
-    """Cubic α-CsPbBr_xI_(3-x) lattice constant (Å) at 298.15 K; ``latticeanchor.vegard`` if available,
-    else linear Vegard between 6.289 Å (x = 0) and 5.874 Å (x = 3)."""
-    from latticeanchor.validate import br_content
+    """Cubic α-CsPbBr_xI_(3-x) lattice constant (Å) at 298.15 K (``latticeanchor.vegard``)."""
+    from latticeanchor.vegard import lattice_constant
 
-    x = float(br_content(x))
-    try:
-        from latticeanchor.vegard import lattice_constant
-    except ImportError:
-        return A_CSPBI3_CUBIC + (A_CSPBBR3_CUBIC - A_CSPBI3_CUBIC) * x / 3.0
     return float(lattice_constant(x))
 
 
 def x_from_alpha_lattice_constant(a: float) -> float:
-    """Inverse of :func:`alpha_lattice_constant`: Br per formula unit from a (Å), clipped to [0, 3]."""
-    try:
-        from latticeanchor.vegard import x_from_lattice_constant
-    except ImportError:
-        x = 3.0 * (a - A_CSPBI3_CUBIC) / (A_CSPBBR3_CUBIC - A_CSPBI3_CUBIC)
-        return float(np.clip(x, 0.0, 3.0))
+    """Inverse of :func:`alpha_lattice_constant`: Br per formula unit from a (Å)."""
+    from latticeanchor.vegard import x_from_lattice_constant
+
     return float(x_from_lattice_constant(a))
 
 
-def rocksalt(anion: str = "S", a: float | None = None):
-    """Rock-salt PbX (Fm-3m, conventional 8-atom cell); a in Å (default: the reference value)."""
-    from pymatgen.core import Lattice, Structure
+def _structure(atoms):
+    from latticeanchor.io import to_structure
 
-    name = f"Pb{anion}"
-    a = ROCKSALT_A[name] if a is None else float(a)
-    return Structure.from_spacegroup("Fm-3m", Lattice.cubic(a), ["Pb", anion], [[0, 0, 0], [0.5, 0.5, 0.5]])
+    return to_structure(atoms)
+
+
+def rocksalt(anion: str = "S", a: float | None = None):
+    """Rock-salt PbX (Fm-3m, conventional 8-atom cell); a in Å (default: the data file at 298.15 K)."""
+    from latticeanchor.build import rocksalt_cell
+
+    return _structure(rocksalt_cell(f"Pb{anion}", a=a))
 
 
 def alpha(x: float = 3.0, a: float | None = None):
@@ -87,22 +75,22 @@ def alpha(x: float = 3.0, a: float | None = None):
 
 
 def delta_cspbi3(scale: float = 1.0):
-    """δ-CsPbI3 (Pnma, 20 atoms); ``scale`` multiplies all cell lengths (strain)."""
-    from pymatgen.core import Lattice, Structure
+    """δ-CsPbI3 (Pnma, 20 atoms) from the builder at its reference cell; ``scale`` multiplies all cell lengths."""
+    from latticeanchor import data
+    from latticeanchor.build import delta_matrix
 
-    d = DELTA_CSPBI3
-    lat = Lattice.orthorhombic(d["a"] * scale, d["b"] * scale, d["c"] * scale)
-    return Structure.from_spacegroup(
-        "Pnma", lat, ["Cs", "Pb", "I", "I", "I"],
-        [[0.08128, 0.75, 0.32788], [0.16185, 0.25, 0.06078], [0.02927, 0.25, 0.88769],
-         [0.16279, 0.25, 0.49796], [0.20368, 0.75, 0.71269]])
+    st = _structure(delta_matrix(0.0, size=1, T=data.entry("CsPbI3_delta", "cell")["T"]))
+    st.scale_lattice(st.volume * float(scale) ** 3)
+    return st
 
 
 def ortho_cspbbr3(scale: float = 1.0, tilt_scale: float = ORTHO_TILT_SCALE):
     """Orthorhombic CsPbBr3 (Pnma, b = 2 a_p axis, 20 atoms) as a GdFeO3-type tilted perovskite."""
     from pymatgen.core import Lattice, Structure
 
-    o = ORTHO_CSPBBR3
+    from latticeanchor import data
+
+    o = data.entry("CsPbBr3_ortho", "cell")
     lat = Lattice.orthorhombic(o["a"] * scale, o["b"] * scale, o["c"] * scale)
     ideal = np.array([[0.0, 0.25, 0.0], [0.0, 0.0, 0.5], [0.5, 0.25, 0.0], [0.25, 0.0, 0.75]])
     catio3 = np.array([[0.0361, 0.25, 0.9941], [0.0, 0.0, 0.5], [0.4850, 0.25, 0.0708], [0.2888, 0.0371, 0.7113]])
