@@ -42,23 +42,22 @@ def _stretches(film_vectors, substrate_vectors) -> np.ndarray:
 
 
 def delta_reference_structure():
-    """δ-CsPbI3 (Pnma) at its reference cell as a pymatgen Structure, from the data file."""
-    from pymatgen.core import Lattice, Structure
+    """δ-CsPbI3 (Pnma) at its reference cell as a pymatgen Structure (``build.delta_matrix``)."""
+    from latticeanchor.build import delta_matrix
+    from latticeanchor.io import to_structure
 
-    cell = data.entry("CsPbI3_delta", "cell")
-    sites = data.entry("CsPbI3_delta", "wyckoff")["sites"]
-    return Structure.from_spacegroup("Pnma", Lattice.orthorhombic(cell["a"], cell["b"], cell["c"]),
-                                     [s["species"] for s in sites], [s["frac"] for s in sites])
+    return to_structure(delta_matrix(0.0, size=1, T=data.entry("CsPbI3_delta", "cell")["T"]))
 
 
 @lru_cache(maxsize=8)
 def delta_matches(core_end_member: str = "PbS") -> np.ndarray:
     """(n_matches, 2) principal stretches of rock-salt planes on δ planes at the reference cells."""
     from pymatgen.analysis.interfaces.substrate_analyzer import SubstrateAnalyzer
-    from pymatgen.core import Lattice, Structure
 
-    a_core = data.lattice_constant_at(core_end_member, REFERENCE_T)
-    core = Structure.from_spacegroup("Fm-3m", Lattice.cubic(float(a_core)), ["Pb", "S"], [[0, 0, 0], [0.5, 0.5, 0.5]])
+    from latticeanchor.build import rocksalt_cell
+    from latticeanchor.io import to_structure
+
+    core = to_structure(rocksalt_cell(core_end_member, T=REFERENCE_T))
     analyzer = SubstrateAnalyzer(film_max_miller=1, substrate_max_miller=1, max_area=160,
                                  max_length_tol=LENGTH_TOL, max_angle_tol=0.02)
     stretches = [_stretches(m.film_sl_vectors, m.substrate_sl_vectors)
