@@ -27,10 +27,9 @@ Definitions (all energies from relaxations with the same calculator and settings
   [E_hyb(α) − m μ_core]/n_α = ΔE_δα + E_misfit(δ)/n_δ − E_misfit(α)/n_α, and the anchoring energy
   ΔE_anchor = ΔE_δα^hyb − ΔE_δα (eV/f.u.; positive means the core stabilises α relative to δ).
 
-Structures come from ``latticeanchor.build`` (alpha_matrix, delta_matrix, rocksalt_core, embed)
-when it is importable and ``builder="build"`` or ``"auto"``; otherwise from the small internal
-constructors here (``builder="internal"``): α Pm-3m supercells with seeded random halides; δ from the
-Pnma Wyckoff data of ``latticeanchor.data``; a *cube* core of k³ perovskite cells converted
+Bulk cells come from ``latticeanchor.build`` (alpha_matrix, delta_matrix, rocksalt_cell). Hybrids:
+``builder="build"`` or ``"auto"`` embeds a spherical ``rocksalt_core`` with ``build.embed``;
+``builder="internal"`` (default) uses a *cube* core of k³ perovskite cells converted
 site by site to rock salt on the shared a/2 anion–cation grid (coherent, matrix-strained:
 Pb on corners and face centres, chalcogen on the halide and Cs sites, 4k³ PbY), and in δ the same
 4k³-unit rock-salt cube (at the core's lattice constant) inserted after removing the k³ Cs, k³ Pb
@@ -60,24 +59,11 @@ RATTLE_SEED = 12345
 
 
 # ----------------------------------------------------------------------------------------- builders
-def _build_module():
-    try:
-        from latticeanchor import build
-    except ImportError:
-        return None
-    needed = ("alpha_matrix", "delta_matrix", "rocksalt_core", "embed")
-    return build if all(hasattr(build, n) for n in needed) else None
-
-
 def _use_build(builder: str) -> bool:
+    """True for hybrids from ``latticeanchor.build.embed`` ('build', 'auto'), False for the cube core."""
     if builder not in ("auto", "build", "internal"):
         raise LatticeAnchorError(f"builder must be 'auto', 'build' or 'internal', got {builder!r}")
-    if builder == "internal":
-        return False
-    mod = _build_module()
-    if builder == "build" and mod is None:
-        raise LatticeAnchorError("builder='build' but latticeanchor.build (alpha_matrix, embed, ...) is not available")
-    return mod is not None
+    return builder != "internal"
 
 
 def _size3(size) -> tuple[int, int, int]:
@@ -106,52 +92,27 @@ def _substitute_br(atoms, x: float, seed: int):
     return atoms
 
 
-def alpha_cell(x, size=(1, 1, 1), a=None, T=298.15, seed=0, builder="internal"):
-    """α-CsPbBr_xI_(3−x) Pm-3m supercell (5 atoms per cell); a (Å) defaults to Vegard at T (K)."""
-    size = _size3(size)
-    if _use_build(builder):
-        return _build_module().alpha_matrix(x, size=size, a=a, T=T, halide_order="random", seed=seed)
-    from ase import Atoms
+def alpha_cell(x, size=(1, 1, 1), a=None, T=298.15, seed=0):
+    """α-CsPbBr_xI_(3−x) Pm-3m supercell (``build.alpha_matrix``, seeded random halides); a (Å) defaults
+    to Vegard at T (K)."""
+    from latticeanchor import build
 
-    a = float(vegard.lattice_constant(x, T)) if a is None else float(a)
-    unit = Atoms("CsPbI3", scaled_positions=[[.5, .5, .5], [0, 0, 0], [.5, 0, 0], [0, .5, 0], [0, 0, .5]],
-                 cell=[a, a, a], pbc=True)
-    return _substitute_br(unit.repeat(size), x, seed)
+    return build.alpha_matrix(x, size=_size3(size), a=a, T=T, halide_order="random", seed=seed)
 
 
-def delta_cell(x, size=(1, 1, 1), seed=0, builder="internal"):
-    """δ-CsPbBr_xI_(3−x) Pnma supercell (20 atoms per cell) from the cited Wyckoff data.
+def delta_cell(x, size=(1, 1, 1), seed=0, T=298.15):
+    """δ-CsPbBr_xI_(3−x) Pnma supercell (``build.delta_matrix``: the cited cell at T (K), scaled by
+    a_α(x)/a_α(0), seeded random halides)."""
+    from latticeanchor import build
 
-    Internal builder: the experimental δ-CsPbI3 cell scaled by a_α(x)/a_α(0) (Vegard, 298.15 K).
-    """
-    size = _size3(size)
-    if _use_build(builder):
-        return _build_module().delta_matrix(x, size=size, seed=seed)
-    from pymatgen.core import Lattice, Structure
-    from pymatgen.io.ase import AseAtomsAdaptor
-
-    cell = data.entry("CsPbI3_delta", "cell")
-    scale = float(vegard.lattice_constant(x, 298.15)) / float(vegard.lattice_constant(0.0, 298.15))
-    sites = data.entry("CsPbI3_delta", "wyckoff")["sites"]
-    lat = Lattice.orthorhombic(cell["a"] * scale, cell["b"] * scale, cell["c"] * scale)
-    s = Structure.from_spacegroup("Pnma", lat, [st["species"] for st in sites], [st["frac"] for st in sites])
-    if len(s) != 20:
-        raise LatticeAnchorError(f"δ-CsPbI3 Wyckoff data expand to {len(s)} atoms, expected 20")
-    atoms = AseAtomsAdaptor.get_atoms(s.get_sorted_structure()).repeat(size)
-    return _substitute_br(atoms, x, seed)
+    return build.delta_matrix(x, size=_size3(size), T=T, seed=seed)
 
 
 def rocksalt_cell(core="PbS", a=None, T=298.15):
-    """Conventional 8-atom rock-salt cell of a single-anion core (a in Å, default: data at T)."""
-    from ase.build import bulk
+    """Conventional 8-atom rock-salt cell of an end-member core (``build.rocksalt_cell``; a in Å)."""
+    from latticeanchor import build
 
-    from latticeanchor.strain import core_lattice_constant, parse_core
-
-    parts = parse_core(core)
-    if len(parts) != 1:
-        raise LatticeAnchorError(f"core {core!r}: bulk references are implemented for PbS, PbSe, PbTe only")
-    a = float(core_lattice_constant(core, T)) if a is None else float(a)
-    return bulk(parts[0][0], "rocksalt", a=a, cubic=True)
+    return build.rocksalt_cell(core, a=a, T=T)
 
 
 def pbx2_cell(x, size=(2, 2, 1), seed=0):
@@ -189,7 +150,7 @@ def alpha_hybrid(core, x, n=2, k=1, T=298.15, seed=0, matrix=None):
     if np.any(k3 > n3) or (np.all(k3 == n3)):
         raise LatticeAnchorError(f"need k ≤ n on every axis and k < n on one (core cells k={tuple(k3)}, supercell n={tuple(n3)})")
     y = _chalcogen(core)
-    atoms = alpha_cell(x, tuple(n3), T=T, seed=seed, builder="internal") if matrix is None else matrix.copy()
+    atoms = alpha_cell(x, tuple(n3), T=T, seed=seed) if matrix is None else matrix.copy()
     c0 = (n3 - k3) // 2
     u = np.round(atoms.get_scaled_positions(wrap=True) * n3 * 2) / 2  # positions in cell units, on the a/2 grid
     inside = np.all((u >= c0 - 1e-6) & (u < c0 + k3 - 1e-6), axis=1)
@@ -225,7 +186,7 @@ def delta_hybrid(core, x, size=(1, 1, 1), k=1, a_core=None, T=298.15, seed=0, ma
 
     k = int(k)
     y = _chalcogen(core)
-    atoms = delta_cell(x, size, seed=seed, builder="internal") if matrix is None else matrix.copy()
+    atoms = delta_cell(x, size, seed=seed, T=T) if matrix is None else matrix.copy()
     a_core = float(rocksalt_cell(core, T=T).cell[0, 0]) if a_core is None else float(a_core)
     half = a_core / 2
     grid = np.arange(2 * k) - (2 * k - 1) / 2  # site offsets in units of a/2, centred
@@ -388,7 +349,7 @@ def mlip_vegard(xs=(0.0, 0.75, 1.5, 2.25, 3.0), calculator="chgnet", size=(2, 2,
         x = float(br_content(x))
         end = x in (0.0, 3.0)
         for seed in ((seeds[0],) if end else seeds):
-            atoms = alpha_cell(x, (1, 1, 1) if end else size, T=T, seed=seed, builder=builder)
+            atoms = alpha_cell(x, (1, 1, 1) if end else size, T=T, seed=seed)
             if fix_sites:
                 from ase.constraints import FixAtoms
 
@@ -409,11 +370,11 @@ def _bulk_cached(kind, key, calculator, relax_items):
     """Per-process cache of relaxed bulk references (string calculators only)."""
     relax_kwargs = dict(relax_items)
     if kind == "alpha":
-        x, size, T, seed, builder = key
-        atoms = alpha_cell(x, size, T=T, seed=seed, builder=builder)
+        x, size, T, seed = key
+        atoms = alpha_cell(x, size, T=T, seed=seed)
     elif kind == "delta":
-        x, size, seed, builder = key
-        atoms = delta_cell(x, size, seed=seed, builder=builder)
+        x, size, T, seed = key
+        atoms = delta_cell(x, size, seed=seed, T=T)
     elif kind == "pbx2":
         x, seed = key
         relax_kwargs = dict(relax_kwargs, cell=False)
@@ -437,16 +398,16 @@ def _x_of(atoms) -> float:
     return float(3.0 * (sym == "Br").sum() / n_x) if n_x else 0.0
 
 
-def _slope(phase, dx, T, calculator, relax_kwargs, bname) -> float:
+def _slope(phase, dx, T, calculator, relax_kwargs) -> float:
     """μ_phase(x + dx) − μ_phase(x) (eV/f.u.), linear between the relaxed end members (0 when dx = 0)."""
     if abs(dx) < 1e-9:
         return 0.0
     if phase == "alpha":
-        lo = _bulk("alpha", (0.0, (1, 1, 1), float(T), 0, bname), calculator, relax_kwargs)
-        hi = _bulk("alpha", (3.0, (1, 1, 1), float(T), 0, bname), calculator, relax_kwargs)
+        lo = _bulk("alpha", (0.0, (1, 1, 1), float(T), 0), calculator, relax_kwargs)
+        hi = _bulk("alpha", (3.0, (1, 1, 1), float(T), 0), calculator, relax_kwargs)
     else:
-        lo = _bulk("delta", (0.0, (1, 1, 1), 0, bname), calculator, relax_kwargs)
-        hi = _bulk("delta", (3.0, (1, 1, 1), 0, bname), calculator, relax_kwargs)
+        lo = _bulk("delta", (0.0, (1, 1, 1), float(T), 0), calculator, relax_kwargs)
+        hi = _bulk("delta", (3.0, (1, 1, 1), float(T), 0), calculator, relax_kwargs)
     per_fu = [r.energy / composition(r.atoms)["n_fu"] for r in (lo, hi)]
     return dx * (per_fu[1] - per_fu[0]) / 3.0
 
@@ -474,22 +435,23 @@ def anchoring(core="PbS", x=1.0, n=2, k=1, delta_size=(1, 2, 1), T=298.15, seed=
     bname = "build" if use_build else "internal"
     relax_kwargs = dict(relax_kwargs or {})
     relax_kwargs.setdefault("rattle", float(rattle))
-    ra = _bulk("alpha", (x, n, float(T), int(seed), bname), calculator, relax_kwargs)
-    rd = _bulk("delta", (x, delta_size, int(seed), bname), calculator, relax_kwargs)
+    ra = _bulk("alpha", (x, n, float(T), int(seed)), calculator, relax_kwargs)
+    rd = _bulk("delta", (x, delta_size, float(T), int(seed)), calculator, relax_kwargs)
     rc = _bulk("core", (core, float(T)), calculator, relax_kwargs)
     mu_a = ra.energy / composition(ra.atoms)["n_fu"]
     mu_d = rd.energy / composition(rd.atoms)["n_fu"]
     mu_c = rc.energy / composition(rc.atoms)["m_core"]
     a_core = float(rc.atoms.get_volume() ** (1 / 3))  # conventional 8-atom cubic cell
     if use_build:
-        mod = _build_module()
+        from latticeanchor import build as mod
+
         if diameter is None:
             raise LatticeAnchorError("builder='build' needs the core diameter (Å)")
         dot = mod.rocksalt_core(core=core, diameter=float(diameter), shape="sphere", T=T, center="Pb")
-        h_a = mod.embed(dot, alpha_cell(x, n, T=T, seed=seed, builder="build"), strain="matrix",
+        h_a = mod.embed(dot, alpha_cell(x, n, T=T, seed=seed), strain="matrix",
                         charge_balance=True)
         dot_d = mod.rocksalt_core(core=core, diameter=float(diameter), shape="sphere", a=a_core, center="Pb")
-        h_d = mod.embed(dot_d, delta_cell(x, delta_size, seed=seed, builder="build"), strain="none",
+        h_d = mod.embed(dot_d, delta_cell(x, delta_size, seed=seed, T=T), strain="none",
                         charge_balance=True)
     else:
         h_a = alpha_hybrid(core, x, n=n, k=k, T=T, seed=seed)
@@ -499,8 +461,8 @@ def anchoring(core="PbS", x=1.0, n=2, k=1, delta_size=(1, 2, 1), T=298.15, seed=
     ca, cd = composition(h_a), composition(h_d)
     x_bulk_a, x_bulk_d = _x_of(ra.atoms), _x_of(rd.atoms)
     x_h_a, x_h_d = _x_of(h_a), _x_of(h_d)
-    mu_a_h = mu_a + _slope("alpha", x_h_a - x_bulk_a, T, calculator, relax_kwargs, bname)
-    mu_d_h = mu_d + _slope("delta", x_h_d - x_bulk_d, T, calculator, relax_kwargs, bname)
+    mu_a_h = mu_a + _slope("alpha", x_h_a - x_bulk_a, T, calculator, relax_kwargs)
+    mu_d_h = mu_d + _slope("delta", x_h_d - x_bulk_d, T, calculator, relax_kwargs)
     if ca["m_core"] != cd["m_core"]:
         raise LatticeAnchorError(f"α and δ hybrids hold different cores ({ca['m_core']} vs {cd['m_core']} units)")
     ha = _relax(h_a, calculator, relax_kwargs)
