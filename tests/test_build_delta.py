@@ -1,5 +1,4 @@
 import numpy as np
-import pytest
 import spglib
 from ase.neighborlist import neighbor_list
 

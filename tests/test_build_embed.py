@@ -1,6 +1,5 @@
 import numpy as np
 import pytest
-import spglib
 from ase.neighborlist import neighbor_list
 
 from latticeanchor.build import alpha_matrix, check, delta_matrix, embed, rocksalt_core

@@ -22,7 +22,6 @@ byte-identical files (no time stamps).
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import numpy as np
@@ -89,14 +88,7 @@ def write(atoms: Atoms, path, format: str | None = None) -> Path:
     prov = provenance_line(atoms)
     with atomic_path(path) as tmp:
         _WRITERS[fmt](atoms, tmp, prov)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp creates 0600; give the file the usual permissions
     return path
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
 
 
 def _write_vasp(atoms, tmp, prov):

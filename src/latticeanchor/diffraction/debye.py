@@ -217,7 +217,6 @@ def _numpy_pair_histogram(pos, eidx, pair_index, npair, inv_dr, nbins, block_pai
 
 
 def _numpy_sinc_transform(hist_t, dr, q, block: int = 1 << 22):
-    nb = hist_t.shape[0]
     nz = np.flatnonzero(np.any(hist_t != 0, axis=1))
     r = nz * dr
     h = hist_t[nz]

@@ -43,7 +43,7 @@ import math
 
 import numpy as np
 
-from latticeanchor import data, vegard
+from latticeanchor import vegard
 from latticeanchor.errors import LatticeAnchorError
 from latticeanchor.validate import br_content
 
@@ -222,7 +222,7 @@ def delta_hybrid(core, x, size=(1, 1, 1), k=1, a_core=None, T=298.15, seed=0, ma
     # deterministic search for the insertion point (8×8×8 trial centres) with the largest clearance
     trials = (np.stack(np.meshgrid(*[np.arange(8) / 8] * 3, indexing="ij"), -1).reshape(-1, 3) + 1 / 16) @ cell
     best = max(((carve(c), idx) for idx, c in enumerate(trials)), key=lambda t: (round(t[0][0], 6), -t[1]))
-    (clearance, remove), centre = best[0], trials[best[1]]
+    (_, remove), centre = best[0], trials[best[1]]
     pos = centre + offsets
     keep = np.setdiff1d(np.arange(len(atoms)), remove)
     out = atoms[keep]

@@ -137,7 +137,6 @@ def evaluate_candidate(candidate: dict, settings: dict, workdir) -> dict:
     Returns the scalar results of ``latticeanchor.energy.anchoring.anchoring`` (eV, eV/f.u.,
     eV/atom, Å) plus the cell sizes used. Relaxed hybrids go to ``workdir/{alpha,delta}_hybrid.extxyz``.
     """
-    import ase.io
 
     from latticeanchor import vegard
     from latticeanchor.energy import anchoring as anc
@@ -167,9 +166,10 @@ def evaluate_candidate(candidate: dict, settings: dict, workdir) -> dict:
                         diameter=c.get("diameter"), return_structures=True)
     structures = res.pop("_structures")
     workdir.mkdir(parents=True, exist_ok=True)
+    from latticeanchor import io
+
     for name in ("alpha_hybrid", "delta_hybrid"):
-        with atomic_path(workdir / f"{name}.extxyz") as tmp:
-            ase.io.write(tmp, structures[name], format="extxyz")
+        io.write(structures[name], workdir / f"{name}.extxyz", format="extxyz")
     if settings.get("write_dft", True):
         from latticeanchor.energy.dft import write_dft_inputs
 

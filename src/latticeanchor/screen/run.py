@@ -31,7 +31,7 @@ from latticeanchor.atomic import atomic_path, write_text
 from latticeanchor.errors import LatticeAnchorError
 from latticeanchor.screen import score as scoring
 from latticeanchor.screen.config import config_hash, load_config
-from latticeanchor.screen.evaluate import KEY_COLUMNS, evaluate, grid_frame
+from latticeanchor.screen.evaluate import evaluate, grid_frame
 
 RANKED_FIRST = ["rank", "core", "x", "diameter", "loading", "T", "score"]
 OUTPUTS = ("candidates.csv", "ranked.csv", "mismatch.png", "critical_loading_map.png", "score_landscape.png",
