@@ -36,3 +36,31 @@ def write_text(path, text: str, encoding: str = "utf-8") -> Path:
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding=encoding)
     return Path(path)
+
+
+def json_default(obj, lenient: bool = True):
+    """``json.dumps`` fallback: numpy scalars and arrays to Python, paths to str; anything else becomes
+    ``str(obj)`` when ``lenient``, else raises TypeError."""
+    import numpy as np
+
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.floating):
+        return float(obj)
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, Path) or lenient:
+        return str(obj)
+    raise TypeError(f"not JSON serializable: {type(obj).__name__}")
+
+
+def write_json(path, obj, indent: int | None = 2, sort_keys: bool = False, lenient: bool = True) -> Path:
+    """Write ``obj`` as JSON (numpy values converted, see ``json_default``) to ``path`` atomically."""
+    import functools
+    import json
+
+    text = json.dumps(obj, indent=indent, sort_keys=sort_keys,
+                      default=functools.partial(json_default, lenient=lenient))
+    return write_text(path, text + "\n")

@@ -28,7 +28,7 @@ import numpy as np
 from ase import Atoms
 
 from latticeanchor import __version__
-from latticeanchor.atomic import atomic_path
+from latticeanchor.atomic import atomic_path, json_default
 from latticeanchor.errors import LatticeAnchorError
 
 __all__ = ["write", "to_structure", "from_structure", "FORMATS", "format_from_path", "provenance_line"]
@@ -53,17 +53,7 @@ def format_from_path(path) -> str:
 def provenance_line(atoms: Atoms) -> str:
     """One-line JSON provenance: package version plus ``atoms.info['latticeanchor']``."""
     record = {"latticeanchor_version": __version__, "params": atoms.info.get("latticeanchor", {})}
-    return json.dumps(record, sort_keys=True, separators=(",", ":"), default=_json_default)
-
-
-def _json_default(obj):
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, np.floating):
-        return float(obj)
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    return str(obj)
+    return json.dumps(record, sort_keys=True, separators=(",", ":"), default=json_default)
 
 
 def _sorted(atoms: Atoms) -> Atoms:
@@ -117,7 +107,7 @@ def _write_extxyz(atoms, tmp, prov):
                 tags=atoms.get_tags())
     params = atoms.info.get("latticeanchor", {})
     out.info = {"latticeanchor_version": __version__,
-                "latticeanchor": json.dumps(params, sort_keys=True, separators=(",", ":"), default=_json_default)}
+                "latticeanchor": json.dumps(params, sort_keys=True, separators=(",", ":"), default=json_default)}
     ase.io.write(tmp, out, format="extxyz", columns=["symbols", "positions", "tags"], write_results=False)
 
 

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from latticeanchor import __version__
-from latticeanchor.atomic import atomic_path, write_text
+from latticeanchor.atomic import atomic_path, write_json
 from latticeanchor.errors import LatticeAnchorError
 
 __all__ = ["write_vasp", "write_qe", "write_dft_inputs", "SSSP_PSEUDOPOTENTIALS", "SSSP_ECUTWFC_RY",
@@ -157,17 +157,5 @@ def write_dft_inputs(atoms, folder, codes=("vasp", "qe"), candidate: dict | None
                 "vasp": {"input_set": (vasp_kwargs or {}).get("vasp_set", "MPRelaxSet"), "potcar": "POTCAR.spec only"},
                 "qe": {"pseudopotentials": "SSSP efficiency v1.3 file names (see latticeanchor.energy.dft)",
                        "kspacing_per_A": (qe_kwargs or {}).get("kspacing", 0.25)}}
-    write_text(folder / "manifest.json", json.dumps(manifest, indent=2, sort_keys=True, default=_json_default) + "\n")
+    write_json(folder / "manifest.json", manifest, indent=2, sort_keys=True, lenient=False)
     return folder
-
-
-def _json_default(obj):
-    if isinstance(obj, (np.integer,)):
-        return int(obj)
-    if isinstance(obj, (np.floating,)):
-        return float(obj)
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    if isinstance(obj, Path):
-        return str(obj)
-    raise TypeError(f"not JSON serializable: {type(obj).__name__}")

@@ -42,7 +42,7 @@ import traceback
 from pathlib import Path
 
 from latticeanchor import __version__
-from latticeanchor.atomic import atomic_path, write_text
+from latticeanchor.atomic import atomic_path, write_json
 from latticeanchor.errors import LatticeAnchorError
 
 __all__ = ["relax_top", "run_candidates", "evaluate_candidate", "lattice_task", "candidate_key", "DEFAULT_SETTINGS", "CANDIDATE_KEYS",
@@ -101,20 +101,6 @@ def load_record(workdir) -> dict | None:
         return json.loads(path.read_text(encoding="utf-8"))
     except (FileNotFoundError, json.JSONDecodeError):
         return None
-
-
-def _json_default(obj):
-    import numpy as np
-
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, np.floating):
-        return float(obj)
-    if isinstance(obj, np.bool_):
-        return bool(obj)
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    return str(obj)
 
 
 # ------------------------------------------------------------------------------------------- the task
@@ -215,7 +201,7 @@ def _run_one(task, candidate: dict, settings: dict, workdir: str) -> dict:
                       traceback=traceback.format_exc(), result={})
     record["elapsed_s"] = time.perf_counter() - t0
     record["finished_at"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-    write_text(workdir / _RESULT, json.dumps(record, indent=1, sort_keys=True, default=_json_default) + "\n")
+    write_json(workdir / _RESULT, record, indent=1, sort_keys=True)
     return record
 
 
@@ -344,7 +330,7 @@ def run_candidates(candidates, outdir, *, workers: int | None = None, scheduler:
     df = pd.DataFrame(table)
     with atomic_path(outdir / "results.csv") as tmp:
         df.to_csv(tmp, index=False)
-    write_text(outdir / "results.json", json.dumps(table, indent=1, default=_json_default) + "\n")
+    write_json(outdir / "results.json", table, indent=1)
     return df
 
 

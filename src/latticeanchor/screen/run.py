@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from latticeanchor import __version__
-from latticeanchor.atomic import atomic_path, write_text
+from latticeanchor.atomic import atomic_path, write_json
 from latticeanchor.errors import LatticeAnchorError
 from latticeanchor.screen import score as scoring
 from latticeanchor.screen.config import config_hash, load_config
@@ -120,7 +120,7 @@ def _load_manifest(path: Path) -> dict:
 
 
 def _write_manifest(out: Path, manifest: dict) -> None:
-    write_text(out / "manifest.json", json.dumps(manifest, indent=2, default=str) + "\n")
+    write_json(out / "manifest.json", manifest)
 
 
 def _write_csv(frame: pd.DataFrame, path: Path) -> None:
