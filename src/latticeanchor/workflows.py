@@ -20,6 +20,7 @@ hybrid's matrix halide count gives the same x (as for the internal builder's k, 
 
 from __future__ import annotations
 
+from latticeanchor.build._common import parse_size
 from latticeanchor.errors import LatticeAnchorError
 
 try:
@@ -62,7 +63,7 @@ def build_structures_job(candidate: dict, settings: dict | None = None) -> dict:
     s = {"n": 2, "k": 1, "delta_size": (1, 2, 1), "seed": 0, "rattle": 0.03}
     s.update(settings or {})
     core, x, T = candidate["core"], float(candidate["x"]), float(candidate.get("T", 298.15))
-    n, k, dsize, seed = anc._size3(s["n"]), anc._size3(s["k"]), anc._size3(s["delta_size"]), int(s["seed"])
+    n, k, dsize, seed = parse_size(s["n"]), parse_size(s["k"]), parse_size(s["delta_size"]), int(s["seed"])
     alpha = anc.alpha_cell(x, n, T=T, seed=seed)
     delta = anc.delta_cell(x, dsize, seed=seed, T=T)
     rock = anc.rocksalt_cell(core, T=T)

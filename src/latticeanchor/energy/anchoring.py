@@ -44,6 +44,7 @@ import math
 import numpy as np
 
 from latticeanchor import vegard
+from latticeanchor.build._common import n_bromide, parse_size, random_halides
 from latticeanchor.errors import LatticeAnchorError
 from latticeanchor.validate import br_content
 
@@ -66,28 +67,12 @@ def _use_build(builder: str) -> bool:
     return builder != "internal"
 
 
-def _size3(size) -> tuple[int, int, int]:
-    if isinstance(size, int):
-        size = (size, size, size)
-    try:
-        out = tuple(int(s) for s in size)
-    except TypeError:
-        raise LatticeAnchorError(f"size must be an int or three ints, got {size!r}") from None
-    if len(out) != 3 or min(out) < 1:
-        raise LatticeAnchorError(f"size must be three positive ints, got {size!r}")
-    return out
-
-
 def _substitute_br(atoms, x: float, seed: int):
-    """Put round(x/3 · N_X) Br on randomly chosen (seeded) halide sites; the rest stay I."""
+    """Put round(x/3 · N_X) Br on randomly chosen (seeded) halide sites, the rest I (as the builders do)."""
     x = float(br_content(x))
-    idx = np.array([i for i, s in enumerate(atoms.get_chemical_symbols()) if s in HALIDES])
-    n_br = int(round(x / 3.0 * len(idx)))
     symbols = np.array(atoms.get_chemical_symbols(), dtype=object)
-    symbols[idx] = "I"
-    if n_br:
-        chosen = np.random.default_rng(seed).choice(idx, size=n_br, replace=False)
-        symbols[chosen] = "Br"
+    idx = np.flatnonzero(np.isin(symbols, HALIDES))
+    symbols[idx] = random_halides(len(idx), n_bromide(x, len(idx)), seed)
     atoms.set_chemical_symbols(list(symbols))
     return atoms
 
@@ -97,7 +82,7 @@ def alpha_cell(x, size=(1, 1, 1), a=None, T=298.15, seed=0):
     to Vegard at T (K)."""
     from latticeanchor import build
 
-    return build.alpha_matrix(x, size=_size3(size), a=a, T=T, halide_order="random", seed=seed)
+    return build.alpha_matrix(x, size=parse_size(size), a=a, T=T, halide_order="random", seed=seed)
 
 
 def delta_cell(x, size=(1, 1, 1), seed=0, T=298.15):
@@ -105,7 +90,7 @@ def delta_cell(x, size=(1, 1, 1), seed=0, T=298.15):
     a_α(x)/a_α(0), seeded random halides)."""
     from latticeanchor import build
 
-    return build.delta_matrix(x, size=_size3(size), T=T, seed=seed)
+    return build.delta_matrix(x, size=parse_size(size), T=T, seed=seed)
 
 
 def rocksalt_cell(core="PbS", a=None, T=298.15):
@@ -126,7 +111,7 @@ def pbx2_cell(x, size=(2, 2, 1), seed=0):
     a, c, z = 4.557, 6.979, 0.265
     unit = Atoms("PbI2", scaled_positions=[[0, 0, 0], [1 / 3, 2 / 3, z], [2 / 3, 1 / 3, 1 - z]],
                  cell=[[a, 0, 0], [-a / 2, a * 3**0.5 / 2, 0], [0, 0, c]], pbc=True)
-    return _substitute_br(unit.repeat(_size3(size)), x, seed)
+    return _substitute_br(unit.repeat(parse_size(size)), x, seed)
 
 
 def _chalcogen(core: str) -> str:
@@ -146,7 +131,7 @@ def alpha_hybrid(core, x, n=2, k=1, T=298.15, seed=0, matrix=None):
     ``matrix``: an α supercell to convert (default ``alpha_cell(x, n, T=T, seed=seed)``). The Br are
     drawn (seeded) on the halide sites left after carving, round(x/3 · N_X) of them. Core atoms: tag 1.
     """
-    n3, k3 = np.array(_size3(n)), np.array(_size3(k))
+    n3, k3 = np.array(parse_size(n)), np.array(parse_size(k))
     if np.any(k3 > n3) or (np.all(k3 == n3)):
         raise LatticeAnchorError(f"need k ≤ n on every axis and k < n on one (core cells k={tuple(k3)}, supercell n={tuple(n3)})")
     y = _chalcogen(core)
@@ -429,8 +414,8 @@ def anchoring(core="PbS", x=1.0, n=2, k=1, delta_size=(1, 2, 1), T=298.15, seed=
     energy would be booked as a (negative) interface energy. 0 disables it.
     """
     x = float(br_content(x))
-    n, k = _size3(n), _size3(k)
-    delta_size = _size3(delta_size)
+    n, k = parse_size(n), parse_size(k)
+    delta_size = parse_size(delta_size)
     use_build = _use_build(builder)
     bname = "build" if use_build else "internal"
     relax_kwargs = dict(relax_kwargs or {})

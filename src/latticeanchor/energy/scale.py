@@ -43,6 +43,7 @@ from pathlib import Path
 
 from latticeanchor import __version__
 from latticeanchor.atomic import atomic_path, write_json
+from latticeanchor.build._common import parse_size
 from latticeanchor.errors import LatticeAnchorError
 
 __all__ = ["relax_top", "run_candidates", "evaluate_candidate", "lattice_task", "candidate_key", "DEFAULT_SETTINGS", "CANDIDATE_KEYS",
@@ -134,8 +135,8 @@ def evaluate_candidate(candidate: dict, settings: dict, workdir) -> dict:
     x = float(c["x"])
     a_alpha = float(vegard.lattice_constant(x, T))
     k, n = anc.candidate_geometry(c.get("diameter", 6.0), c.get("loading", 0.1), a_alpha)
-    n = anc._size3(settings.get("n") or n)
-    k = anc._size3(settings.get("k") or k)
+    n = parse_size(settings.get("n") or n)
+    k = parse_size(settings.get("k") or k)
     a_core = float(core_lattice_constant(c["core"], T))
     span = (2 * max(k) - 1) * a_core / 2
     dsize = tuple(settings["delta_size"]) if settings.get("delta_size") else _delta_size(max(n), a_alpha, span, a_core)
@@ -174,7 +175,7 @@ def lattice_task(candidate: dict, settings: dict, workdir) -> dict:
 
     c = _canonical(candidate)
     T = float(c.get("T", 298.15))
-    atoms = anc.alpha_cell(c["x"], anc._size3(settings.get("n") or 1), T=T, seed=int(settings["seed"]))
+    atoms = anc.alpha_cell(c["x"], parse_size(settings.get("n") or 1), T=T, seed=int(settings["seed"]))
     res = relax(atoms, calculator=settings["calculator"], fmax=settings["fmax"], steps=settings["steps"],
                 hydrostatic=True, cell_filter=settings["cell_filter"])
     a_mlip = anc.pseudo_cubic_a(res.atoms)
