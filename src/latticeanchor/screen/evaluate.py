@@ -17,9 +17,6 @@ import pandas as pd
 from latticeanchor import electronic, geometry, strain, tolerance, vegard
 from latticeanchor.screen import selectivity as sel
 
-KEY_COLUMNS = ["core", "x", "diameter", "loading", "T"]
-
-
 def grid_frame(cores, x, diameter_nm, loading, temperatures) -> pd.DataFrame:
     """Cartesian product of the axes as a DataFrame (diameter in Å, loading as a fraction, T in K)."""
     axes = [np.arange(len(cores)), np.asarray(x, float), np.asarray(diameter_nm, float) * 10.0,
@@ -38,7 +35,8 @@ def evaluate(frame: pd.DataFrame, temperatures, dataset: str | None = None, arra
     out["br_percent"] = 100.0 * x / 3.0
     out["a_matrix_A"] = vegard.lattice_constant(x, T, dataset)
     out["a_core_A"] = np.nan
-    for name in ("eps", "delta_strain", "dot_gap_eV", "vb_offset_eV", "cb_offset_eV", "K_core_GPa"):
+    for name in ("eps", "delta_strain", "dot_gap_eV", "vb_offset_eV", "cb_offset_eV", "K_core_GPa",
+                 "eshelby_eV_per_nm3"):
         out[name] = np.nan
     extra_T = {t: np.full(len(out), np.nan) for t in temperatures}
     for core in out["core"].cat.categories:
@@ -53,7 +51,9 @@ def evaluate(frame: pd.DataFrame, temperatures, dataset: str | None = None, arra
         out.loc[rows, "vb_offset_eV"] = align["vb_offset"]
         out.loc[rows, "cb_offset_eV"] = align["cb_offset"]
         out.loc[rows, "ligand_uncertainty_eV"] = align["ligand_uncertainty"]
-        out.loc[rows, "K_core_GPa"] = strain.core_moduli(core, dataset)[0]
+        eshelby = strain.eshelby_energy(core, x[rows], d[rows], T[rows], dataset)
+        out.loc[rows, "K_core_GPa"] = eshelby["K_core_GPa"]
+        out.loc[rows, "eshelby_eV_per_nm3"] = eshelby["energy_density_eV_per_nm3"]
     for t, values in extra_T.items():
         out[f"eps_{t:g}K"] = values
     eps = out["eps"].to_numpy()
@@ -75,7 +75,4 @@ def evaluate(frame: pd.DataFrame, temperatures, dataset: str | None = None, arra
     factors = tolerance.tolerance_factors(x)
     out["tolerance_t"], out["octahedral_mu"], out["bartel_tau"] = factors["t"], factors["mu"], factors["tau"]
     out["selectivity"] = out["delta_strain"] - np.abs(eps)
-    mu = np.asarray(strain.matrix_moduli(x, dataset)[1])
-    k_i = out["K_core_GPa"].to_numpy()
-    out["eshelby_eV_per_nm3"] = 18 * k_i * mu * eps**2 / (3 * k_i + 4 * mu) * strain.GPA_A3_TO_EV * 1000.0
     return out

@@ -146,7 +146,7 @@ def build_top(ranked: pd.DataFrame, cfg: dict, out: Path, done: list[str], seed:
     (same core, x, diameter, T and cell) are built once. Hybrids are charge balanced (see
     ``latticeanchor.build.embed``). Finished structures recorded in ``done`` are skipped.
     """
-    from latticeanchor import build, io, vegard
+    from latticeanchor import build, io
 
     dataset = cfg["study"]["dataset"]
     target = out / "structures"
@@ -154,7 +154,7 @@ def build_top(ranked: pd.DataFrame, cfg: dict, out: Path, done: list[str], seed:
     for _, row in ranked.iterrows():
         if len(wanted) >= cfg["build"]["structures"]:
             break
-        a = float(vegard.lattice_constant(row["x"], row["T"], dataset))
+        a = float(row["a_matrix_A"])  # Vegard at the candidate's T, from the table
         d = float(row["diameter"])
         phi = float(row["loading"]) if row["loading"] > 0 else 0.05
         fill = int(np.ceil((np.pi * d**3 / 6 / phi) ** (1 / 3) / a))
