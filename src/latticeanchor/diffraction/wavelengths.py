@@ -14,20 +14,14 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
+from pymatgen.analysis.diffraction.xrd import WAVELENGTHS
 
 from latticeanchor.errors import LatticeAnchorError
 
 HC_KEV_ANGSTROM = 12.398419843320026  # h·c in keV·Å (CODATA 2018)
 
-#: Characteristic wavelengths in Å (pymatgen.analysis.diffraction.xrd.WAVELENGTHS).
-WAVELENGTHS_ANGSTROM: dict[str, float] = {
-    "CuKa": 1.54184, "CuKa2": 1.54439, "CuKa1": 1.54056, "CuKb1": 1.39222,
-    "MoKa": 0.71073, "MoKa2": 0.71359, "MoKa1": 0.70930, "MoKb1": 0.63229,
-    "CrKa": 2.29100, "CrKa2": 2.29361, "CrKa1": 2.28970, "CrKb1": 2.08487,
-    "FeKa": 1.93735, "FeKa2": 1.93998, "FeKa1": 1.93604, "FeKb1": 1.75661,
-    "CoKa": 1.79026, "CoKa2": 1.79285, "CoKa1": 1.78896, "CoKb1": 1.63079,
-    "AgKa": 0.560885, "AgKa2": 0.563813, "AgKa1": 0.559421, "AgKb1": 0.497082,
-}
+#: Characteristic wavelengths in Å: pymatgen's table, so names and values match ``XRDCalculator``.
+WAVELENGTHS_ANGSTROM: dict[str, float] = dict(WAVELENGTHS)
 
 #: Kα2/Kα1 intensity ratio used for the doublet option (the usual laboratory value 0.5; PANalytical
 #: files store their own value, which :func:`read_pattern` reads).
