@@ -117,7 +117,7 @@ def _torquato_excess(phi: float) -> float:
 @lru_cache(maxsize=1)
 def _random_table():
     """Spline of log(ℓ/d − 1) against log φ on 1e-9 ≤ φ ≤ 0.64, and its inverse."""
-    log_phi = np.linspace(np.log(1e-9), np.log(0.6400001), 1200)
+    log_phi = np.linspace(np.log(1e-9), np.log(0.6400001), 400)
     log_excess = np.log([_torquato_excess(p) for p in np.exp(log_phi)])
     forward = interpolate.CubicSpline(log_phi, log_excess)
     inverse = interpolate.CubicSpline(log_excess[::-1], log_phi[::-1])
