@@ -56,7 +56,7 @@ class ScreenResult:
         return self.candidates[self.candidates["pareto"]]
 
     def best_per_core(self) -> pd.DataFrame:
-        """The best-scoring candidate of every core at every temperature (rank order)."""
+        """The highest-ranked candidate of every core at every temperature (rank order)."""
         return self.candidates.drop_duplicates(subset=["core", "T_K"]).reset_index(drop=True)
 
     def summary(self, n: int = 10, head: pd.DataFrame | None = None) -> str:
@@ -82,9 +82,10 @@ def screen_table(cfg: dict) -> pd.DataFrame:
     table = pd.concat([table, term_table], axis=1)
     table["score"] = scoring.weighted_score(term_table, cfg["score"])
     table["limiting_term"] = scoring.limiting_term(term_table, cfg["score"])
-    table["score_worst_T"] = table.groupby(["core", "x", "diameter_nm", "loading_fraction"], observed=True)[
-        "score"].transform("min")
-    table["pareto"] = scoring.pareto_front(term_table.to_numpy())
+    groups = table.groupby(["core", "x", "diameter_nm", "loading_fraction"], observed=True)
+    table["score_worst_T"] = groups["score"].transform("min")
+    # Pareto front of the candidates' worst-temperature term vectors (a film must survive every temperature)
+    table["pareto"] = scoring.pareto_front(groups[list(term_table.columns)].transform("min").to_numpy())
     # deterministic ranking: worst-temperature score, own score, then the key columns
     order = np.lexsort((table["T_K"], table["loading_fraction"], table["diameter_nm"], table["x"],
                         table["core"].cat.codes, -table["score"].round(12), -table["score_worst_T"].round(12)))
