@@ -24,10 +24,12 @@ from latticeanchor import geometry
 PHIS = (0.05, 0.13, 0.25, 0.35)
 HEIGHTS = np.array([0.1, 0.2, 0.3, 0.5, 0.7, 1.0])           # h/d
 RATIOS = np.array([1.02, 1.05, 1.1, 1.2, 1.35, 1.5, 1.75, 2.0])  # r/d
-# Half-width of the cubic trial displacement (units of d), acceptance about 0.5-0.8; large steps at low loading
-# so the initial lattice melts within the equilibration.
+# Per volume fraction: half-width of the cubic trial displacement (units of d; acceptance 0.44-0.79, large steps at
+# low loading) and equilibration sweeps from the lattice (enough for a root-mean-square displacement of about one
+# lattice spacing, 1.14 d at φ = 0.35, 2.2 d at 0.05).
 STEP = {0.05: 0.8, 0.13: 0.45, 0.25: 0.22, 0.35: 0.14}
-N_SIDE, N_REP, N_EQUIL, N_SAMPLE, EVERY, N_POINTS, SEED = 6, 12, 40, 20, 3, 1000, 20190605
+N_EQUIL = {0.05: 20, 0.13: 30, 0.25: 60, 0.35: 100}
+N_SIDE, N_REP, N_SAMPLE, EVERY, N_POINTS, SEED = 6, 12, 20, 3, 1000, 20190605
 
 # Model error (absolute, on the fraction), set just above the largest |MC − model| measured in a long run of the same
 # simulation (N = 216, 24 replicas × 50 samples every 5 sweeps after 60, seed 7; block standard errors 0.0001-0.0006
@@ -41,8 +43,33 @@ SPT_MODEL_ERROR = {0.05: 0.0015, 0.13: 0.0015, 0.25: 0.003, 0.35: 0.005}
 NN_MODEL_ERROR = {0.05: 0.0025, 0.13: 0.0025, 0.25: 0.0025, 0.35: 0.0025}
 
 
+def _sweep(pos, step, contact, rng):
+    """One Metropolis sweep (each sphere once, random order) in every replica; returns accepted moves per replica.
+
+    pos: (replica, xyz, sphere) in box units, updated in place; step: (replica, 1) half-width of the cubic trial
+    displacement; contact: (replica,) squared diameter in box units. Hard spheres: a trial is accepted iff it
+    overlaps no other sphere (minimum image), checked against all spheres of its replica at once.
+    """
+    nb, _, n = pos.shape
+    diff = np.empty_like(pos)
+    accepted = np.zeros(nb)
+    for i in rng.permutation(n):
+        trial = pos[:, :, i] + step * rng.uniform(-1.0, 1.0, (nb, 3))
+        np.subtract(pos, trial[:, :, None], out=diff)
+        np.subtract(diff, np.rint(diff), out=diff)  # minimum image
+        r2 = np.einsum("bxn,bxn->bn", diff, diff)
+        r2[:, i] = np.inf  # the moving sphere itself
+        ok = r2.min(axis=1) >= contact
+        pos[ok, :, i] = trial[ok] % 1.0
+        accepted += ok
+    return accepted
+
+
 def hard_sphere_mc(phis, heights, ratios, n_side, n_rep, n_equil, n_sample, every, n_points, seed):
-    """Per-replica time averages of the matrix-within fractions and nearest-neighbour CDFs, and acceptance."""
+    """Per-replica time averages of the matrix-within fractions, nearest-neighbour CDFs, void fraction, acceptance.
+
+    n_equil: {φ: sweeps}; a replica joins the batch when its remaining equilibration sweeps begin.
+    """
     rng = np.random.default_rng(seed)
     n = n_side**3
     phi = np.repeat(np.asarray(phis, float), n_rep)
@@ -50,38 +77,38 @@ def hard_sphere_mc(phis, heights, ratios, n_side, n_rep, n_equil, n_sample, ever
     box = np.cbrt(n * np.pi / (6.0 * phi))  # d = 1: n·(π/6) = φ·box³
     step = np.array([STEP[p] for p in phi])[:, None] / box[:, None]  # in box units
     contact = 1.0 / box**2  # squared diameter in box units
-    # positions in box units, simple cubic lattice start (spacing box/n_side > d for φ < π/6)
-    pos = np.broadcast_to((np.indices((n_side,) * 3).reshape(3, -1).T + 0.5) / n_side, (nb, n, 3)).copy()
-    diff = np.empty_like(pos)
-    rows = np.arange(nb)
+    # positions in box units, shape (replica, xyz, sphere) so the distance arithmetic runs along contiguous rows;
+    # simple cubic lattice start (spacing box/n_side > d for φ < π/6)
+    pos = np.broadcast_to((np.indices((n_side,) * 3).reshape(3, -1) + 0.5) / n_side, (nb, 3, n)).copy()
+    equil = np.array([n_equil[p] for p in phi])
+    for left in range(equil.max(), 0, -1):
+        active = equil >= left
+        if active.all():
+            _sweep(pos, step, contact, rng)
+        else:
+            sub = pos[active]
+            _sweep(sub, step[active], contact[active], rng)
+            pos[active] = sub
     outside = np.zeros(nb)
     within = np.zeros((nb, len(heights)))
     nn_below = np.zeros((nb, len(ratios)))
     accepted = np.zeros(nb)
-    for sweep in range(n_equil + n_sample * every):
-        for i in rng.permutation(n):
-            trial = pos[:, i] + step * rng.uniform(-1.0, 1.0, (nb, 3))
-            np.subtract(pos, trial[:, None, :], out=diff)
-            np.subtract(diff, np.rint(diff), out=diff)  # minimum image
-            r2 = np.einsum("bnx,bnx->bn", diff, diff)
-            r2[:, i] = np.inf  # the moving sphere itself
-            ok = r2.min(axis=1) >= contact
-            pos[ok, i] = trial[ok] % 1.0
-            accepted += ok
-        if sweep >= n_equil and (sweep - n_equil + 1) % every == 0:
-            for b in rows:
-                p = pos[b] * box[b]
-                p[p >= box[b]] = 0.0  # (x % 1.0) * box can round up to box
-                tree = cKDTree(p, boxsize=box[b])
-                gap = tree.query(rng.uniform(0.0, box[b], (n_points, 3)))[0] - 0.5  # to the nearest surface
-                out = gap > 0.0
-                outside[b] += out.sum()
-                within[b] += (out[:, None] & (gap[:, None] <= heights)).sum(axis=0)
-                nn = tree.query(p, k=2)[0][:, 1]
-                assert nn.min() >= 1.0 - 1e-9, "overlapping hard spheres"
-                nn_below[b] += (nn[:, None] <= ratios).mean(axis=0) / n_sample
+    for sample in range(n_sample):
+        for _ in range(every):
+            accepted += _sweep(pos, step, contact, rng)
+        for b in range(nb):
+            p = pos[b].T * box[b]
+            p[p >= box[b]] = 0.0  # (x % 1.0) * box can round up to box
+            tree = cKDTree(p, boxsize=box[b])
+            gap = tree.query(rng.uniform(0.0, box[b], (n_points, 3)))[0] - 0.5  # to the nearest surface
+            out = gap > 0.0
+            outside[b] += out.sum()
+            within[b] += (out[:, None] & (gap[:, None] <= heights)).sum(axis=0)
+            nn = tree.query(p, k=2)[0][:, 1]
+            assert nn.min() >= 1.0 - 1e-9, "overlapping hard spheres"
+            nn_below[b] += (nn[:, None] <= ratios).mean(axis=0) / n_sample
     return {"phi": phi, "within": within / outside[:, None], "nn": nn_below, "void": outside / (n_points * n_sample),
-            "acceptance": accepted / (n * (n_equil + n_sample * every))}
+            "acceptance": accepted / (n * n_sample * every)}
 
 
 @pytest.fixture(scope="module")
