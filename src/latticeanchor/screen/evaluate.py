@@ -111,7 +111,7 @@ def evaluate(frame: pd.DataFrame, temperatures, dataset: str | None = None, arra
         col("stability_index")[rows] = np.where(stable, 1.0, (2.0 * p - 1.0) * shell)
         members = []
         for h in h_rows[1:]:
-            _, shell_m = stability._fractions(phi, d, h, ratio)
+            shell_m = geometry.matrix_within(phi, d, np.where(np.isinf(h), 0.0, h))
             members.append(np.where(np.isinf(h), 1.0, (2.0 * p - 1.0) * shell_m))
         col("stability_index_ensemble")[rows] = np.mean(members, axis=0)
 
