@@ -10,6 +10,7 @@ from latticeanchor.validate import as_array
 
 MATRIX_TAG = 0  # atoms.get_tags(): 0 = perovskite matrix
 CORE_TAG = 1  # 1 = rock-salt core
+SHELL_TAG = 2  # 2 = interface halide shell added by embed (counted with the matrix in compositions)
 
 
 def parse_size(size, name: str = "size") -> tuple[int, int, int]:
