@@ -19,6 +19,77 @@ from pathlib import Path
 SIZES = {"small": {"n": 2, "k": 1, "delta_size": (1, 2, 1)},
          "large": {"n": 4, "k": 2, "delta_size": (2, 4, 1)}}
 
+#: matrices of the interface table (label, phase, x)
+INTERFACE_MATRICES = (("α-CsPbBr2I", "alpha", 2.0), ("α-CsPbI3", "alpha", 0.0), ("δ-CsPbI3", "delta", 0.0))
+
+
+def interface_energies(core="PbS", diameter=11.0, alpha_n=4, delta_size=(2, 5, 2), seeds=(0, 1, 2, 3, 4),
+                       calculator="chgnet", fmax=0.05, steps=800, rattle=0.03, T=298.15, matrices=INTERFACE_MATRICES,
+                       log=print):
+    """Misfit energy per interface atom of a spherical ``core`` (Pb-centred, ``diameter`` Å) embedded with
+    ``latticeanchor.build.embed`` (charge balanced, completed interface) in each matrix, one row per
+    (matrix, halide ordering seed). Mixed-halide matrices use every seed (matrix and shell halides
+    drawn with it; the bulk reference uses the same seed); single-halide matrices have one ordering.
+    Same references and bookkeeping as ``energy.anchoring.anchoring`` (μ from relaxed bulk cells,
+    PbX2 excess from a relaxed CdI2-type cell, x shift linear between end members)."""
+    from latticeanchor import build
+    from latticeanchor.energy import anchoring as anc
+
+    rk = {"fmax": fmax, "steps": steps, "rattle": float(rattle)}
+    rc = anc._bulk("core", (core, float(T)), calculator, rk)
+    mu_c = rc.energy / anc.composition(rc.atoms)["m_core"]
+    a_core = float(rc.atoms.get_volume() ** (1 / 3))
+    rows = []
+    for label, phase, x in matrices:
+        for seed in (seeds if 0.0 < x < 3.0 else seeds[:1]):
+            t1 = time.perf_counter()
+            if phase == "alpha":
+                key = (x, (alpha_n,) * 3, float(T), int(seed))
+                matrix = anc.alpha_cell(x, key[1], T=T, seed=seed)
+                dot = build.rocksalt_core(core, diameter, shape="sphere", T=T, center="Pb")
+                hyb = build.embed(dot, matrix, strain="matrix", charge_balance=True)
+            else:
+                key = (x, tuple(delta_size), float(T), int(seed))
+                matrix = anc.delta_cell(x, key[1], seed=seed, T=T)
+                dot = build.rocksalt_core(core, diameter, shape="sphere", a=a_core, center="Pb")
+                hyb = build.embed(dot, matrix, strain="none", charge_balance=True)
+            report = build.check(hyb, max_symmetry_atoms=0)
+            rb = anc._bulk(phase, key, calculator, rk)
+            mu = rb.energy / anc.composition(rb.atoms)["n_fu"]
+            mu_h = mu + anc._slope(phase, anc._x_of(hyb) - anc._x_of(rb.atoms), T, calculator, rk)
+            comp = anc.composition(hyb)
+            mu_p = None
+            if comp["excess_Pb"]:
+                rp = anc._bulk("pbx2", (x, int(seed)), calculator, rk)
+                mu_p = rp.energy / anc.composition(rp.atoms)["Pb"]
+            rh = anc._relax(hyb, calculator, rk)
+            m = anc.misfit_energy(rh.energy, hyb, mu_h, mu_c, mu_pbx2=mu_p)
+            row = {"matrix": label, "phase": phase, "x": x, "seed": int(seed), "core": core, "diameter_A": float(diameter),
+                   "n_atoms": len(hyb), "m_core": m["m_core"], "excess_PbX2": m["excess_PbX2"],
+                   "n_interface": m["n_interface"], "misfit_eV": m["misfit_eV"],
+                   "misfit_eV_per_interface_atom": m["misfit_eV_per_interface_atom"],
+                   "check_ok": bool(report.ok), "converged": bool(rh.converged and rb.converged and rc.converged),
+                   "steps": int(rh.steps), "wall_s": time.perf_counter() - t1}
+            rows.append(row)
+            log(f"interface {label} seed={seed}: {row['misfit_eV_per_interface_atom']:+.4f} eV/interface atom "
+                f"({row['n_atoms']} atoms, {row['n_interface']} interface, converged {row['converged']}, "
+                f"{row['wall_s']:.0f} s)")
+    return rows
+
+
+def interface_summary(rows):
+    """Mean, standard deviation and standard error (sd/√n) per matrix of the per-interface-atom misfit."""
+    import pandas as pd
+
+    df = pd.DataFrame(rows)
+    g = df.groupby("matrix", sort=False)
+    out = g.agg(n_atoms=("n_atoms", "first"), m_core=("m_core", "first"), n_interface=("n_interface", "first"),
+                orderings=("seed", "size"), misfit_eV_per_interface_atom=("misfit_eV_per_interface_atom", "mean"),
+                sd=("misfit_eV_per_interface_atom", "std"), all_converged=("converged", "all"),
+                all_check_ok=("check_ok", "all")).reset_index()
+    out["sem"] = out["sd"] / out["orderings"] ** 0.5
+    return out
+
 
 def _md(df):
     try:

@@ -6,10 +6,11 @@ from latticeanchor.cli import main
 def test_build_command_writes_and_reports(tmp_path, capsys):
     out = tmp_path / "hybrid.vasp"
     rc = main(["build", "--core", "PbS", "--diameter", "12", "--shape", "wulff", "--matrix", "alpha", "--x", "2",
-               "--size", "5", "--seed", "1", "--charge-balance", "-o", str(out)])
+               "--size", "5", "--seed", "1", "-o", str(out)])  # charge balanced by default
     assert rc == 0 and out.is_file()
     text = capsys.readouterr().out
-    assert "formal charge sum" in text and ": 0\n" in text and "closer than 2.5 Å: 0" in text
+    assert "formal charge sum" in text and ": 0\n" in text and "contacts below their pair limit: 0" in text
+    assert "check: OK" in text and "Pb coordination" in text
 
 
 @pytest.mark.parametrize("extra,word", [(["--diameter", "80", "--size", "5"], "larger than the matrix"),
