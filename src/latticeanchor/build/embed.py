@@ -46,7 +46,9 @@ Interface completion (``complete_interface=True``, default), deterministic, in t
    let Q be the total. Q > 0: remove the Q matrix Cs nearest the dot centre (Cs removal leaves every
    Pb's anion shell intact). Q < 0: remove |Q| halides (matrix or shell) nearest the dot centre, in
    passes that keep the Pb coordination: first halides bonded to no Pb, then halides whose Pb all
-   keep ≥ 6, then ≥ 5, then any. Ties are broken by atom index. Atoms are never added here.
+   keep ≥ 6, then ≥ 5, then any. Ties are broken by atom index. Atoms are never added here. (In α
+   the shell halides, each bonded to one core Pb, are nearest the centre and go first: a charge-
+   balanced α hybrid then has a halide vacancy beside some face-centre core Pb, 5-coordinated.)
 
 Tags of the result: 0 matrix, 1 core, 2 interface halide shell. Matrix atoms first (their order
 kept), then the core, then the shell (removals of steps 2–3 keep this order).
