@@ -63,10 +63,12 @@ class SupercellChoice:
 
 
 def supercell_for_loading(core: str, x, diameter, loading, max_atoms: int = DEFAULT_MAX_ATOMS, T=298.15,
-                          a_matrix=None, dataset: str | None = None) -> SupercellChoice:
+                          a_matrix=None, dataset: str | None = None, min_cells: int | None = None) -> SupercellChoice:
     """The cubic α supercell (n×n×n cells) holding one ``core`` dot of ``diameter`` (Å) at volume fraction
     ``loading`` (0 < φ < π/6), within ``max_atoms`` (module docstring). a_matrix (Å) defaults to
-    Vegard at x, T (K); the core's lattice constant (for the atom estimate) to the data at T."""
+    Vegard at x, T (K); the core's lattice constant (for the atom estimate) to the data at T.
+    min_cells: smallest n allowed (default: the smallest cell ``embed`` fits the dot and its halide
+    shell in, (d + a + 4 Å)/a rounded up; another builder may need less)."""
     from latticeanchor import strain, vegard
     from latticeanchor.validate import br_content, temperature
 
@@ -83,6 +85,10 @@ def supercell_for_loading(core: str, x, diameter, loading, max_atoms: int = DEFA
     v_dot = math.pi * d**3 / 6.0
     target = (v_dot / phi) ** (1.0 / 3.0)
     n_min = max(2, math.ceil((2.0 * (d / 2.0 + a / 2.0) + _SHELL_CLEARANCE_A) / a))  # embed's fit rule
+    if min_cells is not None:
+        if isinstance(min_cells, bool) or int(min_cells) != min_cells or min_cells < 1:
+            raise LatticeAnchorError(f"min_cells must be a positive integer, got {min_cells!r}")
+        n_min = int(min_cells)
     n_core = estimate_core_atoms(d, a_core)
 
     def atoms(n):
