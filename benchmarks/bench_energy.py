@@ -164,6 +164,7 @@ def main(argv=None):
     p.add_argument("--smoke", action="store_true", help="tiny run for CI (< 20 s of work): 2 Vegard points, the small "
                                                         "size, one ordering, no interface table")
     p.add_argument("--interface-only", action="store_true", help="only the interface table of embed-built hybrids")
+    p.add_argument("--no-interface", action="store_true", help="skip the interface table of embed-built hybrids")
     p.add_argument("--core", default="PbS")
     p.add_argument("--diameter", type=float, default=11.0, help="Å, interface table core (Pb-centred sphere)")
     p.add_argument("--alpha-n", type=int, default=4, help="α cells per edge for the interface table")
@@ -184,8 +185,10 @@ def main(argv=None):
     args = p.parse_args(argv)
     if args.interface_only or args.interface_merge:
         return _interface_main(args)
-    if args.smoke:
-        args.sizes, args.xs, args.seeds, args.anchor_seeds = "small", "0,3", "0", "0"
+    if args.smoke:  # CI: end-member Vegard points, no internal-builder anchoring, a tiny interface table
+        args.sizes, args.xs, args.seeds, args.anchor_seeds = "", "0,3", "0", "0"
+        args.diameter, args.alpha_n, args.interface_seeds, args.interface_matrices = 6.0, 3, "0", "α-CsPbBr2I"
+        args.steps = min(args.steps, 30)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
 
@@ -199,7 +202,8 @@ def main(argv=None):
     seeds = [int(v) for v in args.seeds.split(",")]
     kw = {"fmax": args.fmax / 2, "steps": args.steps}
     veg = pd.concat([anc.mlip_vegard(xs, calculator=args.calculator, size=(2, 2, 2), seeds=seeds,
-                                     relax_kwargs=kw, fix_sites=fix) for fix in (True, False)], ignore_index=True)
+                                     relax_kwargs=kw, fix_sites=fix) for fix in ((True,) if args.smoke else (True, False))],
+                    ignore_index=True)
     t_veg = time.perf_counter() - t0
     veg.to_csv(out / "vegard.csv", index=False)
     curve = veg.groupby(["fix_sites", "x"]).agg(a_mlip_A=("a_mlip_A", "mean"), a_mlip_sd_A=("a_mlip_A", "std"),
@@ -216,7 +220,7 @@ def main(argv=None):
         return anchor_seeds if 0.0 < x < 3.0 else [0]
 
     rows = []
-    for size in args.sizes.split(","):
+    for size in [v for v in args.sizes.split(",") if v]:
         geo = SIZES[size]
         for x in (2.0, 0.0):
             for seed in seeds_for(x):
@@ -250,7 +254,7 @@ def main(argv=None):
                           "misfit_eV_per_interface_atom": r[f"misfit_{phase}_eV_per_interface_atom"],
                           "converged": r["relaxations"][f"{phase}_hybrid"]["converged"]})
     itab = pd.DataFrame(table)
-    isum = itab.groupby(["size", "matrix"], sort=False).agg(
+    isum = pd.DataFrame({"size": [], "matrix": []}) if itab.empty else itab.groupby(["size", "matrix"], sort=False).agg(
         n_atoms=("n_atoms", "first"), m_PbS=("m_PbS", "first"), n_interface=("n_interface", "first"),
         seeds=("seed", "size"), misfit_eV=("misfit_eV", "mean"), misfit_eV_per_fu=("misfit_eV_per_fu", "mean"),
         misfit_eV_per_interface_atom=("misfit_eV_per_interface_atom", "mean"),
@@ -291,12 +295,20 @@ def main(argv=None):
         lines.append(f"- {r['size']} x={r['x']:g}: ΔE_δα = {r['dE_delta_alpha_pristine_eV_per_fu']:+.4f} eV/f.u., "
                      f"with core {r['dE_delta_alpha_hybrid_eV_per_fu']:+.4f}, anchoring {r['anchoring_eV_per_fu']:+.4f} "
                      f"(unconverged: {r['unconverged'] or 'none'}; {r['wall_s']:.0f} s)")
+    irows = []
+    if not args.no_interface:
+        wanted = [m for m in INTERFACE_MATRICES if m[0] in args.interface_matrices.split(",")] \
+            if args.interface_matrices else list(INTERFACE_MATRICES)
+        irows = interface_energies(args.core, args.diameter, args.alpha_n, tuple(int(v) for v in args.delta_size.split(",")),
+                                   seeds=tuple(int(v) for v in args.interface_seeds.split(",")),
+                                   calculator=args.calculator, fmax=args.fmax, steps=args.steps, matrices=wanted)
+        lines += ["", interface_markdown(irows, args.command_text)]
     lines += ["", f"PBE reference for CsPbI3 (Materials Project): ΔE_δα = {ref:+.3f} eV/f.u.", "",
               f"Vegard curve {t_veg:.0f} s; total {time.perf_counter() - t0:.0f} s."]
     (out / "report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     (out / "report.json").write_text(json.dumps({"vegard": curve.to_dict("records"), "interface": table,
                                                  "interface_summary": isum.to_dict("records"),
-                                                 "anchoring": flat}, indent=1, default=str))
+                                                 "anchoring": flat, "interface_embed": irows}, indent=1, default=str))
     print("\n".join(lines))
 
 

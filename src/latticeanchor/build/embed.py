@@ -29,9 +29,10 @@ Interface completion (``complete_interface=True``, default), deterministic, in t
 1. Halide shell. Every rock-salt anion site next to a core Pb (core Pb ± a/2 along x, y, z, on the
    core's own, possibly strained, lattice) that the core leaves empty gets a halide, unless a kept
    matrix halide already sits there (within 0.3 Å). Reason: a surface Pb of a carved rock-salt dot
-   misses anions; in a real dot-in-perovskite solid they are supplied by the halide matrix (PbS dots
-   are halide passivated before and after the epitaxial growth, Ning et al., Nature 523, 324 (2015),
-   DOI 10.1038/nature14563; Liu et al., Nature 570, 96 (2019), DOI 10.1038/s41586-019-1239-7). In the
+   misses anions; in a real dot-in-perovskite solid they are supplied by the halide matrix (the PbS
+   dots are halide-exchanged, their surface Pb bound to the perovskite's halides: Ning et al., Nature
+   523, 324 (2015), DOI 10.1038/nature14563; Liu et al., Nature 570, 96 (2019),
+   DOI 10.1038/s41586-019-1239-7). This is the builder's modelling choice, not a relaxed structure. In the
    α registry these sites are exactly the Cs sites the like-charge rule empties (Cs → halide on a
    rock-salt anion site) and the matrix X sites (kept as they are). Matrix atoms too close to a new
    shell halide (same pair table) are removed. Br is put on round(x/3 · N_shell) shell sites chosen

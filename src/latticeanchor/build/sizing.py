@@ -100,7 +100,7 @@ def supercell_for_loading(core: str, x, diameter, loading, max_atoms: int = DEFA
         n -= 1
     if atoms(n) > max_atoms:
         raise LatticeAnchorError(f"a {d:g} Å dot needs at least {n_min}³ α cells (about {atoms(n_min):,} atoms) "
-                                 f"> max_atoms = {int(max_atoms):,}")
+                                 f"> max_atoms={int(max_atoms)}")
     return SupercellChoice(n_cells=int(n), loading_requested=phi, loading_built=v_dot / (n * a) ** 3,
                            at_candidate=bool(n == n_want), n_atoms_estimate=int(atoms(n)), a_matrix_A=a,
                            cell_edge_A=n * a, target_cell_edge_A=target, max_atoms=int(max_atoms))
