@@ -56,3 +56,16 @@ def test_candidate_params_accepts_unit_names(row):
     assert p == {"core": "PbS", "x": 2.0, "diameter_A": pytest.approx(30.0), "loading": 0.1, "T_K": 300.0}
     with pytest.raises(LatticeAnchorError, match="diameter"):
         candidate_params({"core": "PbS", "x": 2, "loading": 0.1, "T": 300})
+
+
+def test_screen_config_takes_an_atom_budget():
+    import json
+
+    from latticeanchor.screen import load_config
+
+    cfg = load_config(None)
+    assert cfg["build"]["max_atoms"] == 50000
+    raw = {k: v for k, v in json.loads(json.dumps(cfg)).items() if not k.startswith("_")}
+    raw["build"]["max_cells"] = 9
+    with pytest.raises(LatticeAnchorError, match="max_atoms"):
+        load_config(raw)

@@ -196,14 +196,14 @@ def _chemistry(atoms, symbols, elems, limits, min_pb_anions):
 
 
 def _contacts(atoms: Atoms, elems: list, threshold: float):
-    """(min distance per element pair, sorted close pairs (i, j, d)) in Å.
+    """(min distance per element pair in Å — None beyond ``PAIR_CUTOFF`` —, None).
 
     Orthogonal fully periodic cells: scipy cKDTree with a periodic box (O(N log N)); otherwise
     ase.neighborlist.neighbor_list with a 7 Å cutoff (pairs beyond it reported as None)."""
     cell = atoms.cell.array
     symbols = np.array(atoms.get_chemical_symbols())
     orthogonal = atoms.cell.rank == 3 and np.allclose(cell - np.diag(np.diag(cell)), 0.0)
-    min_d, close = {}, []
+    min_d = {}
     if all(atoms.pbc) and orthogonal and np.all(np.diag(cell) > 2 * threshold):
         from scipy.spatial import cKDTree
 
@@ -224,10 +224,7 @@ def _contacts(atoms: Atoms, elems: list, threshold: float):
                     d, _ = trees[eb].query(pa, k=1)
                 best = float(np.min(d))
                 min_d[f"{ea}-{eb}"] = best if best <= max(PAIR_CUTOFF, 0.5 * box.min()) else None
-        pairs = cKDTree(pos, boxsize=box).query_pairs(threshold, output_type="ndarray")
-        for i, j in pairs:
-            close.append((int(min(i, j)), int(max(i, j)), float(atoms.get_distance(i, j, mic=True))))
-        return min_d, sorted(close)
+        return min_d, None
     from ase.neighborlist import neighbor_list
 
     cutoff = max(PAIR_CUTOFF, threshold)
@@ -240,9 +237,7 @@ def _contacts(atoms: Atoms, elems: list, threshold: float):
         for eb in elems[ai:]:
             m = (symbols[i] == ea) & (symbols[j] == eb)
             min_d[f"{ea}-{eb}"] = float(d[m].min()) if np.any(m) else None
-    m = (i < j) & (d < threshold)
-    close = sorted((int(a), int(b), float(c)) for a, b, c in zip(i[m], j[m], d[m]))
-    return min_d, close
+    return min_d, None
 
 
 def _z(symbol: str) -> int:
