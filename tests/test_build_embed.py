@@ -122,7 +122,8 @@ def test_delta_hybrid_by_distance():
 
 
 @pytest.mark.parametrize("kwargs,word", [({"strain": "elastic"}, "strain"), ({"clearance": -1}, "clearance"),
-                                         ({"center": (0.5, 0.5)}, "center")])
+                                         ({"center": (0.5, 0.5)}, "center"), ({"min_pb_coordination": 7}, "min_pb"),
+                                         ({"like_charge_distance": float("nan")}, "like_charge")])
 def test_bad_embed_input(kwargs, word):
     with pytest.raises(LatticeAnchorError, match=word):
         embed(rocksalt_core("PbS", 10.0), alpha_matrix(2.0, 4), **kwargs)

@@ -124,6 +124,9 @@ def embed(core: Atoms, matrix: Atoms, center=None, strain: str | None = None, cl
     min_distance = float(positive("min_distance (Å)", scalar("min_distance (Å)", min_distance), allow_zero=True))
     like_charge_distance = float(positive("like_charge_distance (Å)", scalar("like_charge_distance (Å)",
                                                                              like_charge_distance), allow_zero=True))
+    if isinstance(min_pb_coordination, bool) or not isinstance(min_pb_coordination, (int, np.integer)) \
+            or not 0 <= min_pb_coordination <= 6:
+        raise LatticeAnchorError(f"min_pb_coordination must be an integer in 0..6, got {min_pb_coordination!r}")
     phase = minfo.get("phase", "other")
     if strain is None:
         strain = "matrix" if phase == "alpha" else "none"
