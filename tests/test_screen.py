@@ -268,7 +268,7 @@ def test_top_structures_are_neutral_readable_and_match_the_candidate(tmp_path):
         assert row["core"] in path.name and f"x{row['x']:.2f}" in path.name
         # the loading actually built is in the file name and equals the dot volume over the cell volume
         phi = float(path.stem.split("_phi")[1])
-        d = float(row["diameter"])
+        d = 10.0 * float(row["diameter_nm"])  # Å
         assert phi == pytest.approx(np.pi * d**3 / 6 / atoms.get_volume(), rel=2e-3)
         assert len(atoms) <= 6000
 
