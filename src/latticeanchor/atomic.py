@@ -64,3 +64,43 @@ def write_json(path, obj, indent: int | None = 2, sort_keys: bool = False, lenie
     text = json.dumps(obj, indent=indent, sort_keys=sort_keys,
                       default=functools.partial(json_default, lenient=lenient))
     return write_text(path, text + "\n")
+
+
+def check_target(path, what: str = "output file", suffixes: tuple[str, ...] | None = None) -> Path:
+    """Refuse an output path that cannot be written, before any work: empty, a directory, a folder
+    component that is a regular file, a suffix not in ``suffixes`` (lower-case, with dot), or a
+    special file (pipe, device). Raises LatticeAnchorError; returns the Path."""
+    import stat
+
+    from latticeanchor.errors import LatticeAnchorError
+
+    text = str(path)
+    if not text.strip():
+        raise LatticeAnchorError(f"{what}: empty path")
+    if "\x00" in text:
+        raise LatticeAnchorError(f"{what}: path contains a NUL character")
+    path = Path(text)
+    if path.is_dir() or text.endswith(("/", os.sep)):
+        raise LatticeAnchorError(f"{what} {text!r} is a directory; give a file name")
+    if path.exists() and not stat.S_ISREG(path.stat().st_mode):
+        raise LatticeAnchorError(f"{what} {text!r} exists and is not a regular file")
+    if suffixes is not None and path.suffix.lower() not in suffixes:
+        raise LatticeAnchorError(f"{what} {text!r}: unsupported suffix {path.suffix or '(none)'!r}; "
+                                 f"use one of {', '.join(suffixes)}")
+    check_folder(path.parent, what)
+    return path
+
+
+def check_folder(folder, what: str = "output folder") -> Path:
+    """Refuse a folder path whose existing part is not a folder (e.g. a regular file in the way)."""
+    from latticeanchor.errors import LatticeAnchorError
+
+    folder = Path(folder)
+    for part in (folder, *folder.parents):
+        if part.exists():
+            if not part.is_dir():
+                raise LatticeAnchorError(f"{what}: {str(part)!r} is not a folder")
+            if not os.access(part, os.W_OK | os.X_OK):
+                raise LatticeAnchorError(f"{what}: folder {str(part)!r} is not writable")
+            break
+    return folder
