@@ -58,7 +58,7 @@ def _cfg(**changes):
     ({"grid__x": {"start": 0, "stop": 3.5, "step": 0.5}}, "grid.x: Br content must lie in [0, 3]"),
     ({"grid__loading": [0.1, 0.64]}, "grid.loading: volume fraction 0.64"),
     ({"grid__cores": ["GaAs"]}, "grid.cores: unknown core 'GaAs'"),
-    ({"score__mismatch": -1}, "score.mismatch: must be ≥ 0"),
+    ({"score__mismatch": -1}, "score.mismatch: -1 is outside the valid range"),
     ({"study__dataset": "nope"}, "unknown dataset 'nope'"),
 ])
 def test_bad_configs_name_the_key(changes, needle):

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -104,3 +106,22 @@ def check_folder(folder, what: str = "output folder") -> Path:
                 raise LatticeAnchorError(f"{what}: folder {str(part)!r} is not writable")
             break
     return folder
+
+
+_TEMP_TAIL = re.compile(r"^[a-z0-9_]{8}$")  # tempfile.mkstemp's random part
+
+
+def stale_temporaries(path) -> list[Path]:
+    """Temporary files ``atomic_path`` leaves beside ``path`` when the process is killed (``kill -9``):
+    ``.<name>.<8 random chars><suffix>``. Only names of exactly that form are returned."""
+    path = Path(path)
+    if not path.parent.is_dir():
+        return []
+    head, suffix = f".{path.name}.", path.suffix
+    found = []
+    for cand in path.parent.glob(f".{glob.escape(path.name)}.*"):
+        name = cand.name
+        middle = name[len(head):len(name) - len(suffix)] if suffix else name[len(head):]
+        if name.startswith(head) and name.endswith(suffix) and _TEMP_TAIL.match(middle) and cand.is_file():
+            found.append(cand)
+    return sorted(found)

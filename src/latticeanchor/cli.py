@@ -48,8 +48,8 @@ def _command_in(argv: list[str]) -> str | None:
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
-    """The CLI parser. ``only``: import and register just that command (others get a help stub);
-    None registers every command in full (for documentation)."""
+    """The CLI parser. ``only``: import and register just that command (the others get a help stub;
+    ``""``: stubs only, for ``latticeanchor --help``); None registers every command in full."""
     parser = OneLineParser(
         prog="latticeanchor",
         description="Lattice anchoring of CsPbBr_xI_(3-x) perovskites by PbS/PbSe quantum dots.",
@@ -107,7 +107,7 @@ def _os_error_text(exc: OSError) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser(only=_command_in(argv))
+    parser = build_parser(only=_command_in(argv) or "")
     args = parser.parse_args(argv)
     verbose = bool(getattr(args, "verbose", False))
     if not verbose:
