@@ -196,6 +196,16 @@ CASES = [
     ("study-init-path", ["study", "init", "../x"], "not a plain name", None),
     ("study-init-empty", ["study", "init", ""], "not a plain name", None),
     ("study-init-exists", ["study", "init", "s"], "exists; not overwritten", a_file("s.toml")),
+    # --- build and xrd (owned elsewhere; the cases that already pass here) ------------------------
+    ("build-diameter-nan", ["build", "-o", "o.vasp", "--diameter", "nan"], "finite", None),
+    ("build-size-zero", ["build", "-o", "o.vasp", "--size", "0"], "size", None),
+    ("build-x-5", ["build", "-o", "o.vasp", "--x", "5"], "x must lie in [0, 3]", None),
+    ("build-seed-negative", ["build", "-o", "o.vasp", "--seed", "-1"], "seed", None),
+    ("build-core-empty", ["build", "-o", "o.vasp", "--core", ""], "unknown core", None),
+    ("build-output-no-format", ["build", "-o", "adir"], "cannot tell the format", a_dir()),
+    ("xrd-missing-structure", ["xrd", "simulate", "nothere.cif"], "neither a known phase", None),
+    ("xrd-wavelength-nan", ["xrd", "simulate", "PbS", "--wavelength", "nan"], "wavelength", None),
+    ("xrd-range-reversed", ["xrd", "simulate", "PbS", "--range", "90", "5"], "two_theta range", None),
     # --- errors that used to come late -------------------------------------------------------------
     ("relax-negative", ["screen", "--relax-top", "-1"], "integer ≥ 0", None),
     ("relax-max-atoms-negative", ["screen", "--relax-top", "1", "--max-atoms", "-5"], "positive integer", None),

@@ -72,14 +72,15 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
-def _quiet_third_party() -> None:
-    """Hide warnings and chatter of third-party libraries (shown again with --verbose)."""
+def _quiet_third_party(child_processes: bool) -> None:
+    """Hide warnings and chatter of third-party libraries (shown again with --verbose);
+    ``child_processes``: also for processes started from here (dask workers inherit the environment)."""
     import logging
     import warnings
 
     warnings.filterwarnings("ignore")
-    os.environ.setdefault("PYTHONWARNINGS", "ignore")  # dask worker processes inherit it
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    if child_processes:
+        os.environ.setdefault("PYTHONWARNINGS", "ignore")
     for name in ("chgnet", "torch", "pymatgen", "ase", "matplotlib", "distributed", "numba"):
         logging.getLogger(name).setLevel(logging.ERROR)
 
@@ -106,12 +107,13 @@ def _os_error_text(exc: OSError) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from_shell = argv is None
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(only=_command_in(argv) or "")
     args = parser.parse_args(argv)
-    verbose = bool(getattr(args, "verbose", False))
+    verbose = bool(getattr(args, "verbose", False) or getattr(args, "verbose_sub", False))
     if not verbose:
-        _quiet_third_party()
+        _quiet_third_party(child_processes=from_shell)
     if not getattr(args, "func", None):
         parser.print_help()
         return 1

@@ -28,6 +28,8 @@ def add_parser(sub) -> None:
     p.add_argument("--csv", metavar="FILE", help="also write the table as CSV (units in the column names)")
     p.add_argument("--max-points", type=positive_int, default=MAX_ROWS,
                    help=f"refuse tables of more rows than this (cores × x values; default {MAX_ROWS:,})")
+    p.add_argument("--verbose", "-v", dest="verbose_sub", action="store_true",
+                   help="show third-party warnings and the traceback of internal errors")
     p.set_defaults(func=run)
 
 

@@ -49,6 +49,8 @@ def add_parser(sub) -> None:
                    help="core cube edge k (cells) for the MLIP models (default: from the diameter)")
     p.add_argument("--workers", type=positive_int, default=None, help="local Dask workers for --relax-top (default: serial)")
     p.add_argument("--scheduler", default=None, help="address of an existing Dask scheduler for --relax-top (tcp://host:port)")
+    p.add_argument("--verbose", "-v", dest="verbose_sub", action="store_true",
+                   help="show third-party warnings and the traceback of internal errors")
     p.set_defaults(func=run)
 
 
