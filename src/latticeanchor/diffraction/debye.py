@@ -117,6 +117,15 @@ def _form_factor_table(elements, q, form_factors):
     return np.array(rows, dtype=float)
 
 
+def _pair_damping(elements, q, debye_waller_factors) -> np.ndarray:
+    """(ne, nq) Debye–Waller amplitude factors exp(−B_e s²), s = q/4π, for the pair (i ≠ j) terms."""
+    from latticeanchor.diffraction.thermal import debye_waller_for
+
+    dw = debye_waller_for(elements, debye_waller_factors)
+    s2 = (q / (4 * np.pi)) ** 2
+    return np.exp(-np.outer([dw[e] for e in elements], s2))
+
+
 def _morton_codes(pos: np.ndarray, bits: int = 10) -> np.ndarray:
     """30-bit Morton (Z-order) codes of positions on a 2^bits grid per axis over the bounding cube."""
     lo = pos.min(axis=0)
@@ -229,7 +238,8 @@ def _numpy_sinc_transform(hist_t, dr, q, block: int = 1 << 22):
 
 
 def debye_pattern(atoms, q, *, method: str = "histogram", dr: float | None = None, form_factors=None,
-                  use_numba: bool | None = None) -> np.ndarray:
+                  use_numba: bool | None = None, debye_waller_factors=None, lattice_tolerance: float = 1e-3,
+                  max_grid_points: float | None = None) -> np.ndarray:
     """Debye scattering intensity I(q) (electron units) of a finite cluster.
 
     Parameters
@@ -237,21 +247,39 @@ def debye_pattern(atoms, q, *, method: str = "histogram", dr: float | None = Non
     atoms : ASE Atoms, pymatgen Structure/Molecule (positions taken as a finite cluster), or
         (symbols, positions in Å).
     q : scattering vector magnitudes in Å⁻¹ (q = 4π sinθ/λ), non-negative.
-    method : "histogram" (linear-spread element-pair histograms, default) or "exact" (double sum).
+    method : "histogram" (linear-spread element-pair histograms, default), "exact" (double sum),
+        "lattice" (exact pair counts by FFT autocorrelation of occupancy grids, O(N log N); atoms must sit
+        on a common orthogonal grid, see :mod:`latticeanchor.diffraction.debye_lattice`) or "auto"
+        ("lattice" when the atoms sit on a grid within ``lattice_tolerance`` Å, else "histogram").
     dr : histogram grid spacing in Å (default 0.0126/q_max, so the error per pair ≤ 2e-5).
     form_factors : None (pymatgen XRDCalculator form factors), a callable (element, q) → f, or a dict
         element → constant or callable(q).
     use_numba : force (True) or forbid (False) the compiled kernels; default: use them when installed.
+    debye_waller_factors : element → B (Å²); thermal displacements damp every pair term i ≠ j by
+        exp(−(B_i + B_j) s²), s = q/4π (the i = j self terms are undamped). None (default): the
+        room-temperature values of the data file; {} for none.
+    lattice_tolerance : Å, largest distance of an atom from its grid point for "lattice"/"auto".
+    max_grid_points : "lattice" only: refuse grids (zero-padded) with more points (default 2.5e8).
 
     Returns
     -------
-    I(q) as a float array over q: the full double sum Σ_i Σ_j f_i f_j sinc(q r_ij), i = j terms included.
+    I(q) as a float array over q: the full double sum Σ_i Σ_j f_i f_j D_i D_j sinc(q r_ij) (D = 1 for i = j),
+    i = j terms included.
     """
     q = _validate_q(q)
-    if method not in ("histogram", "exact"):
-        raise LatticeAnchorError(f"method must be 'histogram' or 'exact', got {method!r}")
+    if method not in ("histogram", "exact", "lattice", "auto"):
+        raise LatticeAnchorError(f"method must be 'histogram', 'exact', 'lattice' or 'auto', got {method!r}")
     if method == "exact":
-        return debye_exact(atoms, q, form_factors=form_factors, use_numba=use_numba)
+        return debye_exact(atoms, q, form_factors=form_factors, use_numba=use_numba,
+                           debye_waller_factors=debye_waller_factors)
+    if method in ("lattice", "auto"):
+        from latticeanchor.diffraction import debye_lattice
+
+        kw = {} if max_grid_points is None else {"max_grid_points": max_grid_points}
+        grid = debye_lattice.find_grid(atoms, lattice_tolerance, strict=(method == "lattice"))
+        if grid is not None:
+            return debye_lattice.debye_lattice(atoms, q, grid=grid, form_factors=form_factors,
+                                               debye_waller_factors=debye_waller_factors, **kw)
     qmax = float(q.max()) if q.size else 0.0
     if dr is None:
         dr = DEFAULT_DR_FACTOR / max(qmax, 1.0)
@@ -260,6 +288,7 @@ def debye_pattern(atoms, q, *, method: str = "histogram", dr: float | None = Non
         raise LatticeAnchorError(f"dr (Å) must be positive, got {dr!r}")
     elements, pairs, r, H, counts = pair_histograms(atoms, dr, use_numba=use_numba)
     f = _form_factor_table(elements, q, form_factors)  # (ne, nq)
+    fd = f * _pair_damping(elements, q, debye_waller_factors)
     use = _kernels.HAVE_NUMBA if use_numba is None else (use_numba and _kernels.HAVE_NUMBA)
     if use:
         with _numba_threads(H.shape[0] * len(q) * (H.shape[1] + 4) <= SERIAL_MAX_SINC):
@@ -268,17 +297,20 @@ def debye_pattern(atoms, q, *, method: str = "histogram", dr: float | None = Non
         S = _numpy_sinc_transform(H, dr, q)
     intensity = np.einsum("e,eq->q", counts.astype(float), f**2)
     for p, (a, b) in enumerate(pairs):
-        intensity += 2.0 * f[a] * f[b] * S[:, p]
+        intensity += 2.0 * fd[a] * fd[b] * S[:, p]
     return intensity
 
 
-def debye_exact(atoms, q, *, form_factors=None, use_numba: bool | None = None, block: int = 1 << 21) -> np.ndarray:
-    """Exact Debye double sum I(q) (electron units), O(N² n_q) work: for small clusters and checks."""
+def debye_exact(atoms, q, *, form_factors=None, use_numba: bool | None = None, block: int = 1 << 21,
+                debye_waller_factors=None) -> np.ndarray:
+    """Exact Debye double sum I(q) (electron units), O(N² n_q) work: for small clusters and checks.
+    ``debye_waller_factors`` as in :func:`debye_pattern`."""
     q = _validate_q(q)
     elements, pos, eidx, seg = _prepare(atoms)
-    f = _form_factor_table(elements, q, form_factors)  # (ne, nq)
+    f0 = _form_factor_table(elements, q, form_factors)  # (ne, nq)
     counts = np.diff(seg)
-    self_term = np.einsum("e,eq->q", counts.astype(float), f**2)
+    self_term = np.einsum("e,eq->q", counts.astype(float), f0**2)
+    f = f0 * _pair_damping(elements, q, debye_waller_factors)
     use = _kernels.HAVE_NUMBA if use_numba is None else (use_numba and _kernels.HAVE_NUMBA)
     if use:
         fa = np.ascontiguousarray(f[eidx].T)  # (nq, N)
