@@ -66,7 +66,9 @@ def _as_cluster(atoms):
     except ImportError:  # pragma: no cover
         Atoms = ()
     if Atoms and isinstance(atoms, Atoms):
-        return list(atoms.get_chemical_symbols()), np.asarray(atoms.positions, dtype=float)
+        from ase.data import chemical_symbols
+
+        return np.asarray(chemical_symbols)[atoms.numbers].tolist(), np.asarray(atoms.positions, dtype=float)
     if hasattr(atoms, "sites") and hasattr(atoms, "cart_coords"):
         syms = []
         for site in atoms:

@@ -37,8 +37,11 @@ SINC_BLOCK = 1 << 22  # q × distances evaluated per block of the sinc sum
 
 
 def _axis_step(d: np.ndarray, tol: float):
-    """Grid step along one axis (Å) from coordinates ``d`` (Å, relative to an atom), or None."""
-    u = np.unique(np.round(d / max(tol, 1e-9)).astype(np.int64)) * max(tol, 1e-9)
+    """Grid step along one axis (Å) from coordinates ``d`` (Å, relative to an atom), or None. The step is the
+    smallest gap between distinct coordinates (of a sample of atoms; every atom is checked afterwards)."""
+    t = max(tol, 1e-9)
+    sample = d if len(d) <= 50_000 else d[np.linspace(0, len(d) - 1, 50_000).astype(np.int64)]
+    u = np.unique(np.round(sample / t).astype(np.int64)) * t
     if len(u) == 1:
         return 1.0  # all atoms in one plane: any step
     gaps = np.diff(u)
@@ -60,6 +63,7 @@ def find_grid(atoms, tolerance: float = 1e-3, strict: bool = False):
     from latticeanchor.diffraction.debye import _as_cluster
 
     syms, pos = _as_cluster(atoms)
+    syms = np.asarray(syms)
     if len(pos) == 0:
         raise LatticeAnchorError("cluster has no atoms")
     if not np.all(np.isfinite(pos)):
@@ -88,27 +92,50 @@ def find_grid(atoms, tolerance: float = 1e-3, strict: bool = False):
         return None
     idx -= idx.min(axis=0)
     shape = idx.max(axis=0) + 1
-    if len(np.unique(idx @ np.array([shape[1] * shape[2], shape[2], 1], dtype=np.int64))) != len(idx):
+    lin = idx @ np.array([shape[1] * shape[2], shape[2], 1], dtype=np.int64)
+    if float(np.prod(shape.astype(float))) <= 4e8:
+        dup = np.bincount(lin).max() > 1
+    else:
+        dup = len(np.unique(lin)) != len(lin)
+    if dup:
         raise LatticeAnchorError("two atoms share one grid point (duplicate or overlapping atoms)")
     return {"origin": origin, "step": steps, "index": idx, "shape": shape,
             "symbols": syms, "deviation": dev}
 
 
 def padded_shape(shape) -> tuple[int, int, int]:
-    """FFT size per axis ≥ 2n − 1 (no wrap-around), rounded up to a fast length."""
+    """FFT size per axis: even, ≥ 2n − 1 (no wrap-around), 2 × a fast length."""
     from scipy.fft import next_fast_len
 
-    return tuple(int(next_fast_len(2 * int(n) - 1, real=True)) for n in shape)
+    return tuple(2 * int(next_fast_len(int(n), real=True)) for n in shape)
 
 
 def estimate_memory_bytes(shape, n_elements: int) -> float:
     """Peak memory (bytes) of :func:`lattice_pair_counts` for a grid ``shape`` and element count."""
-    P = float(np.prod(padded_shape(shape)))
-    return P * 8 * (n_elements + 4)  # n_e spectra (complex, half size) + product + real result + keys
+    P = np.array(padded_shape(shape), dtype=float)
+    half = P[0] * P[1] * (P[2] / 2 + 1)
+    return 16 * half * (n_elements + 1.5) + 8 * float(np.prod(P / 2 + 1)) * 3
+
+
+def _spectrum(sel: np.ndarray, shape, P, workers: int) -> np.ndarray:
+    """rfftn of the occupancy grid (ones at ``sel``) zero-padded to P, pruned: the data fill only the first
+    n of P points per axis, so the transforms run on the non-zero lines only."""
+    from scipy import fft as sfft
+
+    occ = np.zeros(tuple(shape))
+    occ[sel[:, 0], sel[:, 1], sel[:, 2]] = 1.0
+    X = sfft.rfft(occ, n=P[2], axis=2, workers=workers)
+    del occ
+    X = sfft.fft(X, n=P[1], axis=1, workers=workers)
+    return sfft.fft(X, n=P[0], axis=0, workers=workers)
 
 
 def lattice_pair_counts(atoms=None, grid=None, tolerance: float = 1e-3, max_grid_points: float = MAX_GRID_POINTS):
     """Exact pair counts per element pair and per distance for on-grid atoms.
+
+    The radial sums are taken from the axis-reflection average of each correlation (|d| is unchanged by
+    d_i → −d_i): its spectrum is even along every axis, so one type-I DCT on the positive octant
+    (1/8 of the padded grid) replaces a full inverse FFT per element pair.
 
     Returns (elements, pairs [(a, b)], r (M,) distinct distances in Å, H (M, npair) pair counts (pairs i < j),
     counts per element).
@@ -125,42 +152,52 @@ def lattice_pair_counts(atoms=None, grid=None, tolerance: float = 1e-3, max_grid
     if npts > max_grid_points:
         raise LatticeAnchorError(f"lattice Debye grid {shape} (padded {P}, {npts:.3g} points) exceeds the budget "
                                  f"{max_grid_points:.3g}; use method='histogram' or raise max_grid_points")
-    elements = sorted(set(syms.tolist()))
+    elements, inv, counts = np.unique(syms, return_inverse=True, return_counts=True)
+    elements = [str(e) for e in elements]
     ne = len(elements)
-    counts = np.array([(syms == e).sum() for e in elements])
     workers = max(1, min(8, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)))
-    spectra = []
-    for e in elements:
-        occ = np.zeros(P)
-        sel = idx[syms == e]
-        occ[sel[:, 0], sel[:, 1], sel[:, 2]] = 1.0
-        spectra.append(sfft.rfftn(occ, workers=workers))
-        del occ
-    # distance key of every displacement (index i ≥ P/2 is the negative displacement i − P)
+    spectra = [_spectrum(idx[inv == e], shape, P, workers) for e in range(ne)]
+    h0, h1, h2 = (p // 2 for p in P)
+    # octant 0..P/2 per axis; the negative-frequency partner of k is P - k (k = 0 and P/2 are their own)
+    # multiplicity of an octant displacement among the 8 sign images (0 and P/2 are their own image)
+    mult = [np.where((np.arange(h + 1) == 0) | (np.arange(h + 1) == h), 1.0, 2.0) for h in (h0, h1, h2)]
+    M = mult[0][:, None, None] * mult[1][None, :, None] * mult[2][None, None, :]
     step = np.asarray(grid["step"], float)
-    comps = [np.where(np.arange(n) < (n + 1) // 2, np.arange(n), np.arange(n) - n) for n in P]
+    d = [np.arange(h + 1) for h in (h0, h1, h2)]
     if np.allclose(step, step[0], rtol=1e-12, atol=0):
-        key = (comps[0][:, None, None] ** 2 + comps[1][None, :, None] ** 2 + comps[2][None, None, :] ** 2).ravel()
+        key = d[0][:, None, None] ** 2 + d[1][None, :, None] ** 2 + d[2][None, None, :] ** 2
         nkey = int(key.max()) + 1
         r_of_key = step[0] * np.sqrt(np.arange(nkey, dtype=float))
     else:
-        r2 = ((comps[0][:, None, None] * step[0]) ** 2 + (comps[1][None, :, None] * step[1]) ** 2
-              + (comps[2][None, None, :] * step[2]) ** 2).ravel()
-        u, key = np.unique(np.round(r2, 9), return_inverse=True)
+        r2 = ((d[0] * step[0])[:, None, None] ** 2 + (d[1] * step[1])[None, :, None] ** 2
+              + (d[2] * step[2])[None, None, :] ** 2)
+        u, key = np.unique(np.round(r2, 9).ravel(), return_inverse=True)
         nkey = len(u)
         r_of_key = np.sqrt(u)
-    key = key.astype(np.int64 if nkey > 2**31 - 1 else np.int32)
+    key = key.ravel().astype(np.int64)
+    scale = 1.0 / npts
     pairs = [(a, b) for a in range(ne) for b in range(a, ne)]
     H = np.zeros((nkey, len(pairs)))
     for p, (a, b) in enumerate(pairs):
-        C = sfft.irfftn(np.conj(spectra[a]) * spectra[b], s=P, workers=workers)
-        C = np.rint(C).ravel()
-        h = np.bincount(key, weights=C, minlength=nkey)
+        Fa, Fb = spectra[a], spectra[b]
+        X = Fa.real * Fb.real
+        X += Fa.imag * Fb.imag  # Re(conj(F_a) F_b), (P0, P1, P2/2+1): the radial sums need only the even part
+        Y = X[: h0 + 1].copy()  # fold k0 and −k0 (index P0 − k0), then k1 and −k1: 4 × reflection average
+        Y[1:] += X[P[0] - 1: h0 - 1: -1]
+        Y[0] *= 2.0  # k0 = 0 is its own partner
+        del X
+        Xs = Y[:, : h1 + 1].copy()
+        Xs[:, 1:] += Y[:, P[1] - 1: h1 - 1: -1]
+        Xs[:, 0] *= 2.0
+        del Y
+        E = sfft.dctn(Xs, type=1, workers=workers) * (0.25 * scale)  # reflection-averaged correlation, octant
+        del Xs
+        E = np.rint(8.0 * E) * (M / 8.0)  # average of 8 integer counts → exact multiple of 1/8
+        h = np.bincount(key, weights=E.ravel(), minlength=nkey)
         if a == b:
             h[0] -= counts[a]
             h *= 0.5
-        H[:, p] = h
-        del C
+        H[:, p] = np.rint(h)
     keep = np.any(H != 0, axis=1)
     return elements, pairs, r_of_key[keep], H[keep], counts
 
@@ -177,8 +214,15 @@ def debye_lattice(atoms, q, *, grid=None, tolerance: float = 1e-3, form_factors=
     fd = f * _pair_damping(elements, q, debye_waller_factors)
     S = np.zeros((len(q), len(pairs)))
     m = max(1, SINC_BLOCK // max(1, len(q)))
+    if len(r) and r[0] == 0:  # no pair sits at distance 0 (checked by find_grid), but keep sinc(0) = 1 exact
+        S += H[0][None, :]
+        r, H = r[1:], H[1:]
     for s0 in range(0, len(r), m):
-        S += np.sinc(np.outer(q, r[s0:s0 + m]) / np.pi) @ H[s0:s0 + m]
+        x = np.outer(q, r[s0:s0 + m])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            sx = np.sin(x) / x
+        sx[x == 0] = 1.0
+        S += sx @ H[s0:s0 + m]
     intensity = np.einsum("e,eq->q", counts.astype(float), f**2)
     for p, (a, b) in enumerate(pairs):
         intensity += 2.0 * fd[a] * fd[b] * S[:, p]
