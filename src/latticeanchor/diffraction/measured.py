@@ -117,6 +117,26 @@ def _wavelength_from_header(text: str) -> float | None:
     return v if 0.05 < v < 20 else None
 
 
+_RADIATION_RE = re.compile(r"radiation:\s*[^;\n]*;\s*lines_A\s+([0-9.eE+\- ]+);\s*weights\s+([0-9.eE+\- ]+)")
+
+
+def _radiation_from_header(text: str):
+    """(lines Å, weights) from a '# radiation: NAME; lines_A ...; weights ...' header (written by
+    ``latticeanchor xrd simulate``), else None."""
+    m = _RADIATION_RE.search(text)
+    if not m:
+        return None
+    try:
+        lines = tuple(float(v) for v in m.group(1).split())
+        weights = tuple(float(v) for v in m.group(2).split())
+    except ValueError:
+        return None
+    if not lines or len(lines) != len(weights) or len(lines) > 2 or not all(0.05 < v < 20 for v in lines) \
+            or not all(math.isfinite(w) and w > 0 for w in weights):
+        return None
+    return lines, weights
+
+
 def _parse_numeric(path: Path, lines: list[str], first_line_no: int = 1):
     """(rows, header text). Raises with file:line on a malformed data line."""
     rows: list[list[float]] = []
@@ -219,10 +239,19 @@ def _read_text(path: Path, wavelength, x_unit, third_column) -> MeasuredPattern:
     lam = wavelength if wavelength is not None else _wavelength_from_header(header)
     x, y = data[:, 0], data[:, 1]
     kw = {}
+    radiation = _radiation_from_header(header)
+    if radiation is not None:
+        kw["kalpha2"] = radiation[0][1] if len(radiation[0]) == 2 else None
+        kw["kalpha2_ratio"] = radiation[1][1] if len(radiation[0]) == 2 else None
+        if lam is None:
+            lam = radiation[0][0]
     if data.shape[1] >= 3:
         role = _third_column_role(path, header, y, data[:, 2], third_column)
         kw[role] = data[:, 2].copy()
-    return _finish(path, x, y, unit, lam, **kw, meta={"header": header})
+    meta = {"header": header}
+    if radiation is not None:
+        meta["radiation_lines"] = radiation
+    return _finish(path, x, y, unit, lam, **kw, meta=meta)
 
 
 def _read_xrdml(path: Path, wavelength) -> MeasuredPattern:
