@@ -171,7 +171,9 @@ def _simulate_impl(args) -> int:
     return 0
 
 
-def _plot(path, curves, diff, xlabel):
+def _plot(path, curves, diff, xlabel, ticks=None):
+    """Line plot of ``curves`` [(x, y, label)], an offset difference curve, and reflection tick rows
+    ``ticks`` [(positions, label)] below the curves."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -182,13 +184,18 @@ def _plot(path, curves, diff, xlabel):
     fig, ax = plt.subplots(figsize=(8, 4.5))
     for x, y, label in curves:
         ax.plot(x, y, lw=1, label=label)
+    top = max(np.max(np.abs(c[1])) for c in curves) if curves else 1.0
+    off = -0.1 * top
     if diff is not None:
         x, d = diff
-        off = -0.1 * max(np.max(np.abs(c[1])) for c in curves)
         ax.plot(x, d + off, lw=0.8, color="0.4", label="difference (offset)")
+        off = off - 0.6 * max(float(np.max(np.abs(d))), 0.02 * top)
+    for k, (pos, label) in enumerate(ticks or []):
+        yk = off - 0.06 * top * (k + 1)
+        ax.plot(pos, np.full(len(pos), yk), "|", ms=8, mew=1, label=f"{label} reflections")
     ax.set_xlabel(xlabel)
     ax.set_ylabel("intensity (arb. units)")
-    ax.legend(frameon=False)
+    ax.legend(frameon=False, fontsize=8)
     fig.tight_layout()
     with atomic_path(path) as tmp:
         fig.savefig(tmp)
@@ -196,13 +203,51 @@ def _plot(path, curves, diff, xlabel):
     print(f"wrote {path}")
 
 
+def _reflection_positions(res) -> list:
+    """Peak positions (2θ, degrees) of each refined phase at its refined lattice, zero and displacement."""
+    from latticeanchor.diffraction.refine import _peak_positions
+
+    out = []
+    x = res.two_theta
+    for k, ph in enumerate(res.phases):
+        s = res.params[4 * k]
+        tt, _, ok = _peak_positions(ph.d0 * s, res.wavelength, res.zero_shift_deg, res.displacement_deg)
+        tt = tt[ok & (tt >= x.min()) & (tt <= x.max())]
+        out.append((tt, ph.name))
+    return out
+
+
 def _compare(args) -> int:
     from latticeanchor.diffraction import bragg_pattern, compare, identify, load_structure, read_pattern, refine_cubic
 
+    if args.plot:
+        check_output(args.plot, "--plot", _PLOT_SUFFIXES)
+    if args.json:
+        check_output(args.json, "--json")
+    if not np.isfinite(args.max_rwp) or args.max_rwp <= 0:
+        raise LatticeAnchorError(f"--max-rwp must be a positive number of percent, got {args.max_rwp!r}")
     pat = read_pattern(args.measured, wavelength=args.wavelength, x_unit=args.x_unit)
     if pat.wavelength is None:
         raise LatticeAnchorError(f"{args.measured}: wavelength unknown; pass --wavelength (e.g. CuKa)")
-    rng = tuple(args.range) if args.range else None
+    rng = None
+    if args.range:
+        lo, hi = (float(v) for v in args.range)
+        if not (np.isfinite(lo) and np.isfinite(hi) and 0 <= lo < hi <= 180):
+            raise LatticeAnchorError(f"--range must satisfy 0 <= MIN < MAX <= 180 degrees, got {args.range}")
+        rng = (lo, hi)
+    # geometry: a 2θ scan at fixed ω (grazing incidence) has no specimen-displacement term
+    geometry = pat.meta.get("geometry")
+    if args.no_displacement:
+        fit_disp, why = False, "off (--no-displacement)"
+    elif args.displacement:
+        fit_disp, why = True, "refined (--displacement)"
+    elif geometry == "grazing_incidence":
+        fit_disp = False
+        why = (f"off: the file records a 2θ scan at fixed ω = {pat.meta.get('omega_deg', float('nan')):g}° "
+               "(grazing incidence); --displacement to refine it anyway")
+    else:
+        fit_disp, why = True, "refined (Bragg–Brentano geometry assumed; --no-displacement for grazing incidence)"
+    print(f"specimen displacement: {why}")
     against = args.against
     if not against:
         matches = identify(pat, wavelength=args.wavelength, two_theta_range=rng)
@@ -224,25 +269,35 @@ def _compare(args) -> int:
             raise LatticeAnchorError(f"{name}: compare needs a periodic structure")
         specs.append((name, st))
     x = pat.two_theta
-    if True:  # the lattice is always refined for the overlay; --refine prints the full summary
-        res = refine_cubic(pat, specs, wavelength=args.wavelength, two_theta_range=rng,
-                           fit_displacement=not args.no_displacement)
-        if args.refine:
-            print("refinement:")
-            print(res.summary())
-        else:
-            cmp_ = compare(pat, bragg_pattern(specs[0][1], res.wavelength, (max(x.min(), 1.0), x.max())),
-                           two_theta_range=rng)
-            print(f"unrefined {specs[0][0]}: Rwp = {100 * cmp_.rwp:.2f} %  r = {cmp_.pearson:.4f}  "
-                  f"matched peaks {len(cmp_.peaks.measured_two_theta)}, unmatched measured "
-                  f"{len(cmp_.peaks.unmatched_measured)}, unmatched simulated {len(cmp_.peaks.unmatched_simulated)}")
-            print(f"after lattice refinement: Rwp = {100 * res.rwp:.2f} %  r = {res.pearson:.4f}")
-            for n, a in res.a.items():
-                print(f"  {n}: a = {a:.4f} ± {res.a_sigma[n]:.4f} Å" + (f"  x(Br) = {res.x_br[n]:.2f}" if n in res.x_br else ""))
-            for (p_, r_), m in res.mismatch.items():
-                print(f"  mismatch {p_} vs {r_}: {100 * m:+.2f} %")
-        if args.plot:
-            _plot(args.plot, [(res.two_theta, res.observed, "measured (background subtracted)"),
-                              (res.two_theta, res.calculated, "simulated (" + " + ".join(res.a) + ")")],
-                  (res.two_theta, res.difference), "2θ (degrees)")
+    res = refine_cubic(pat, specs, wavelength=args.wavelength, two_theta_range=rng,
+                       fit_displacement=fit_disp, max_rwp=args.max_rwp)
+    if args.refine:
+        print("refinement:")
+        print(res.summary())
+    else:
+        cmp_ = compare(pat, bragg_pattern(specs[0][1], res.wavelength, (max(x.min(), 1.0), x.max())),
+                       two_theta_range=rng)
+        print(f"unrefined {specs[0][0]}: Rwp = {100 * cmp_.rwp:.2f} %  r = {cmp_.pearson:.4f}  "
+              f"matched peaks {len(cmp_.peaks.measured_two_theta)}, unmatched measured "
+              f"{len(cmp_.peaks.unmatched_measured)}, unmatched simulated {len(cmp_.peaks.unmatched_simulated)}")
+        print(f"after lattice refinement: Rwp = {100 * res.rwp:.2f} %  r = {res.pearson:.4f}")
+        for n, a in res.a.items():
+            print(f"  {n}: a = {a:.4f} ± {res.a_sigma[n]:.4f} Å" + (f"  x(Br) = {res.x_br[n]:.2f}" if n in res.x_br else ""))
+        for (p_, r_), m in res.mismatch.items():
+            print(f"  mismatch {p_} vs {r_}: {100 * m:+.3f} ± {100 * res.mismatch_sigma[(p_, r_)]:.3f} %")
+        for w in res.warnings:
+            print(f"  WARNING: {w}")
+    if args.json:
+        import json
+
+        from latticeanchor.atomic import json_default, write_text
+
+        out = {"measured": str(args.measured), "phases": [n for n, _ in specs], "geometry": geometry or "unknown",
+               "displacement": why, **res.to_dict()}
+        write_text(args.json, json.dumps(out, indent=1, default=json_default, allow_nan=True) + "\n")
+        print(f"wrote {args.json}")
+    if args.plot:
+        _plot(args.plot, [(res.two_theta, res.observed, "measured (background subtracted)"),
+                          (res.two_theta, res.calculated, "simulated (" + " + ".join(res.a) + ")")],
+              (res.two_theta, res.difference), "2θ (degrees)", ticks=_reflection_positions(res))
     return 0

@@ -464,8 +464,18 @@ def refine_cubic(pattern, phases=("alpha",), *, wavelength=None, two_theta_range
     cov_full[np.ix_(free, free)] = cov
     warnings: list = []
     correlations = {}
-    with np.errstate(invalid="ignore", divide="ignore"):
-        corr = cov / np.outer(sig, sig)
+    # parameter correlations from the normalized normal matrix (exact inverse; when it is singular, e.g.
+    # lattice and displacement over a single peak, columns of the Jacobian that are collinear are |r| ≈ 1)
+    JtJ = J.T @ J
+    dn = np.sqrt(np.maximum(np.diag(JtJ), 1e-300))
+    A = JtJ / np.outer(dn, dn)
+    if np.linalg.cond(A) < 1e12:
+        Ainv = np.linalg.inv(A)
+        da = np.sqrt(np.maximum(np.diag(Ainv), 1e-300))
+        corr = Ainv / np.outer(da, da)
+    else:
+        corr = np.where(np.abs(A) > 0.99, -np.sign(A), 0.0)
+        np.fill_diagonal(corr, 1.0)
     # lattice, zero and displacement matter for a; scale/width/background correlations are reported only with them
     key_params = {i for i, nm in enumerate(fnames) if nm.endswith(":a") or nm in ("zero", "displacement")}
     for i in range(len(fnames)):
