@@ -269,9 +269,24 @@ def _peaks_from_reflections(hkl, g, intensity, lam: float, is_hex: bool):
     return xs[keep], ysum[keep], fams, ds[keep]
 
 
+def _parent_families(fams, n):
+    """Supercell families → parent-cell families {hkl (parent indices), multiplicity} (merged)."""
+    out: dict = {}
+    for f in fams:
+        h = np.asarray(f["hkl"], dtype=float)
+        if len(h) == 4:  # hexagonal 4-index labels: no cubic parent
+            return fams
+        hp = h / np.asarray(n, dtype=float)
+        key = tuple(sorted((abs(v) for v in hp), reverse=True))
+        key = tuple(int(round(v)) if abs(v - round(v)) < 1e-9 else round(float(v), 4) for v in key)
+        out[key] = out.get(key, 0) + int(f["multiplicity"])
+    return [{"hkl": k, "multiplicity": m} for k, m in out.items()]
+
+
 def bragg_pattern(structure, wavelength="CuKa", two_theta=(5, 90), *, energy_kev=None, kalpha2: bool = False,
                   kalpha2_ratio: float = 0.5, debye_waller_factors=None, scaled: bool = True,
-                  chunk_entries: int = 1 << 22, max_reflections: float = MAX_REFLECTIONS):
+                  chunk_entries: int = 1 << 22, max_reflections: float = MAX_REFLECTIONS,
+                  parent_labels: bool = True):
     """Powder XRD pattern of a periodic structure, pymatgen ``XRDCalculator`` physics, fast on supercells.
 
     Parameters
@@ -287,6 +302,10 @@ def bragg_pattern(structure, wavelength="CuKa", two_theta=(5, 90), *, energy_kev
     max_reflections : refuse (LatticeAnchorError) a pattern that would enumerate more reciprocal-lattice
         points (estimated before allocating).
     scaled : scale so the strongest peak is 100 (as pymatgen).
+    parent_labels : for an n1×n2×n3 supercell of the α or rock-salt cell (see
+        :func:`latticeanchor.diffraction.phases.parent_cell`), label peaks in the parent cell's indices
+        (h/n1, k/n2, l/n3; superstructure peaks get fractional indices), one family per parent reflection,
+        represented by its member with descending absolute indices, e.g. (1, 1, 0).
 
     Returns
     -------
@@ -315,7 +334,14 @@ def bragg_pattern(structure, wavelength="CuKa", two_theta=(5, 90), *, energy_kev
     y = np.concatenate(ys)
     d = np.concatenate(ds)
     order = np.argsort(x, kind="stable")
-    pattern = DiffractionPattern(x[order], y[order], [hk[i] for i in order], d[order].tolist())
+    hk = [hk[i] for i in order]
+    if parent_labels:
+        from latticeanchor.diffraction.phases import parent_cell
+
+        par = parent_cell(st)
+        if par is not None and par[2] != (1, 1, 1):
+            hk = [_parent_families(fams, par[2]) for fams in hk]
+    pattern = DiffractionPattern(x[order], y[order], hk, d[order].tolist())
     if scaled:
         pattern.normalize(mode="max", value=100)
     pattern.wavelength = rad.wavelength
