@@ -280,7 +280,9 @@ def _parent_families(fams, n):
         key = tuple(sorted((abs(v) for v in hp), reverse=True))
         key = tuple(int(round(v)) if abs(v - round(v)) < 1e-9 else round(float(v), 4) for v in key)
         out[key] = out.get(key, 0) + int(f["multiplicity"])
-    return [{"hkl": k, "multiplicity": m} for k, m in out.items()]
+    # parent (integer) reflections first: a superstructure family at the same d usually has F ≈ 0
+    keys = sorted(out, key=lambda k: not all(isinstance(v, int) for v in k))
+    return [{"hkl": k, "multiplicity": out[k]} for k in keys]
 
 
 def bragg_pattern(structure, wavelength="CuKa", two_theta=(5, 90), *, energy_kev=None, kalpha2: bool = False,
