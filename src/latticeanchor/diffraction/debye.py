@@ -39,7 +39,7 @@ BLOCK_I, BLOCK_J = 16, 2048  # compiled kernel tiles: atoms per row block × ato
 # it saves (and, on a busy machine, can cost milliseconds waiting for a core).
 SERIAL_MAX_PAIRS = 4_000_000
 SERIAL_MAX_SINC = 200_000_000  # bins × q points × (element pairs + 4)
-PACKED_LANE_MAX = 1 << 24  # pairs one lane's packed bin holds exactly (4095 · 2^24 < 2^36)
+PACKED_LANE_MAX = 1 << 24  # pairs one lane's packed bin holds exactly (4095 · 2^24 < 2^36); then it spills
 
 
 @contextlib.contextmanager
@@ -185,17 +185,12 @@ def pair_histograms(atoms, dr: float, r_max: float | None = None, use_numba: boo
         pos32 = np.ascontiguousarray(pos - centre, dtype=np.float32)
         with _numba_threads(n * (n - 1) // 2 <= SERIAL_MAX_PAIRS):
             lanes = max(1, numba.get_num_threads())
-            while True:
-                packed = _kernels.pair_histogram_packed(pos32, seg, pair_index, 1.0 / dr, nbins, lanes,
-                                                        BLOCK_I, BLOCK_J)
-                # A lane's packed bin is exact while it holds < 2^24 pairs (Σ fractions < 2^36); more
-                # happens only for huge perfect crystals (many pairs at one distance): split finer.
-                peak = int((packed >> 36).max()) if packed.size else 0
-                if peak < PACKED_LANE_MAX or lanes >= n:
-                    break
-                lanes = min(n, lanes * 2 * -(-peak // PACKED_LANE_MAX))
-        counts_k = (packed >> 36).sum(axis=0).astype(float)
-        frac_k = (packed & ((1 << 36) - 1)).sum(axis=0).astype(float) / 4096.0
+            # one pass: bins that would overflow their 24-bit count are spilled inside the kernel
+            spill_at = np.int64((int(min(PACKED_LANE_MAX, 1 << 24)) - 1) << 36)
+            packed, spill = _kernels.pair_histogram_packed(pos32, seg, pair_index, 1.0 / dr, nbins, lanes,
+                                                           BLOCK_I, BLOCK_J, spill_at)
+        counts_k = (packed >> 36).sum(axis=0).astype(float) + spill[..., 0].sum(axis=0)
+        frac_k = ((packed & ((1 << 36) - 1)).sum(axis=0).astype(float) + spill[..., 1].sum(axis=0)) / 4096.0
         hist = counts_k - frac_k
         hist[:, 1:] += frac_k[:, :-1]
     else:
