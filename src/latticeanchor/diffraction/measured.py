@@ -319,7 +319,10 @@ def _read_xrdml(path: Path, wavelength) -> MeasuredPattern:
                 if "listPositions" in vals:
                     x = np.array([float(v) for v in (vals["listPositions"] or "").split()])
                 elif "startPosition" in vals and "endPosition" in vals:
-                    x = np.linspace(float(vals["startPosition"]), float(vals["endPosition"]), y.size)
+                    t0, t1 = float(vals["startPosition"]), float(vals["endPosition"])
+                    if not (math.isfinite(t0) and math.isfinite(t1)):
+                        raise LatticeAnchorError(f"{path}: NaN or infinite 2Theta start/end position")
+                    x = np.linspace(t0, t1, y.size)
             elif axis == "Omega":
                 if "commonPosition" in vals:
                     omega = ("fixed", float(vals["commonPosition"]))
