@@ -237,3 +237,10 @@ def test_lattice_grid_budget_is_checked_before_allocating():
     at = Atoms("Pb3", positions=[[0, 0, 0], [2.5, 2.5, 2.5], [3000.0, 3000.0, 3000.0]])
     with pytest.raises(LatticeAnchorError, match="budget"):
         debye_pattern(at, [1.0], method="lattice")
+
+
+def test_auto_uses_pair_kernel_for_sparse_grids():
+    # three atoms on a 2.5 Å grid spanning 3000 Å: the grid would be huge, "auto" takes the pair kernel
+    at = Atoms("Pb3", positions=[[0, 0, 0], [2.5, 2.5, 2.5], [3000.0, 3000.0, 3000.0]])
+    q = np.linspace(0.5, 3, 20)
+    assert np.allclose(debye_pattern(at, q, method="auto"), debye_pattern(at, q, method="exact"), rtol=1e-4)

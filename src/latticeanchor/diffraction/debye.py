@@ -274,6 +274,13 @@ def debye_pattern(atoms, q, *, method: str = "histogram", dr: float | None = Non
 
         kw = {} if max_grid_points is None else {"max_grid_points": max_grid_points}
         grid = debye_lattice.find_grid(atoms, lattice_tolerance, strict=(method == "lattice"))
+        if grid is not None and method == "auto":
+            # the grid pays off unless it is sparse: P (padded points) × (elements + pairs) against N² pairs
+            P = float(np.prod(debye_lattice.padded_shape(grid["shape"])))
+            ne = len(set(np.asarray(grid["symbols"]).tolist()))
+            n = float(len(grid["index"]))
+            if P > kw.get("max_grid_points", debye_lattice.MAX_GRID_POINTS) or P * (ne + ne * (ne + 1) / 2) > 4 * n * n:
+                grid = None
         if grid is not None:
             return debye_lattice.debye_lattice(atoms, q, grid=grid, form_factors=form_factors,
                                                debye_waller_factors=debye_waller_factors, **kw)
