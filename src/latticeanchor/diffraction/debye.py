@@ -17,7 +17,12 @@ the pairs in tiles of spatially compact atom blocks (each tile's distances fall 
 bins that stays in cache), computes distances in vectorized float32 runs and records each pair with
 one packed int64 add (count and position within the bin) into a per-thread histogram; the sinc
 transform runs a three-term sine recurrence vectorized over q. Method "exact": the full double sum
-(small clusters).
+(small clusters). Method "lattice": exact pair counts from FFT autocorrelation of per-element occupancy
+grids for atoms on a common grid (:mod:`latticeanchor.diffraction.debye_lattice`, O(N log N));
+"auto" picks it when the atoms sit on a grid (and the grid is not sparse), else "histogram".
+
+Thermal displacements: Debye–Waller factors exp(−B s²) per element (room-temperature defaults from the
+data file, :mod:`latticeanchor.diffraction.thermal`) damp the pair terms, not the self terms.
 
 Note DebyeCalculator (Johansen et al., J. Appl. Cryst. 57 (2024), DOI 10.1107/S1600576724002796)
 returns half of this textbook double sum.

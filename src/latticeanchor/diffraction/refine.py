@@ -6,9 +6,12 @@ stretched isotropically (a = s·a₀), with its own scale and Caglioti widths FW
 (degrees²); shared pseudo-Voigt mixing η, zero shift z (degrees) and specimen displacement,
 Δ2θ = z + D cosθ with D = −(2 h/R)(180/π) degrees for a height error h on a goniometer radius R
 (Klug & Alexander, *X-ray Diffraction Procedures*, Wiley 1974, ch. 5); the background is a SNIP
-estimate (see :mod:`latticeanchor.diffraction.compare`) plus a Chebyshev polynomial. Kα radiation is a
-Kα1 + Kα2 doublet (from the file, else pymatgen's Kα1/Kα2 lines, ratio 0.5). Weights 1/max(y, 1)
-(Poisson). Standard uncertainties: sqrt(diag((JᵀJ)⁻¹)·χ²/(n − p)) at the optimum.
+estimate (see :mod:`latticeanchor.diffraction.compare`) plus a Chebyshev polynomial. The radiation is
+the one the file states (``xrd simulate`` headers: single line or doublet; XRDML Kα1/Kα2/ratio), else a
+named Kα is the Kα1 + Kα2 doublet (pymatgen's lines, ratio 0.5). Intensities carry the same room-
+temperature Debye–Waller factors as :func:`latticeanchor.diffraction.bragg_pattern`. Weights 1/σ² from the
+file's σ column, else 1/max(y, 1) (Poisson). Standard uncertainties: sqrt(diag((JᵀJ)⁻¹)·χ²/(n − p)) at the
+optimum (full covariance, correlations included).
 
 Reported ``a`` (Å): the cubic lattice constant for cubic phases; for non-cubic phases the pseudo-cubic
 constant (V/N_Pb)^(1/3) (per Pb, i.e. per perovskite unit). The perovskite/rock-salt mismatch is
