@@ -3,7 +3,8 @@ latticeanchor.debye_pattern (numba linear-spread histograms) vs the exact double
 (CPU, if importable) and debyer (if a ``debyer`` binary is on PATH).
 
 Clusters: rock-salt PbS spheres (a = 5.936 Å) with random displacements σ = 0.05 Å (seed 0), so no
-two pair distances coincide (the general, non-crystalline case). q = 0.5–6.0 Å⁻¹, step 0.01 (551 points).
+two pair distances coincide (the general, non-crystalline case). q = 0.5–6.0 Å⁻¹, step 0.01 (551 points); B = 0
+(debye_waller_factors={}), as the peers.
 
     python benchmarks/bench_diffraction_debye.py [--sizes 1000 5000 10000 50000 100000] [--exact-max 2000] [--repeat 3]
 
