@@ -135,18 +135,26 @@ def test_bad_two_theta_range():
         bragg_pattern(_rocksalt(), "CuKa", (50, 10))
 
 
-def test_debye_waller_defaults_damp_high_angles_like_exp_minus_b_s2():
-    # with the default B each line's ratio to the undamped pattern lies between exp(−2 B_max s²) and
-    # exp(−2 B_min s²) (|F|² mixes the two elements' damped amplitudes), and it falls with angle overall
+def test_debye_waller_defaults_damp_rocksalt_lines_by_closed_form():
+    # rock salt: F = 4(f_Pb D_Pb ± f_S D_S) (+ for all-even, − for all-odd hkl), D = exp(−B s²), s = 1/(2d):
+    # the damped/undamped intensity ratio of every line follows from the default B (independent formula)
+    from pymatgen.analysis.diffraction.xrd import ATOMIC_SCATTERING_PARAMS
+    from pymatgen.core.periodic_table import Element
+
+    def f(el, s2):
+        c = np.asarray(ATOMIC_SCATTERING_PARAMS[el])
+        return Element(el).Z - 41.78214 * s2 * np.sum(c[:, 0] * np.exp(-c[:, 1] * s2))
+
     st = _rocksalt(5.936, "S")
     on = bragg_pattern(st, "CuKa", (20, 90), scaled=False)
     off = bragg_pattern(st, "CuKa", (20, 90), scaled=False, debye_waller_factors={})
-    ratio = np.asarray(on.y) / np.asarray(off.y)
-    s2 = (1 / (2 * np.asarray(on.d_hkls))) ** 2
     B = debye_waller_for(["Pb", "S"])
-    assert ratio[-1] < ratio[0] < 1.0
-    lo, hi = np.exp(-2 * max(B.values()) * s2), np.exp(-2 * min(B.values()) * s2)
-    assert np.all(ratio >= lo - 1e-12) and np.all(ratio <= hi + 1e-12)
+    for y1, y0, d, fam in zip(on.y, off.y, on.d_hkls, on.hkls):
+        s2 = (1 / (2 * d)) ** 2
+        sign = 1 if all(v % 2 == 0 for v in fam[0]["hkl"]) else -1
+        fp, fs = f("Pb", s2), f("S", s2)
+        want = ((fp * np.exp(-B["Pb"] * s2) + sign * fs * np.exp(-B["S"] * s2)) / (fp + sign * fs)) ** 2
+        assert y1 / y0 == pytest.approx(want, rel=1e-9)
 
 
 def test_debye_waller_values_are_cited_in_the_data_file():
