@@ -33,7 +33,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cells", type=int, default=8)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--smoke", action="store_true", help="tiny sizes for CI: 2 cells, one repeat")
     args = ap.parse_args()
+    if args.smoke:
+        args.cells, args.repeat = 2, 1
     from pymatgen.analysis.diffraction.xrd import XRDCalculator
 
     from latticeanchor.diffraction import bragg_pattern

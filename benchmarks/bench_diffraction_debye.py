@@ -62,7 +62,10 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3,
                     help="timings per size, best kept (DebyeCalculator: this many up to --repeat-peer-max atoms, else 1)")
     ap.add_argument("--repeat-peer-max", type=int, default=50000)
+    ap.add_argument("--smoke", action="store_true", help="tiny sizes for CI: 500 and 1500 atoms, one repeat")
     args = ap.parse_args()
+    if args.smoke:
+        args.sizes, args.repeat, args.peers_max = [500, 1500], 1, 1500
     from latticeanchor.diffraction import debye_pattern
     from latticeanchor.diffraction._kernels import HAVE_NUMBA
 

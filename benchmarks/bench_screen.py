@@ -16,22 +16,26 @@ from pathlib import Path
 
 import numpy as np
 
-from latticeanchor import electronic, geometry, strain, tolerance
+from latticeanchor import electronic, geometry, stability, strain, tolerance
 from latticeanchor.screen.evaluate import evaluate, grid_frame
-from latticeanchor.screen.selectivity import delta_matches, delta_strain
+from latticeanchor.screen.selectivity import delta_matches, delta_strain, selectivity
 
 
 def per_candidate(core, x, d, phi, T):
-    """The peer: one candidate at a time through the scalar API."""
+    """The peer: one candidate at a time through the scalar API (d in Å)."""
     eps = strain.mismatch(core, x, T)
     h = strain.critical_thickness(eps, x, T)
-    crit = geometry.volume_fraction(d + 2 * h, d)
+    crit_mb = strain.critical_loading(core, x, d, T)
     spacing = geometry.dot_spacing(phi, d) if phi > 0 else np.inf
     gap = electronic.dot_band_gap(core, d / 10)
     align = electronic.band_alignment(core, d / 10, x)
     tau = tolerance.tolerance_factors(x)["tau"]
-    sel = delta_strain(core, x, T) - abs(eps)
-    return eps, h, crit, spacing, gap, align["margin"], tau, sel
+    sel = selectivity(core, x, T)
+    delta = delta_strain(core, x, T)
+    model = stability.components(core, x, d, phi, T)
+    ensemble = np.mean([stability.stability_index(core, x, d, phi, T, model=m) for m in stability.ensemble()])
+    crit = stability.critical_loading(core, x, d, T)
+    return eps, h, crit_mb, spacing, gap, align["margin"], tau, sel, delta, model["anchored"], ensemble, crit
 
 
 def main() -> None:
@@ -42,7 +46,7 @@ def main() -> None:
     args = ap.parse_args()
     if args.smoke:
         args.points, args.loop_sample = 2000, 20
-    delta_matches("PbS")  # one-off ZSL search, shared by both paths
+    delta_matches()  # load the shipped δ coincidence table, shared by both paths
     n_x = 101
     n_phi = 31
     n_T = 2
@@ -56,8 +60,11 @@ def main() -> None:
     sample = table.iloc[rng.choice(len(table), size=args.loop_sample, replace=False)]
     t = time.perf_counter()
     for _, r in sample.iterrows():
-        eps, *_ = per_candidate(str(r["core"]), r["x"], r["diameter"], r["loading"], r["T"])
-        assert abs(eps - r["eps"]) < 1e-12  # same numbers both ways
+        res = per_candidate(str(r["core"]), r["x"], 10 * r["diameter_nm"], r["loading_fraction"], r["T_K"])
+        # same numbers both ways
+        assert abs(res[0] - r["eps_fraction"]) < 1e-12 and abs(res[7] - r["selectivity"]) < 1e-12
+        assert abs(res[9] - r["anchored_fraction"]) < 1e-9 and abs(res[10] - r["stability_index_ensemble"]) < 1e-9
+        assert abs(res[11] - r["critical_loading_fraction"]) <= 1e-6 * max(res[11], 1e-9) or res[11] == r["critical_loading_fraction"]
     t_loop = time.perf_counter() - t
     vec_rate, loop_rate = len(table) / t_vec, args.loop_sample / t_loop
     result = {"points": len(table), "vectorized_s": t_vec, "vectorized_points_per_s": vec_rate,
