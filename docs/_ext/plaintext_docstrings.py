@@ -25,7 +25,36 @@ def _escape_pipes(line: str) -> str:
                    for p in parts)
 
 
+_SECTION = re.compile(r"^(Parameters|Returns|Yields|Raises|Notes|Examples|Attributes|See Also|References)$")
+_PARAM = re.compile(r"^([A-Za-z_][\w, /*]*?) : (.+)$")
+
+
+def numpy_sections(lines: list[str]) -> list[str]:
+    """NumPy-style 'Parameters' + underline -> a rubric; 'name : text' entries -> bullet items."""
+    out: list[str] = []
+    in_section = False
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        nxt = lines[i + 1] if i + 1 < len(lines) else ""
+        if _SECTION.match(line.strip()) and set(nxt.strip()) == {"-"} and _indent(line) == 0:
+            out += [f".. rubric:: {line.strip()}", ""]
+            in_section = True
+            i += 2
+            continue
+        m = _PARAM.match(line) if in_section and _indent(line) == 0 else None
+        if m:
+            out.append(f"* ``{m.group(1)}``: {m.group(2)}")
+        elif in_section and line.strip() and _indent(line) > 0 and out and out[-1].startswith("* "):
+            out.append("  " + line.strip())     # continuation of the item
+        else:
+            out.append(line)
+        i += 1
+    return out
+
+
 def sanitize(lines: list[str]) -> list[str]:
+    lines = numpy_sections(lines)
     out: list[str] = []
     literal_indent = None  # indent of the paragraph that opened a literal block
     pending_literal = None
