@@ -59,7 +59,26 @@ def test_liu2019_dataset_is_the_papers_numbers():
 def test_pseudocubic_csbr3_is_derived_from_the_orthorhombic_cell():
     # Stoumpos 2013 RT orthorhombic cell, Z = 4 formula units
     a_pc = (8.244 * 11.735 * 8.198 / 4) ** (1 / 3)
-    assert data.value("CsPbBr3_alpha", "lattice_constant") == pytest.approx(a_pc, abs=5e-4)
+    assert data.value("CsPbBr3_alpha", "lattice_constant", "rt_films") == pytest.approx(a_pc, abs=5e-4)
+
+
+def test_apparent_expansion_links_the_files_own_cells():
+    # black CsPbI3: RT film 6.18 Å carried to 634 K is Trots & Myagkota's cubic 6.2894 Å
+    assert data.lattice_constant_at("CsPbI3_alpha", 634.0, "rt_films") == pytest.approx(6.2894, abs=1e-3)
+    # CsPbBr3: RT pseudo-cubic 5.831 Å carried to 403 K is Stoumpos' cubic 5.874 Å
+    assert data.lattice_constant_at("CsPbBr3_alpha", 403.0, "rt_films") == pytest.approx(5.874, abs=1e-3)
+    # and the high-temperature dataset carried back to RT returns the film values (to second order in αΔT)
+    assert data.lattice_constant_at("CsPbI3_alpha", 298.15, "cubic_hightemp") == pytest.approx(6.18, abs=3e-3)
+    assert data.lattice_constant_at("CsPbBr3_alpha", 298.15, "cubic_hightemp") == pytest.approx(5.831, abs=1e-3)
+
+
+def test_default_dataset_reproduces_the_papers_xrd_mismatch():
+    # Liu et al. 2019: synchrotron XRD, CsPbBrI2 ≈ +1 % and CsPbBr2I ≈ 0 against PbS at room temperature
+    from latticeanchor import strain
+
+    assert data.default_dataset() == "liu2019"
+    assert strain.mismatch("PbS", 1.0) == pytest.approx(0.01, abs=0.002)
+    assert abs(strain.mismatch("PbS", 2.0)) <= 0.002
 
 
 def test_unknown_dataset_and_material_raise_clear_errors():

@@ -30,7 +30,8 @@ from latticeanchor.validate import as_array, positive, scalar_or_array
 
 PACKING_LIMIT = {"sc": np.pi / 6.0, "fcc": np.pi / (3.0 * np.sqrt(2.0)), "random": 0.64}
 
-__all__ = ["dot_spacing", "surface_spacing", "volume_fraction", "PACKING_LIMIT", "random_nn_distance_ratio"]
+__all__ = ["dot_spacing", "surface_spacing", "volume_fraction", "PACKING_LIMIT", "random_nn_distance_ratio",
+           "nearest_neighbour_cdf", "matrix_within"]
 
 
 def _arrangement(arrangement: str) -> str:
@@ -50,10 +51,58 @@ def _fraction(volume_fraction, arrangement: str) -> np.ndarray:
     return phi
 
 
+def _carnahan_starling(phi):
+    """Carnahan–Starling compressibility factor βP/ρ = (1 + φ + φ² − φ³)/(1 − φ)³ of hard spheres."""
+    return (1 + phi + phi**2 - phi**3) / (1.0 - phi) ** 3
+
+
+def nearest_neighbour_cdf(volume_fraction, ratio):
+    """Probability that a dot's nearest neighbour centre lies within ``ratio`` diameters (ratio ≥ 1).
+
+    1 − E_P(ratio) with Torquato's particle exclusion probability for equilibrium hard spheres
+    (see the module docstring; Torquato, Phys. Rev. E 51, 3170 (1995)). Broadcasts; 0 at φ = 0.
+    """
+    phi = _fraction(volume_fraction, "random")
+    x = np.maximum(as_array("ratio", ratio), 1.0)
+    c = (1.0 - phi) ** 3
+    a0 = _carnahan_starling(phi)
+    a1 = phi * (3 * phi**2 - 4 * phi - 3) / (2 * c)
+    a2 = phi**2 * (2 - phi) / (2 * c)
+    return -np.expm1(-phi * (8 * a0 * (x**3 - 1) + 12 * a1 * (x**2 - 1) + 24 * a2 * (x - 1)))
+
+
+def matrix_within(volume_fraction, diameter, distance):
+    """Fraction of the matrix (the space outside the dots) within ``distance`` (Å) of a dot surface.
+
+    Random equilibrium hard spheres of ``diameter`` (Å) at ``volume_fraction``. Scaled-particle theory
+    (Reiss, Frisch & Lebowitz, J. Chem. Phys. 31, 369 (1959), DOI 10.1063/1.1730361) gives the void
+    exclusion probability, the chance that a random point has no dot centre within r ≥ R = d/2:
+
+        E_V(r) = (1 − φ) exp{−φ [3t/(1 − φ) + 3(2 + φ)t²/(2(1 − φ)²) + Z t³]},   t = (r − R)/R,
+
+    with Z the Carnahan–Starling factor (the form of Torquato, Phys. Rev. E 51, 3170 (1995)). The matrix
+    fraction within h of a surface is 1 − E_V(R + h)/(1 − φ); dilute limit 1 − exp[−n·(4π/3)((R+h)³ − R³)].
+    Checked against Monte Carlo of equilibrium hard spheres in the tests. Broadcasts; 0 at φ = 0.
+    """
+    phi = _fraction(volume_fraction, "random")
+    R = positive("diameter (Å)", diameter) / 2.0
+    h = positive("distance (Å)", distance, allow_zero=True) if np.all(np.isfinite(np.asarray(distance, float))) \
+        else np.asarray(distance, float)
+    if np.any(np.isnan(h)) or np.any(h < 0):
+        raise LatticeAnchorError("distance must be ≥ 0 (Å)")
+    with np.errstate(invalid="ignore", over="ignore"):
+        t = h / R
+        q = 1.0 - phi
+        exponent = phi * (3 * t / q + 3 * (2 + phi) * t**2 / (2 * q**2) + _carnahan_starling(phi) * t**3)
+        out = -np.expm1(-exponent)
+    out = np.where(np.isinf(h) & (phi > 0), 1.0, out)
+    return np.where(phi > 0, out, 0.0)
+
+
 def _torquato_excess(phi: float) -> float:
     """(ℓ/d − 1) for equilibrium hard spheres at volume fraction φ (exact quadrature)."""
     c = (1.0 - phi) ** 3
-    a0 = (1 + phi + phi**2 - phi**3) / c  # Carnahan–Starling compressibility factor
+    a0 = _carnahan_starling(phi)
     a1 = phi * (3 * phi**2 - 4 * phi - 3) / (2 * c)
     a2 = phi**2 * (2 - phi) / (2 * c)
 
@@ -68,7 +117,7 @@ def _torquato_excess(phi: float) -> float:
 @lru_cache(maxsize=1)
 def _random_table():
     """Spline of log(ℓ/d − 1) against log φ on 1e-9 ≤ φ ≤ 0.64, and its inverse."""
-    log_phi = np.linspace(np.log(1e-9), np.log(0.6400001), 1200)
+    log_phi = np.linspace(np.log(1e-9), np.log(0.6400001), 400)
     log_excess = np.log([_torquato_excess(p) for p in np.exp(log_phi)])
     forward = interpolate.CubicSpline(log_phi, log_excess)
     inverse = interpolate.CubicSpline(log_excess[::-1], log_phi[::-1])

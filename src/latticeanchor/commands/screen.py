@@ -47,7 +47,10 @@ def run(args) -> int:
         except ImportError as exc:
             raise LatticeAnchorError(f"--relax-top needs the energy extras (pip install 'latticeanchor[mlip,dask]'): {exc}") from None
         # the ranking repeats a composition at several loadings: relax each structure once
-        distinct = result.candidates.drop_duplicates(subset=["core", "x", "diameter", "T"])
+        distinct = result.candidates.drop_duplicates(subset=["core", "x", "diameter_nm", "T_K"])
+        # the energy stage's candidate keys: diameter in Å, loading as a fraction, T in K
+        distinct = distinct.assign(diameter=10.0 * distinct["diameter_nm"], loading=distinct["loading_fraction"],
+                                   T=distinct["T_K"])
         settings = {key: value for key, value in (("max_atoms", args.max_atoms), ("n", args.cells),
                                                   ("k", args.core_cells)) if value is not None}
         done = []

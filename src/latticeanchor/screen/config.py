@@ -33,9 +33,9 @@ SCHEMA: dict = {
     "grid": {"cores": (list, ["PbS"]), "x": (RANGE, None), "diameter_nm": (RANGE, None), "loading": (RANGE, None),
              "temperatures": (list, [298.15])},
     "model": {"arrangement": (str, "random"), "target_gap_eV": (list, [1.1, 1.3])},
-    "score": {"mismatch": (NUMBER, 4.0), "coherence": (NUMBER, 2.0), "selectivity": (NUMBER, 1.0),
-              "alignment": (NUMBER, 0.5), "gap": (NUMBER, 0.5), "tolerance": (NUMBER, 0.5),
-              "loading": (NUMBER, 0.5), "mismatch_scale": (NUMBER, 0.01), "selectivity_scale": (NUMBER, 0.02)},
+    "score": {"stability": (NUMBER, 4.0), "coherence": (NUMBER, 1.0), "selectivity": (NUMBER, 0.5),
+              "alignment": (NUMBER, 0.5), "gap": (NUMBER, 0.5), "tolerance": (NUMBER, 0.25),
+              "processing": (NUMBER, 1.0)},
     "build": {"structures": (int, 3), "max_cells": (int, 9), "halide_order": (str, "random")},
 }
 
@@ -172,8 +172,10 @@ def validate(raw: dict) -> dict:
     if len(gap) != 2 or not all(isinstance(g, NUMBER) for g in gap) or gap[0] >= gap[1]:
         raise LatticeAnchorError(f"model.target_gap_eV: expected [low, high] in eV, got {gap!r}")
     for key, value in score.items():
-        if value < 0 or (key.endswith("_scale") and value == 0):
-            raise LatticeAnchorError(f"score.{key}: must be {'> 0' if key.endswith('_scale') else '≥ 0'}, got {value:g}")
+        if not np.isfinite(value) or value < 0:
+            raise LatticeAnchorError(f"score.{key}: must be a finite number ≥ 0, got {value!r}")
+    if sum(score.values()) <= 0:
+        raise LatticeAnchorError("score: at least one weight must be > 0")
     if build["structures"] < 0 or build["max_cells"] < 2:
         raise LatticeAnchorError("build.structures must be ≥ 0 and build.max_cells ≥ 2")
     if build["halide_order"] not in ("random", "sqs"):

@@ -4,9 +4,10 @@
 the study folder (default ``./latticeanchor-results/<study>/``):
 
 * ``candidates.csv``: every grid point with all descriptors, score terms, score, rank and Pareto flag
-* ``ranked.csv``: top N; first columns ``rank, core, x, diameter, loading, T, score`` (diameter Å,
-  loading volume fraction, T K) and a ``reasons`` column
-* ``mismatch.png``, ``critical_loading_map.png``, ``score_landscape.png``
+* ``ranked.csv``: top N; first columns ``rank, core, x, diameter_nm, loading_fraction, T_K, score``, the
+  ``limiting_term`` and a ``reasons`` column (every column name carries its unit)
+* ``stability_map.png`` (read this first), ``mismatch.png``, ``critical_loading_map.png``,
+  ``score_landscape.png``, ``score_vs_x.png``
 * ``structures/rank<k>_<core>_x<x>.{vasp,cif}``: the top hybrids built by ``latticeanchor.build``
 * ``manifest.json``: package version, validated config and its hash, seeds, timings, steps done
 
@@ -33,9 +34,9 @@ from latticeanchor.screen import score as scoring
 from latticeanchor.screen.config import config_hash, load_config
 from latticeanchor.screen.evaluate import evaluate, grid_frame
 
-RANKED_FIRST = ["rank", "core", "x", "diameter", "loading", "T", "score"]
-OUTPUTS = ("candidates.csv", "ranked.csv", "mismatch.png", "critical_loading_map.png", "score_landscape.png",
-           "manifest.json")
+RANKED_FIRST = ["rank", "core", "x", "diameter_nm", "loading_fraction", "T_K", "score_worst_T", "score", "limiting_term"]
+OUTPUTS = ("candidates.csv", "ranked.csv", "stability_map.png", "mismatch.png", "critical_loading_map.png",
+           "score_landscape.png", "score_vs_x.png", "manifest.json")
 
 
 @dataclass
@@ -55,18 +56,19 @@ class ScreenResult:
         return self.candidates[self.candidates["pareto"]]
 
     def best_per_core(self) -> pd.DataFrame:
-        """The best-scoring candidate of every core at every temperature (rank order)."""
-        return self.candidates.drop_duplicates(subset=["core", "T"]).reset_index(drop=True)
+        """The highest-ranked candidate of every core at every temperature (rank order)."""
+        return self.candidates.drop_duplicates(subset=["core", "T_K"]).reset_index(drop=True)
 
     def summary(self, n: int = 10, head: pd.DataFrame | None = None) -> str:
         """A fixed-width table of the top ``n`` candidates (or of ``head``)."""
         head = self.ranked.head(n) if head is None else head
-        lines = [f"{'rank':>4} {'core':<13}{'x':>5}{'Br%':>6}{'d/Å':>6}{'vol%':>6}{'T/K':>8}{'ε/%':>8}"
-                 f"{'φc/vol%':>9}{'regime':>11}{'Eg/eV':>7}{'score':>7}"]
+        lines = [f"{'rank':>4} {'core':<13}{'x':>5}{'Br%':>6}{'d/nm':>6}{'vol%':>6}{'T/K':>8}{'ε/%':>8}"
+                 f"{'φc/vol%':>9}{'anchored':>9}{'regime':>16}{'Eg/eV':>7}{'score':>7}"]
         for _, r in head.iterrows():
-            lines.append(f"{int(r['rank']):>4} {r['core']:<13}{r['x']:>5.2f}{r['br_percent']:>6.1f}{r['diameter']:>6.0f}"
-                         f"{100 * r['loading']:>6.1f}{r['T']:>8.2f}{100 * r['eps']:>+8.3f}"
-                         f"{100 * r['critical_loading']:>9.3f}{r['regime']:>11}{r['dot_gap_eV']:>7.3f}{r['score']:>7.4f}")
+            lines.append(f"{int(r['rank']):>4} {r['core']:<13}{r['x']:>5.2f}{r['br_percent']:>6.1f}{r['diameter_nm']:>6.2f}"
+                         f"{100 * r['loading_fraction']:>6.1f}{r['T_K']:>8.2f}{100 * r['eps_fraction']:>+8.3f}"
+                         f"{100 * r['critical_loading_fraction']:>9.2f}{r['anchored_fraction']:>9.3f}{r['regime']:>16}"
+                         f"{r['dot_gap_eV']:>7.3f}{r['score']:>7.4f}")
         return "\n".join(lines)
 
 
@@ -79,10 +81,14 @@ def screen_table(cfg: dict) -> pd.DataFrame:
     term_table = scoring.terms(table, cfg["score"], tuple(cfg["model"]["target_gap_eV"]))
     table = pd.concat([table, term_table], axis=1)
     table["score"] = scoring.weighted_score(term_table, cfg["score"])
-    table["pareto"] = scoring.pareto_front(term_table.to_numpy())
-    # deterministic ranking: score, then the key columns
-    order = np.lexsort((table["T"], table["loading"], table["diameter"], table["x"],
-                        table["core"].cat.codes, -table["score"].round(12)))
+    table["limiting_term"] = scoring.limiting_term(term_table, cfg["score"])
+    groups = table.groupby(["core", "x", "diameter_nm", "loading_fraction"], observed=True)
+    table["score_worst_T"] = groups["score"].transform("min")
+    # Pareto front of the candidates' worst-temperature term vectors (a film must survive every temperature)
+    table["pareto"] = scoring.pareto_front(groups[list(term_table.columns)].transform("min").to_numpy())
+    # deterministic ranking: worst-temperature score, own score, then the key columns
+    order = np.lexsort((table["T_K"], table["loading_fraction"], table["diameter_nm"], table["x"],
+                        table["core"].cat.codes, -table["score"].round(12), -table["score_worst_T"].round(12)))
     table = table.iloc[order].reset_index(drop=True)
     table.insert(0, "rank", np.arange(1, len(table) + 1))
     rest = [c for c in table.columns if c not in RANKED_FIRST]
@@ -90,22 +96,35 @@ def screen_table(cfg: dict) -> pd.DataFrame:
 
 
 def reasons(row) -> str:
-    """One line explaining a candidate's score in physical terms."""
-    parts = [f"ε = {100 * row['eps']:+.2f} % against {row['core']} at {row['T']:g} K"]
-    if row["regime"] == "anchored":
-        parts.append(f"coherent: {100 * row['loading']:.0f} vol% ≥ critical {100 * row['critical_loading']:.2g} vol%")
-    elif row["regime"] == "dislocated":
-        crit = row["critical_loading"]
-        parts.append("dislocated at any loading" if not np.isfinite(crit) else
-                     f"dislocated: {100 * row['loading']:.0f} vol% < critical {100 * crit:.2g} vol%")
+    """One line explaining a candidate's score in physical terms, the deciding effect first."""
+    phi = 100 * row["loading_fraction"]
+    regime = row["regime"]
+    if regime == "alpha stable":
+        phase = f"α stable without dots at {row['T_K']:g} K (above the δ→α transition)"
+    elif regime == "no dots":
+        phase = "no dots: pristine metastable α"
     else:
-        parts.append("no dots")
-    parts.append(f"δ coincidence strain {100 * row['delta_strain']:.1f} % vs α {100 * abs(row['eps']):.2f} %")
-    parts.append(f"{'type I' if row['type_I'] else 'not type I'} (margin {row['alignment_margin_eV']:+.2f} ± "
-                 f"{row['ligand_uncertainty_eV']:.2f} eV)")
-    parts.append(f"dot gap {row['dot_gap_eV']:.2f} eV{' in window' if row['gap_in_window'] else ''}")
-    parts.append(f"τ = {row['bartel_tau']:.3f}")
-    return "; ".join(parts)
+        crit = row["critical_loading_fraction"]
+        need = "no loading anchors it" if not np.isfinite(crit) else f"needs {100 * crit:.1f} vol%"
+        phase = (f"{regime}: {100 * row['anchored_fraction']:.0f} % of the matrix held α at {phi:.0f} vol% "
+                 f"({need})")
+        if row["destabilized_fraction"] > 1e-3:
+            phase += f", {100 * row['destabilized_fraction']:.1f} % destabilized by dislocated dots"
+    align = row["alignment"]
+    parts = {
+        "stability": phase,
+        "coherence": f"ε = {100 * row['eps_fraction']:+.2f} % against {row['core']}, "
+                     f"{100 * row['coherent_probability']:.0f} % of dots coherent",
+        "selectivity": f"registry selectivity {row['selectivity']:+.2f} (δ coincidence strain "
+                       f"{100 * row['delta_strain_fraction']:.1f} %)",
+        "alignment": f"alignment {align} (margin {row['alignment_margin_eV']:+.2f} ± "
+                     f"{row['ligand_uncertainty_eV']:.2f} eV, P(type I) = {row['type_I_probability']:.2f})",
+        "gap": f"dot gap {row['dot_gap_eV']:.2f} eV{' in window' if row['gap_in_window'] else ''}",
+        "tolerance": f"τ = {row['bartel_tau']:.3f}",
+        "processing": f"{phi:.0f} vol% dots" + (" (above the 15 vol% uniform-film limit)" if phi > 15 + 1e-9 else ""),
+    }
+    first = row["limiting_term"] if row["limiting_term"] in parts else "stability"
+    return f"limited by {first}: " + "; ".join([parts[first]] + [v for k, v in parts.items() if k != first])
 
 
 def _resolve_out(cfg: dict, out) -> Path:
@@ -155,25 +174,25 @@ def build_top(ranked: pd.DataFrame, cfg: dict, out: Path, done: list[str], seed:
         if len(wanted) >= cfg["build"]["structures"]:
             break
         a = float(row["a_matrix_A"])  # Vegard at the candidate's T, from the table
-        d = float(row["diameter"])
-        phi = float(row["loading"]) if row["loading"] > 0 else 0.05
+        d = 10.0 * float(row["diameter_nm"])  # Å
+        phi = float(row["loading_fraction"]) if row["loading_fraction"] > 0 else 0.05
         fill = int(np.ceil((np.pi * d**3 / 6 / phi) ** (1 / 3) / a))
         n_cells = max(int(np.ceil(d / a)) + 2, min(fill, cfg["build"]["max_cells"]))
-        key = (str(row["core"]), round(float(row["x"]), 6), d, float(row["T"]), n_cells)
+        key = (str(row["core"]), round(float(row["x"]), 6), d, float(row["T_K"]), n_cells)
         if key not in seen:
             seen.add(key)
             wanted.append((row, n_cells))
     written: list[Path] = []
     for row, n_cells in _progress(wanted, len(wanted), "building top hybrids", quiet):
-        stem = f"rank{int(row['rank'])}_{row['core']}_x{row['x']:.2f}_d{row['diameter'] / 10:g}nm_{row['T']:g}K"
+        stem = f"rank{int(row['rank'])}_{row['core']}_x{row['x']:.2f}_d{row['diameter_nm']:g}nm_{row['T_K']:g}K"
         files = [target / f"{stem}.vasp", target / f"{stem}.cif"]
         if stem in done and all(f.exists() for f in files):
             written += files
             continue
-        matrix = build.alpha_matrix(float(row["x"]), size=(n_cells,) * 3, T=float(row["T"]),
+        matrix = build.alpha_matrix(float(row["x"]), size=(n_cells,) * 3, T=float(row["T_K"]),
                                     halide_order=cfg["build"]["halide_order"], seed=seed, dataset=dataset)
-        core = build.rocksalt_core(str(row["core"]), diameter=float(row["diameter"]), shape="sphere",
-                                   T=float(row["T"]), dataset=dataset, seed=seed)
+        core = build.rocksalt_core(str(row["core"]), diameter=10.0 * float(row["diameter_nm"]), shape="sphere",
+                                   T=float(row["T_K"]), dataset=dataset, seed=seed)
         hybrid = build.embed(core, matrix, strain="matrix", charge_balance=True)
         hybrid.info.setdefault("latticeanchor", {}).update(
             {"screen_rank": int(row["rank"]), "score": float(row["score"]), "study": cfg["study"]["name"]})
