@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import re
 
 # Units and valid ranges as enforced by latticeanchor.screen.config.validate (fallback only).
 _FALLBACK_NOTES = {
@@ -75,12 +76,24 @@ def _from_schema(config) -> str:
     return "\n".join(rows) + "\n"
 
 
+_CODE = re.compile(r"(`[^`]*`)")
+
+
+def _escape_tags(markdown: str) -> str:
+    """'<name>' outside code spans would be read as raw HTML by MyST: write it as an entity."""
+    out = []
+    for line in markdown.splitlines():
+        parts = _CODE.split(line)
+        out.append("".join(p if p.startswith("`") else re.sub(r"<(?=[A-Za-z/])", "&lt;", p) for p in parts))
+    return "\n".join(out)
+
+
 def render() -> str:
     from latticeanchor.screen import config
 
     renderer = _renderer(config) if hasattr(config, "STUDY_KEYS") else None
     if renderer is not None:
-        body = renderer()
+        body = _escape_tags(renderer())
         source = f"`latticeanchor.screen.config.{renderer.__name__}()` (from `STUDY_KEYS`)"
     else:
         body = _from_schema(config)
