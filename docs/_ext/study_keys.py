@@ -95,8 +95,11 @@ def render() -> str:
     if renderer is not None:
         body = _escape_tags(renderer())
         source = f"`latticeanchor.screen.config.{renderer.__name__}()` (from `STUDY_KEYS`)"
-    else:
+    elif hasattr(config, "SCHEMA"):
         body = _from_schema(config)
         source = "the validator's `latticeanchor.screen.config.SCHEMA` (types and defaults)"
+    else:  # neither table: say so rather than invent one
+        body = "The key table could not be generated: `latticeanchor.screen.config` has no `STUDY_KEYS` or `SCHEMA`."
+        source = "nothing (no key table found)"
     head = f"<!-- generated at build time from {source}; do not edit -->\n\n"
     return head + body.rstrip() + "\n\nThis table is generated at build time from " + source + ".\n"
