@@ -6,10 +6,11 @@ from latticeanchor.cli import main
 def test_build_command_writes_and_reports(tmp_path, capsys):
     out = tmp_path / "hybrid.vasp"
     rc = main(["build", "--core", "PbS", "--diameter", "12", "--shape", "wulff", "--matrix", "alpha", "--x", "2",
-               "--size", "5", "--seed", "1", "--charge-balance", "-o", str(out)])
+               "--size", "5", "--seed", "1", "-o", str(out)])  # charge balanced by default
     assert rc == 0 and out.is_file()
     text = capsys.readouterr().out
-    assert "formal charge sum" in text and ": 0\n" in text and "closer than 2.5 Å: 0" in text
+    assert "formal charge sum" in text and ": 0\n" in text and "contacts below their pair limit: 0" in text
+    assert "check: OK" in text and "Pb coordination" in text
 
 
 @pytest.mark.parametrize("extra,word", [(["--diameter", "80", "--size", "5"], "larger than the matrix"),
@@ -22,3 +23,34 @@ def test_bad_input_one_line_no_file(tmp_path, capsys, extra, word):
     err = capsys.readouterr().err.strip()
     assert word in err and "\n" not in err
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("extra,word", [(["--diameter", "1000"], "max-atoms"), (["--size", "2000"], "max-atoms"),
+                                        (["--diameter", "nan"], "finite"), (["--diameter", "-3"], "positive"),
+                                        (["--diameter", "0"], "positive"), (["--T", "inf"], "finite"),
+                                        (["--core", ""], "core"), (["--clearance", "-1"], "clearance"),
+                                        (["--max-atoms", "0"], "max-atoms")])
+def test_refused_before_work(tmp_path, capsys, extra, word):
+    out = tmp_path / "bad.vasp"
+    assert main(["build", "-o", str(out)] + extra) == 2
+    err = capsys.readouterr().err.strip()
+    assert word in err and "\n" not in err and list(tmp_path.iterdir()) == []
+
+
+def test_output_path_errors(tmp_path, capsys):
+    (tmp_path / "file").write_text("x")
+    for target in (tmp_path, tmp_path / "file" / "h.vasp"):
+        assert main(["build", "--diameter", "10", "--size", "4", "-o", str(target)]) == 2
+        err = capsys.readouterr().err.strip()
+        assert "output" in err and "\n" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]
+
+
+def test_no_charge_balance_warns_with_the_charge(tmp_path, capsys):
+    out = tmp_path / "h.vasp"
+    assert main(["build", "--diameter", "12", "--size", "5", "--no-charge-balance", "-o", str(out)]) == 0
+    cap = capsys.readouterr()
+    from ase.io import read
+
+    q = sum({"Cs": 1, "Pb": 2, "I": -1, "Br": -1, "S": -2}[s] for s in read(out).get_chemical_symbols())
+    assert q != 0 and f"formal charge of {q:+d}" in cap.err and "check: FAILED" in cap.out

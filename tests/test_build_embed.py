@@ -51,15 +51,20 @@ def test_alpha_counts_distances_and_charge(alpha_case):
     assert is_core.sum() == inside.sum()
     assert (np.array(hybrid.get_chemical_symbols())[is_core] == "Pb").sum() == (inside & (ijk.sum(1) % 2 == 0)).sum()
     # removed matrix atoms = matrix sites inside the sphere (all of them coincide with rock-salt sites)
-    # plus matrix cations within 3.5 Å of a core Pb (the Cs at a/2 from a core face-centre Pb)
+    # plus matrix cations within 4.0 Å of a core Pb (the Cs at a/2 from a core face-centre Pb); each of
+    # those Cs sites is a rock-salt anion site and now holds a shell halide (tag 2)
     c = np.asarray(hybrid.info["latticeanchor"]["center_position_A"])
     in_sphere = np.linalg.norm(matrix.positions - c, axis=1) <= r + 1e-6
     core_pb = hybrid.positions[is_core & (np.array(hybrid.get_chemical_symbols()) == "Pb")]
     msym = np.array(matrix.get_chemical_symbols())
     d_pb = np.linalg.norm(matrix.positions[:, None, :] - core_pb[None], axis=2).min(axis=1)
-    like = ~in_sphere & np.isin(msym, ["Cs", "Pb"]) & (d_pb < 3.5)
+    like = ~in_sphere & np.isin(msym, ["Cs", "Pb"]) & (d_pb < 4.0)
     assert like.sum() > 0 and set(msym[like]) == {"Cs"}
-    assert len(hybrid) - is_core.sum() == len(matrix) - in_sphere.sum() - like.sum()
+    shell = hybrid.get_tags() == 2
+    assert set(np.array(hybrid.get_chemical_symbols())[shell]) <= {"I", "Br"}
+    d_shell = np.linalg.norm(hybrid.positions[shell][:, None, :] - matrix.positions[like][None], axis=2)
+    assert shell.sum() == like.sum() and np.all(d_shell.min(axis=1) < 1e-6)  # Cs → halide, site by site
+    assert len(hybrid) - is_core.sum() - shell.sum() == len(matrix) - in_sphere.sum() - like.sum()
     # no like-charge contact closer than the rock-salt Pb-Pb distance a/sqrt(2)
     sym = np.array(hybrid.get_chemical_symbols())
     sign = np.array([CHARGE[e] > 0 for e in sym])
@@ -69,7 +74,7 @@ def test_alpha_counts_distances_and_charge(alpha_case):
     assert len(d) == 0
     expected = sum(CHARGE[s] for s in hybrid.get_chemical_symbols())
     rep = check(hybrid)
-    assert rep.formal_charge == expected and rep.as_dict()["n_close_pairs"] == 0
+    assert rep.formal_charge == expected and rep.as_dict()["n_close_pairs"] == 0 and rep.n_shell == like.sum()
     assert rep.n_core == len(core)
     assert rep.min_distances["Pb-S"] == pytest.approx(a_m / 2)
 
@@ -117,7 +122,8 @@ def test_delta_hybrid_by_distance():
 
 
 @pytest.mark.parametrize("kwargs,word", [({"strain": "elastic"}, "strain"), ({"clearance": -1}, "clearance"),
-                                         ({"center": (0.5, 0.5)}, "center")])
+                                         ({"center": (0.5, 0.5)}, "center"), ({"min_pb_coordination": 7}, "min_pb"),
+                                         ({"like_charge_distance": float("nan")}, "like_charge")])
 def test_bad_embed_input(kwargs, word):
     with pytest.raises(LatticeAnchorError, match=word):
         embed(rocksalt_core("PbS", 10.0), alpha_matrix(2.0, 4), **kwargs)

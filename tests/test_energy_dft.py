@@ -57,3 +57,15 @@ def test_kpoint_mesh_density():
 def test_rejects_unknown_code(tmp_path, hybrid):
     with pytest.raises(LatticeAnchorError, match="codes"):
         write_dft_inputs(hybrid, tmp_path / "c", codes=("castep",))
+
+
+def test_closed_shell_hybrid_gets_ispin_1(tmp_path):
+    from latticeanchor.build import alpha_matrix, embed, rocksalt_core
+
+    h = embed(rocksalt_core("PbS", 12.0), alpha_matrix(2.0, 5, seed=1), charge_balance=True)
+    incar = Incar.from_file(write_dft_inputs(h, tmp_path / "a", codes=("vasp",)) / "vasp" / "INCAR")
+    assert incar["ISPIN"] == 1 and "MAGMOM" not in incar
+    # a cell with a formal charge (here −6) is not closed shell: the set's spin polarisation stays
+    charged = embed(rocksalt_core("PbS", 12.0), alpha_matrix(2.0, 5, seed=1), charge_balance=False)
+    incar = Incar.from_file(write_dft_inputs(charged, tmp_path / "b", codes=("vasp",)) / "vasp" / "INCAR")
+    assert incar["ISPIN"] == 2 and "MAGMOM" in incar

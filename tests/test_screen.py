@@ -252,7 +252,7 @@ def test_top_structures_are_neutral_readable_and_match_the_candidate(tmp_path):
     from latticeanchor.build import check
 
     cfg = json.loads(json.dumps(SMALL))
-    cfg["build"] = {"structures": 2, "max_cells": 7}
+    cfg["build"] = {"structures": 2, "max_atoms": 6000}
     res = run(cfg, out=tmp_path / "s", quiet=True, plots=False)
     vasp = sorted(p for p in res.structures if p.suffix == ".vasp")
     assert len(vasp) == 2
@@ -266,6 +266,11 @@ def test_top_structures_are_neutral_readable_and_match_the_candidate(tmp_path):
         rank = int(path.name.split("_")[0][4:])
         row = res.candidates[res.candidates["rank"] == rank].iloc[0]
         assert row["core"] in path.name and f"x{row['x']:.2f}" in path.name
+        # the loading actually built is in the file name and equals the dot volume over the cell volume
+        phi = float(path.stem.split("_phi")[1])
+        d = float(row["diameter"])
+        assert phi == pytest.approx(np.pi * d**3 / 6 / atoms.get_volume(), rel=2e-3)
+        assert len(atoms) <= 6000
 
 
 def test_relax_top_records_a_failed_candidate_and_carries_on(tmp_path, capsys):

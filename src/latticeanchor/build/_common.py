@@ -10,6 +10,19 @@ from latticeanchor.validate import as_array
 
 MATRIX_TAG = 0  # atoms.get_tags(): 0 = perovskite matrix
 CORE_TAG = 1  # 1 = rock-salt core
+SHELL_TAG = 2  # 2 = interface halide shell added by embed (counted with the matrix in compositions)
+
+
+MAX_BUILD_ATOMS = 2_000_000  # builders refuse larger structures unless max_atoms is raised (≈ 0.5 GiB with lists)
+
+
+def check_atom_budget(n_atoms: int, max_atoms, what: str) -> None:
+    """Raise a one-line error when ``n_atoms`` exceeds ``max_atoms`` (a positive integer)."""
+    if isinstance(max_atoms, (bool, np.bool_)) or not isinstance(max_atoms, (int, np.integer)) or max_atoms < 1:
+        raise LatticeAnchorError(f"max_atoms must be a positive integer, got {max_atoms!r}")
+    if n_atoms > max_atoms:
+        raise LatticeAnchorError(f"{what} would hold about {n_atoms:,} atoms > max_atoms = {int(max_atoms):,}; "
+                                 "reduce the size/diameter or raise max_atoms (--max-atoms)")
 
 
 def parse_size(size, name: str = "size") -> tuple[int, int, int]:

@@ -13,7 +13,7 @@ import numpy as np
 from ase import Atoms
 
 from latticeanchor import vegard
-from latticeanchor.build._common import (MATRIX_TAG, n_bromide, parse_seed, parse_size, provenance,
+from latticeanchor.build._common import (MATRIX_TAG, MAX_BUILD_ATOMS, check_atom_budget, n_bromide, parse_seed, parse_size, provenance,
                                          random_halides, scalar, tile)
 from latticeanchor.errors import LatticeAnchorError
 from latticeanchor.validate import br_content, positive, temperature
@@ -31,17 +31,19 @@ SQS_STEPS = 3000  # short simulated annealing; enough for a reproducible, reason
 
 
 def alpha_matrix(x, size=(3, 3, 3), a=None, T=298.15, halide_order: str = "random", seed: int = 0,
-                 dataset: str | None = None, sqs_steps: int = SQS_STEPS) -> Atoms:
+                 dataset: str | None = None, sqs_steps: int = SQS_STEPS, max_atoms: int = MAX_BUILD_ATOMS) -> Atoms:
     """Cubic Pm-3m CsPbBr_xI_(3−x) supercell as ASE ``Atoms`` (periodic).
 
     x: Br per formula unit in [0, 3]; size: n or (n1, n2, n3) cubic cells; a: lattice constant (Å),
     default Vegard at T (K) with ``dataset``; halide_order: 'random' or 'sqs' (icet
     ``generate_sqs_from_supercells``, pair cutoff 1.45 a, triplet cutoff 1.05 a, ``sqs_steps`` Monte
     Carlo steps, random_seed = seed). Atom order: Pb, X, Cs (site-major). Tags are 0 (matrix).
+    max_atoms: refuse (one-line error, nothing allocated) above this many atoms.
     The parameters are recorded in ``atoms.info['latticeanchor']``.
     """
     x = float(br_content(scalar("x (Br per formula unit)", x)))
     size = parse_size(size)
+    check_atom_budget(5 * size[0] * size[1] * size[2], max_atoms, f"an α supercell of {size} cells")
     seed = parse_seed(seed)
     T = float(temperature(scalar("T (K)", T)))
     if halide_order not in HALIDE_ORDERS:

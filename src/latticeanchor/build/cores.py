@@ -28,7 +28,7 @@ import numpy as np
 from ase import Atoms
 
 from latticeanchor import data, strain
-from latticeanchor.build._common import CORE_TAG, parse_seed, provenance, scalar
+from latticeanchor.build._common import CORE_TAG, MAX_BUILD_ATOMS, check_atom_budget, parse_seed, provenance, scalar
 from latticeanchor.errors import LatticeAnchorError
 from latticeanchor.validate import positive, temperature
 
@@ -110,7 +110,8 @@ def wulff_planes(diameter, surface_energies=None) -> tuple[np.ndarray, np.ndarra
 
 
 def rocksalt_core(core: str = "PbS", diameter=30.0, shape: str = "sphere", a=None, T=298.15, center: str = "Pb",
-                  surface_energies=None, seed: int = 0, dataset: str | None = None) -> Atoms:
+                  surface_energies=None, seed: int = 0, dataset: str | None = None,
+                  max_atoms: int = MAX_BUILD_ATOMS) -> Atoms:
     """A finite rock-salt nanocrystal (non-periodic ASE ``Atoms``), centred in a box with 10 Å vacuum.
 
     core: 'PbS', 'PbSe', 'PbTe' or an alloy 'PbS0.5Se0.5' (anions placed at random with ``seed``, exactly
@@ -119,7 +120,8 @@ def rocksalt_core(core: str = "PbS", diameter=30.0, shape: str = "sphere", a=Non
     default the core's at T (K); center: 'Pb' | 'anion' (site at the dot centre); surface_energies:
     {(h, k, l): γ (J/m²)} for 'wulff'. Atom order: Pb then anions, each sorted by distance from the
     centre. Tags 1 (core). ``atoms.info['latticeanchor']`` records the parameters, the centre
-    position (Å) and the shape (radius or facet normals and distances, Å).
+    position (Å) and the shape (radius or facet normals and distances, Å). max_atoms: refuse (one-line
+    error, before the lattice is enumerated) when the dot would hold more atoms (8 per a³ of volume).
     """
     if shape not in SHAPES:
         raise LatticeAnchorError(f"unknown shape {shape!r}; use 'sphere' or 'wulff'")
@@ -130,6 +132,7 @@ def rocksalt_core(core: str = "PbS", diameter=30.0, shape: str = "sphere", a=Non
     T = float(temperature(scalar("T (K)", T)))
     seed = parse_seed(seed)
     a_val = _core_a(core, a, T, dataset)
+    check_atom_budget(int(np.ceil(8.0 * np.pi * d**3 / 6.0 / a_val**3)), max_atoms, f"a {d:g} Å {core} dot")
 
     offset = np.zeros(3) if center == "Pb" else np.full(3, 0.5)  # centre in units of a (Pb at the origin)
     if shape == "sphere":
@@ -139,8 +142,8 @@ def rocksalt_core(core: str = "PbS", diameter=30.0, shape: str = "sphere", a=Non
         normals, dists, fractions = wulff_planes(d, surface_energies)
         reach = _max_extent(normals, dists)
     n = int(np.ceil(2.0 * reach / a_val)) + 2
-    g = np.arange(-2 * n, 2 * n + 1)
-    ijk = np.stack(np.meshgrid(g, g, g, indexing="ij"), axis=-1).reshape(-1, 3)  # half-lattice grid
+    g = np.arange(-n, n + 1)  # half-lattice grid, n·a/2 ≥ reach + a (anion-centred shift included)
+    ijk = np.stack(np.meshgrid(g, g, g, indexing="ij"), axis=-1).reshape(-1, 3)
     rel = (ijk * 0.5 - offset) * a_val  # positions relative to the centre, Å
     tol = 1e-6 * a_val
     if shape == "sphere":

@@ -20,7 +20,7 @@ import numpy as np
 from ase import Atoms
 
 from latticeanchor import data, vegard
-from latticeanchor.build._common import (MATRIX_TAG, n_bromide, parse_seed, parse_size, provenance,
+from latticeanchor.build._common import (MATRIX_TAG, MAX_BUILD_ATOMS, check_atom_budget, n_bromide, parse_seed, parse_size, provenance,
                                          random_halides, scalar, tile)
 from latticeanchor.validate import br_content, temperature
 
@@ -57,15 +57,18 @@ def _unit_sites(dataset: str | None) -> tuple[tuple[str, ...], np.ndarray]:
     return tuple(labels[i] for i in order), frac[order]
 
 
-def delta_matrix(x, size=(1, 1, 1), T=298.15, seed: int = 0, dataset: str | None = None) -> Atoms:
+def delta_matrix(x, size=(1, 1, 1), T=298.15, seed: int = 0, dataset: str | None = None,
+                 max_atoms: int = MAX_BUILD_ATOMS) -> Atoms:
     """δ-phase (Pnma) CsPbBr_xI_(3−x) supercell as periodic ASE ``Atoms`` (20 atoms per cell, Z = 4).
 
     x: Br per formula unit in [0, 3]; size: n or (n1, n2, n3) repeats of the a × b × c cell;
-    T: temperature (K); seed: Br placement. Atom order Pb, X, Cs; tags 0 (matrix).
+    T: temperature (K); seed: Br placement. Atom order Pb, X, Cs; tags 0 (matrix). max_atoms: refuse
+    (one-line error, nothing allocated) above this many atoms.
     The parameters are recorded in ``atoms.info['latticeanchor']``.
     """
     x = float(br_content(scalar("x (Br per formula unit)", x)))
     size = parse_size(size)
+    check_atom_budget(20 * size[0] * size[1] * size[2], max_atoms, f"a δ supercell of {size} cells")
     seed = parse_seed(seed)
     T = float(temperature(scalar("T (K)", T)))
     abc = delta_cell_parameters(x, T, dataset)

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 
 from latticeanchor import data, io
 from latticeanchor.build import alpha_matrix, check, delta_matrix, embed, rocksalt_core
 from latticeanchor.build.cores import CENTERS, SHAPES
 from latticeanchor.build.embed import STRAIN_MODES
+from latticeanchor.build.sizing import DEFAULT_MAX_ATOMS, estimate_core_atoms, estimate_matrix_atoms
+from latticeanchor.errors import LatticeAnchorError
 
 
 def _size(text: str):
@@ -37,7 +41,11 @@ def add_parser(sub) -> None:
     p.add_argument("--clearance", type=float, default=0.0, help="Å added to the core shape when removing matrix atoms")
     p.add_argument("--min-distance", type=float, default=2.8, help="Å; matrix atoms closer to the core are removed (default 2.8)")
     p.add_argument("--seed", type=int, default=0, help="random seed (halide placement, alloy anions; default 0)")
-    p.add_argument("--charge-balance", action="store_true", help="remove interface Cs or halide until the formal charge is 0")
+    p.add_argument("--charge-balance", action=argparse.BooleanOptionalAction, default=True,
+                   help="remove interface Cs or halide until the formal charge is 0 (default on; "
+                        "--no-charge-balance keeps the charge and warns)")
+    p.add_argument("--max-atoms", type=int, default=DEFAULT_MAX_ATOMS,
+                   help=f"refuse structures estimated above this many atoms (default {DEFAULT_MAX_ATOMS:,})")
     p.add_argument("--dataset", default=None, help=f"reference dataset ({', '.join(data.dataset_names())})")
     p.add_argument("-o", "--output", required=True, help="output file")
     p.add_argument("--format", default=None, help=f"{' | '.join(io.FORMATS)} (default from the suffix)")
@@ -46,32 +54,66 @@ def add_parser(sub) -> None:
 
 def build_from_args(args):
     """The hybrid ``Atoms`` for parsed CLI arguments (library form of the command)."""
-    from latticeanchor.errors import LatticeAnchorError
+    from latticeanchor import strain as _strain
+    from latticeanchor.validate import positive, temperature
 
     if args.matrix not in ("alpha", "delta"):
         raise LatticeAnchorError(f"unknown matrix {args.matrix!r}; use 'alpha' or 'delta'")
+    if args.shape not in SHAPES:
+        raise LatticeAnchorError(f"unknown shape {args.shape!r}; use {' or '.join(SHAPES)}")
     if args.matrix == "delta" and args.halide_order != "random":
         raise LatticeAnchorError("--halide-order sqs is available for the α matrix only")
-    core = rocksalt_core(args.core, diameter=args.diameter, shape=args.shape, T=args.T, center=args.center,
-                         seed=args.seed, dataset=args.dataset)
+    if not str(args.core).strip():
+        raise LatticeAnchorError("--core is empty; use PbS, PbSe, PbTe or an alloy such as PbS0.5Se0.5")
+    max_atoms = getattr(args, "max_atoms", DEFAULT_MAX_ATOMS)
+    if max_atoms < 1:
+        raise LatticeAnchorError(f"--max-atoms must be a positive integer, got {max_atoms}")
+    d = float(positive("diameter (Å)", args.diameter))
+    T = float(temperature(args.T))
+    # estimate before allocating anything
+    n_est = estimate_matrix_atoms(args.matrix, args.size) + estimate_core_atoms(d, _strain.core_lattice_constant(args.core, T, args.dataset))
+    if n_est > max_atoms:
+        raise LatticeAnchorError(f"the structure would hold about {n_est:,} atoms > --max-atoms {max_atoms:,}; "
+                                 "reduce --size/--diameter or raise --max-atoms")
+    budget = max(int(max_atoms), 1)
+    core = rocksalt_core(args.core, diameter=d, shape=args.shape, T=T, center=args.center,
+                         seed=args.seed, dataset=args.dataset, max_atoms=budget)
     if args.matrix == "alpha":
-        matrix = alpha_matrix(args.x, size=args.size, T=args.T, halide_order=args.halide_order, seed=args.seed,
-                              dataset=args.dataset)
+        matrix = alpha_matrix(args.x, size=args.size, T=T, halide_order=args.halide_order, seed=args.seed,
+                              dataset=args.dataset, max_atoms=budget)
     else:
-        matrix = delta_matrix(args.x, size=args.size, T=args.T, seed=args.seed, dataset=args.dataset)
+        matrix = delta_matrix(args.x, size=args.size, T=T, seed=args.seed, dataset=args.dataset, max_atoms=budget)
     return embed(core, matrix, strain=args.strain, clearance=args.clearance, min_distance=args.min_distance,
                  charge_balance=args.charge_balance)
 
 
+def _check_output(path: str) -> Path:
+    """One-line errors for an output path that cannot be a file (checked before any work)."""
+    p = Path(path)
+    if not str(path).strip():
+        raise LatticeAnchorError("output path is empty")
+    if p.is_dir():
+        raise LatticeAnchorError(f"output {path!r} is a directory; give a file name")
+    for parent in p.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise LatticeAnchorError(f"output {path!r}: {str(parent)!r} is a file, not a directory")
+            break
+    return p
+
+
 def run(args) -> int:
+    _check_output(args.output)
     fmt = args.format if args.format is not None else io.format_from_path(args.output)
     if fmt not in io.FORMATS:
-        from latticeanchor.errors import LatticeAnchorError
-
         raise LatticeAnchorError(f"unknown format {fmt!r}; use one of {', '.join(io.FORMATS)}")
     hybrid = build_from_args(args)
-    report = check(hybrid)
+    coherent = hybrid.info["latticeanchor"].get("strain") != "none"
+    report = check(hybrid, min_pb5_fraction=0.95 if coherent else 0.90)
     io.write(hybrid, args.output, format=fmt)
     print(report)
+    if not args.charge_balance and report.formal_charge:
+        print(f"warning: --no-charge-balance: the structure carries a formal charge of {report.formal_charge:+d} "
+              "(DFT codes add a compensating background)", file=sys.stderr)
     print(f"written: {args.output} ({fmt})")
     return 0

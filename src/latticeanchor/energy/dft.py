@@ -10,6 +10,12 @@
 
 VASP: ``MPRelaxSet`` (PBE, PAW, ENCUT 520 eV, reciprocal k-point density 64 Å⁻³) with
 ``user_incar_settings`` merged on top; pass ``vasp_set="MPScanRelaxSet"`` etc. for another set.
+Spin: MPRelaxSet switches spin polarisation on (ISPIN = 2, MAGMOM 0.6 μB per atom) for every
+structure. A closed-shell hybrid (``is_closed_shell``: every element a closed-shell ion of the
+formal-charge table — Cs⁺, Pb²⁺, halide⁻, chalcogen²⁻ — with a zero formal-charge sum and an even
+electron count) has no unpaired electrons, so ``spin="auto"`` (default) writes ISPIN = 1 and no
+MAGMOM for it (half the cost, no spurious moments); anything else keeps the set's spin settings.
+``spin=True`` / ``False`` forces either.
 
 pw.x: pseudopotential file names follow SSSP efficiency v1.3 (Prandini et al., npj Comput. Mater. 4,
 72 (2018), DOI 10.1038/s41524-018-0127-2; https://www.materialscloud.org/discover/sssp); put the
@@ -31,7 +37,7 @@ from latticeanchor import __version__
 from latticeanchor.atomic import atomic_path, write_json
 from latticeanchor.errors import LatticeAnchorError
 
-__all__ = ["write_vasp", "write_qe", "write_dft_inputs", "SSSP_PSEUDOPOTENTIALS", "SSSP_ECUTWFC_RY",
+__all__ = ["is_closed_shell", "write_vasp", "write_qe", "write_dft_inputs", "SSSP_PSEUDOPOTENTIALS", "SSSP_ECUTWFC_RY",
            "kpoint_mesh", "structure_hash"]
 
 # SSSP efficiency v1.3.0 file names and recommended wavefunction cutoffs (Ry)
@@ -71,16 +77,37 @@ def _structure(atoms):
     return AseAtomsAdaptor.get_structure(atoms)
 
 
+def is_closed_shell(atoms) -> bool:
+    """True when every element has a formal charge in the data file (closed-shell ions), the formal
+    charges sum to zero and the electron count is even: no unpaired electrons, ISPIN = 1 suffices."""
+    from latticeanchor import data
+
+    charges = data.formal_charges()
+    symbols = atoms.get_chemical_symbols()
+    if not symbols or any(s not in charges for s in symbols):
+        return False
+    return sum(charges[s] for s in symbols) == 0 and int(np.sum(atoms.numbers)) % 2 == 0
+
+
 def write_vasp(atoms, folder, vasp_set: str = "MPRelaxSet", user_incar_settings: dict | None = None,
-               user_kpoints_settings: dict | None = None) -> Path:
-    """VASP INCAR, KPOINTS, POSCAR and POTCAR.spec for ``atoms`` in ``folder`` (created). Returns folder."""
+               user_kpoints_settings: dict | None = None, spin="auto") -> Path:
+    """VASP INCAR, KPOINTS, POSCAR and POTCAR.spec for ``atoms`` in ``folder`` (created). Returns folder.
+
+    spin: "auto" (ISPIN = 1 and no MAGMOM for a closed-shell structure, the set's default otherwise),
+    True (the set's spin-polarised settings) or False (ISPIN = 1). ``user_incar_settings`` win."""
     from pymatgen.io.vasp import sets
 
     cls = getattr(sets, vasp_set, None)
     if cls is None:
         raise LatticeAnchorError(f"unknown pymatgen VASP input set {vasp_set!r}")
+    if spin not in ("auto", True, False):
+        raise LatticeAnchorError(f"spin must be 'auto', True or False, got {spin!r}")
     folder = Path(folder)
-    input_set = cls(_structure(atoms), user_incar_settings=user_incar_settings or {},
+    incar = {}
+    if spin is False or (spin == "auto" and is_closed_shell(atoms)):
+        incar = {"ISPIN": 1, "MAGMOM": None}
+    incar.update(user_incar_settings or {})
+    input_set = cls(_structure(atoms), user_incar_settings=incar,
                     user_kpoints_settings=user_kpoints_settings)
     # write into a temporary sibling, then rename, so a killed run leaves no half-written folder
     tmp = folder.with_name(f".{folder.name}.tmp")

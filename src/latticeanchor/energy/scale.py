@@ -135,8 +135,16 @@ def evaluate_candidate(candidate: dict, settings: dict, workdir) -> dict:
     x = float(c["x"])
     a_alpha = float(vegard.lattice_constant(x, T))
     k, n = anc.candidate_geometry(c.get("diameter", 6.0), c.get("loading", 0.1), a_alpha)
-    n = parse_size(settings.get("n") or n)
     k = parse_size(settings.get("k") or k)
+    sizing = None
+    if not settings.get("n"):  # the candidate's loading when it fits max_atoms (build.sizing), else the largest cell that does
+        from latticeanchor.build.sizing import supercell_for_loading
+
+        sizing = supercell_for_loading(c["core"], x, c.get("diameter", 6.0), c.get("loading", 0.1),
+                                       max_atoms=int(settings["max_atoms"]), T=T, a_matrix=a_alpha,
+                                       min_cells=None if settings["builder"] != "internal" else max(k) + 1)
+        n = sizing.n_cells
+    n = parse_size(settings.get("n") or n)
     a_core = float(core_lattice_constant(c["core"], T))
     span = (2 * max(k) - 1) * a_core / 2
     dsize = tuple(settings["delta_size"]) if settings.get("delta_size") else _delta_size(max(n), a_alpha, span, a_core)
@@ -152,6 +160,10 @@ def evaluate_candidate(candidate: dict, settings: dict, workdir) -> dict:
                         calculator=settings["calculator"], relax_kwargs=relax_kwargs, builder=settings["builder"],
                         diameter=c.get("diameter"), return_structures=True)
     structures = res.pop("_structures")
+    res["loading_requested"] = float(c.get("loading", 0.1))  # the loading actually built, stated with the result
+    res["loading_built"] = (k[0] * k[1] * k[2]) / (n[0] * n[1] * n[2]) if settings["builder"] == "internal" else \
+        math.pi * float(c.get("diameter", 6.0)) ** 3 / 6 / (n[0] * n[1] * n[2] * a_alpha**3)
+    res["built_at_candidate_loading"] = bool(sizing.at_candidate) if sizing is not None else False
     workdir.mkdir(parents=True, exist_ok=True)
     from latticeanchor import io
 

@@ -36,7 +36,7 @@ SCHEMA: dict = {
     "score": {"stability": (NUMBER, 4.0), "coherence": (NUMBER, 1.0), "selectivity": (NUMBER, 0.5),
               "alignment": (NUMBER, 0.5), "gap": (NUMBER, 0.5), "tolerance": (NUMBER, 0.25),
               "processing": (NUMBER, 1.0)},
-    "build": {"structures": (int, 3), "max_cells": (int, 9), "halide_order": (str, "random")},
+    "build": {"structures": (int, 3), "max_atoms": (int, 50000), "max_cells": (int, 0), "halide_order": (str, "random")},
 }
 
 
@@ -176,8 +176,11 @@ def validate(raw: dict) -> dict:
             raise LatticeAnchorError(f"score.{key}: must be a finite number ≥ 0, got {value!r}")
     if sum(score.values()) <= 0:
         raise LatticeAnchorError("score: at least one weight must be > 0")
-    if build["structures"] < 0 or build["max_cells"] < 2:
-        raise LatticeAnchorError("build.structures must be ≥ 0 and build.max_cells ≥ 2")
+    if build["max_cells"]:
+        raise LatticeAnchorError("build.max_cells was replaced by build.max_atoms (atom budget; the cell is sized "
+                                 "from the candidate's loading): remove max_cells")
+    if build["structures"] < 0 or build["max_atoms"] < 1:
+        raise LatticeAnchorError("build.structures must be ≥ 0 and build.max_atoms ≥ 1")
     if build["halide_order"] not in ("random", "sqs"):
         raise LatticeAnchorError(f"build.halide_order: {build['halide_order']!r} is not random or sqs")
     cfg["_axes"] = {"x": x.tolist(), "diameter_nm": d.tolist(), "loading": phi.tolist(), "temperatures": temps.tolist()}

@@ -160,12 +160,15 @@ def _progress(iterable, total: int, desc: str, quiet: bool):
 def build_top(ranked: pd.DataFrame, cfg: dict, out: Path, done: list[str], seed: int, quiet: bool = True) -> list[Path]:
     """Build the top distinct hybrids (α matrix, dot at the candidate's loading) as POSCAR + CIF.
 
-    The supercell edge is chosen so the dot fills the candidate's volume fraction, within
-    [dot diameter + 2 cells, ``build.max_cells``]; candidates that would give the same structure
-    (same core, x, diameter, T and cell) are built once. Hybrids are charge balanced (see
-    ``latticeanchor.build.embed``). Finished structures recorded in ``done`` are skipped.
+    The supercell is ``build.sizing.supercell_for_loading``: edge from the candidate's dot spacing
+    when the hybrid fits ``build.max_atoms``, else the largest cell that fits; the loading actually
+    built is in the file name (``_phi<fraction>``) and the provenance. Candidates that would give the
+    same structure (same core, x, diameter, T and cell) are built once. Hybrids are charge balanced
+    with a completed interface (see ``latticeanchor.build.embed``). Finished structures recorded in
+    ``done`` are skipped.
     """
     from latticeanchor import build, io
+    from latticeanchor.build.sizing import candidate_params, supercell_for_loading
 
     dataset = cfg["study"]["dataset"]
     target = out / "structures"
@@ -173,29 +176,35 @@ def build_top(ranked: pd.DataFrame, cfg: dict, out: Path, done: list[str], seed:
     for _, row in ranked.iterrows():
         if len(wanted) >= cfg["build"]["structures"]:
             break
-        a = float(row["a_matrix_A"])  # Vegard at the candidate's T, from the table
-        d = 10.0 * float(row["diameter_nm"])  # Å
-        phi = float(row["loading_fraction"]) if row["loading_fraction"] > 0 else 0.05
-        fill = int(np.ceil((np.pi * d**3 / 6 / phi) ** (1 / 3) / a))
-        n_cells = max(int(np.ceil(d / a)) + 2, min(fill, cfg["build"]["max_cells"]))
-        key = (str(row["core"]), round(float(row["x"]), 6), d, float(row["T_K"]), n_cells)
+        c = candidate_params(row)  # column names with or without units
+        d = c["diameter_A"]
+        phi = c["loading"] if c["loading"] > 0 else 0.05  # a loading of 0: one dot in a dilute cell
+        choice = supercell_for_loading(c["core"], c["x"], d, phi, max_atoms=cfg["build"]["max_atoms"], T=c["T_K"],
+                                       a_matrix=float(row["a_matrix_A"]), dataset=dataset)
+        key = (c["core"], round(c["x"], 6), d, c["T_K"], choice.n_cells)
         if key not in seen:
             seen.add(key)
-            wanted.append((row, n_cells))
+            wanted.append((row, choice))
     written: list[Path] = []
-    for row, n_cells in _progress(wanted, len(wanted), "building top hybrids", quiet):
-        stem = f"rank{int(row['rank'])}_{row['core']}_x{row['x']:.2f}_d{row['diameter_nm']:g}nm_{row['T_K']:g}K"
+    for row, choice in _progress(wanted, len(wanted), "building top hybrids", quiet):
+        c = candidate_params(row)
+        n_cells = choice.n_cells
+        stem = (f"rank{int(row['rank'])}_{c['core']}_x{c['x']:.2f}_d{c['diameter_A'] / 10:g}nm_{c['T_K']:g}K"
+                f"_phi{choice.loading_built:.3g}")
         files = [target / f"{stem}.vasp", target / f"{stem}.cif"]
         if stem in done and all(f.exists() for f in files):
             written += files
             continue
-        matrix = build.alpha_matrix(float(row["x"]), size=(n_cells,) * 3, T=float(row["T_K"]),
+        matrix = build.alpha_matrix(c["x"], size=(n_cells,) * 3, T=c["T_K"],
                                     halide_order=cfg["build"]["halide_order"], seed=seed, dataset=dataset)
-        core = build.rocksalt_core(str(row["core"]), diameter=10.0 * float(row["diameter_nm"]), shape="sphere",
-                                   T=float(row["T_K"]), dataset=dataset, seed=seed)
+        core = build.rocksalt_core(c["core"], diameter=c["diameter_A"], shape="sphere",
+                                   T=c["T_K"], dataset=dataset, seed=seed)
         hybrid = build.embed(core, matrix, strain="matrix", charge_balance=True)
         hybrid.info.setdefault("latticeanchor", {}).update(
-            {"screen_rank": int(row["rank"]), "score": float(row["score"]), "study": cfg["study"]["name"]})
+            {"screen_rank": int(row["rank"]), "score": float(row["score"]), "study": cfg["study"]["name"],
+             "loading_requested": c["loading"], "loading_built": choice.loading_built,
+             "built_at_candidate_loading": bool(choice.at_candidate and c["loading"] > 0),
+             "supercell_cells": n_cells, "max_atoms": choice.max_atoms})
         for f, fmt in zip(files, ("vasp", "cif")):
             io.write(hybrid, f, format=fmt)
         written += files
