@@ -3,7 +3,8 @@ latticeanchor.debye_pattern (numba linear-spread histograms) vs the exact double
 (CPU, if importable) and debyer (if a ``debyer`` binary is on PATH).
 
 Clusters: rock-salt PbS spheres (a = 5.936 Å) with random displacements σ = 0.05 Å (seed 0), so no
-two pair distances coincide (the general, non-crystalline case). q = 0.5–6.0 Å⁻¹, step 0.01 (551 points).
+two pair distances coincide (the general, non-crystalline case). q = 0.5–6.0 Å⁻¹, step 0.01 (551 points); B = 0
+(debye_waller_factors={}), as the peers.
 
     python benchmarks/bench_diffraction_debye.py [--sizes 1000 5000 10000 50000 100000] [--exact-max 2000] [--repeat 3]
 
@@ -66,8 +67,8 @@ def main() -> None:
     from latticeanchor.diffraction._kernels import HAVE_NUMBA
 
     q = np.round(np.arange(0.5, 6.0 + 1e-9, 0.01), 10)
-    debye_pattern(cluster(200), q)  # compile / load cached kernels
-    debye_pattern(cluster(200), q, method="exact")
+    debye_pattern(cluster(200), q, debye_waller_factors={})  # compile / load cached kernels
+    debye_pattern(cluster(200), q, method="exact", debye_waller_factors={})
 
     peers = {}
     try:
@@ -92,11 +93,11 @@ def main() -> None:
     for n in args.sizes:
         at = cluster(n)
         pairs = n * (n - 1) / 2
-        t_ours, I = _time(lambda: debye_pattern(at, q), repeat=args.repeat)
+        t_ours, I = _time(lambda: debye_pattern(at, q, debye_waller_factors={}), repeat=args.repeat)
         row = {"atoms": n, "pairs": pairs, "ours_s": t_ours, "ours_pairs_per_s": pairs / t_ours,
                "load_avg_1min": os.getloadavg()[0]}
         if n <= args.exact_max:
-            t_ex, E = _time(lambda: debye_pattern(at, q, method="exact"))
+            t_ex, E = _time(lambda: debye_pattern(at, q, method="exact", debye_waller_factors={}))
             row.update(exact_s=t_ex, exact_pairs_per_s=pairs / t_ex, speedup_vs_exact=t_ex / t_ours,
                        rel_l2_error_vs_exact=float(np.linalg.norm(I - E) / np.linalg.norm(E)))
         if dc is not None and n <= args.peers_max:

@@ -1,6 +1,7 @@
 """Dask scale-out benchmark: the same candidates serially and on a 2-worker LocalCluster.
 
     python benchmarks/bench_scale.py [--task lattice|anchoring] [--n-candidates 8] [--workers 2] [--out bench_out/scale]
+    python benchmarks/bench_scale.py --smoke   # CI: 2 candidates, 1 worker, an MLIP-free toy task, temp folder
 
 Each mode starts from an empty cache folder; results must agree (max |ΔE| reported) and the
 speed-up is reported for the compute alone (model already loaded in every process) and end to end
@@ -29,6 +30,42 @@ def _warm():
     return True
 
 
+def toy_task(candidate: dict, settings: dict, workdir) -> dict:
+    """Smoke-mode task (no MLIP): the candidate's Vegard lattice constant (Å)."""
+    from latticeanchor import vegard
+
+    return {"energy_eV": float(vegard.lattice_constant(candidate["x"], candidate.get("T", 298.15)))}
+
+
+def smoke(workers: int = 1) -> None:
+    """The serial and dask paths of run_candidates on two candidates with ``toy_task``; results must agree."""
+    import tempfile
+
+    import numpy as np
+    from latticeanchor.energy.scale import local_client, run_candidates
+
+    cands = [{"rank": i + 1, "core": "PbS", "x": x, "diameter": 30.0, "loading": 0.1, "T": 298.15}
+             for i, x in enumerate((1.0, 2.0))]
+    with tempfile.TemporaryDirectory() as tmp:
+        t = time.perf_counter()
+        serial = run_candidates(cands, Path(tmp) / "serial", task=toy_task)
+        t_serial = time.perf_counter() - t
+        client = local_client(workers)
+        try:
+            t = time.perf_counter()
+            par = run_candidates(cands, Path(tmp) / "dask", task=toy_task, client=client)
+            t_par = time.perf_counter() - t
+        finally:
+            cluster = client.cluster
+            client.close()
+            cluster.close()
+    assert (serial.status == "ok").all() and (par.status == "ok").all(), (serial, par)
+    diff = float(np.max(np.abs(par["energy_eV"].to_numpy() - serial["energy_eV"].to_numpy())))
+    assert diff == 0.0, diff
+    print(json.dumps({"smoke": True, "n_candidates": len(cands), "workers": workers, "serial_s": t_serial,
+                      "dask_s": t_par, "max_abs_diff": diff}))
+
+
 def main(argv=None):
     warnings.filterwarnings("ignore")
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -36,7 +73,11 @@ def main(argv=None):
     p.add_argument("--n-candidates", type=int, default=8)
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--out", default="bench_out/scale")
+    p.add_argument("--smoke", action="store_true", help="CI: tiny MLIP-free run of both paths (< 20 s), nothing kept")
     args = p.parse_args(argv)
+    if args.smoke:
+        smoke()
+        return
 
     import numpy as np
     from latticeanchor.energy.scale import evaluate_candidate, lattice_task, local_client, run_candidates

@@ -2,7 +2,9 @@
 loop over the same library calls (the peer), in the same run. Prints points/s and the ratio and
 writes benchmarks/results/screen.json.
 
-    python benchmarks/bench_screen.py [--points 1000000] [--loop-sample 300]
+    python benchmarks/bench_screen.py [--points 1000000] [--loop-sample 300] [--smoke]
+
+``--smoke``: a few thousand points and a 20-candidate loop sample (CI; nothing written).
 """
 
 from __future__ import annotations
@@ -36,7 +38,10 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--points", type=int, default=1_000_000)
     ap.add_argument("--loop-sample", type=int, default=300)
+    ap.add_argument("--smoke", action="store_true", help="tiny sizes for CI (< 20 s); results not written")
     args = ap.parse_args()
+    if args.smoke:
+        args.points, args.loop_sample = 2000, 20
     delta_matches("PbS")  # one-off ZSL search, shared by both paths
     n_x = 101
     n_phi = 31
@@ -60,6 +65,8 @@ def main() -> None:
     print(f"vectorized: {len(table):,} points in {t_vec:.2f} s = {vec_rate:,.0f} points/s")
     print(f"per-candidate loop: {loop_rate:,.0f} points/s (sample of {args.loop_sample})")
     print(f"ratio vectorized/loop: {vec_rate / loop_rate:,.0f}x")
+    if args.smoke:
+        return
     out = Path(__file__).parent / "results"
     out.mkdir(exist_ok=True)
     (out / "screen.json").write_text(json.dumps(result, indent=2))

@@ -27,7 +27,7 @@ def test_plot_is_written(tmp_path):
 
 @pytest.mark.parametrize("args,needle", [
     (["--x", "0:4:1"], "x must lie in [0, 3]"),
-    (["--diameter", "-3"], "diameter (Å) must be positive"),
+    (["--diameter", "-3"], "--diameter: -3 nm is outside the plausible dot size"),
     (["--core", "GaAs"], "unknown core 'GaAs'"),
     (["--dataset", "nope"], "unknown dataset 'nope'"),
 ])

@@ -9,6 +9,7 @@ from pymatgen.analysis.diffraction.xrd import XRDCalculator
 from pymatgen.core import Lattice, Structure
 
 from latticeanchor.diffraction import bragg_pattern, resolve_wavelength
+from latticeanchor.diffraction.thermal import debye_waller_for
 from latticeanchor.errors import LatticeAnchorError
 
 
@@ -40,7 +41,10 @@ def _random_halide_supercell(seed=7, n=3, x=1.5, sigma=0.08):
 
 
 def _assert_matches_pymatgen(st, two_theta=(5, 90), wavelength="CuKa"):
-    ref = XRDCalculator(wavelength=wavelength).get_pattern(st, two_theta_range=two_theta)
+    # both with the same Debye–Waller B per element: ours by default (data file), pymatgen given them explicitly
+    B = debye_waller_for([e.symbol for e in st.composition.elements])
+    assert B and all(b > 0 for b in B.values())
+    ref = XRDCalculator(wavelength=wavelength, debye_waller_factors=B).get_pattern(st, two_theta_range=two_theta)
     ours = bragg_pattern(st, wavelength, two_theta)
     rx, ry = np.asarray(ref.x), np.asarray(ref.y)
     ox, oy = np.asarray(ours.x), np.asarray(ours.y)
@@ -93,7 +97,7 @@ def test_ase_atoms_input_and_mo_wavelength():
 
     st = _rocksalt(5.936, "S")
     atoms = AseAtomsAdaptor.get_atoms(st)
-    a = bragg_pattern(atoms, "MoKa", (5, 40))
+    a = bragg_pattern(atoms, "MoKa", (5, 40), debye_waller_factors={})  # {}: no thermal damping, as pymatgen's default
     b = XRDCalculator("MoKa").get_pattern(st, two_theta_range=(5, 40))
     assert np.allclose(a.x, b.x, atol=1e-8)
     assert np.allclose(a.y, b.y, rtol=1e-8)
@@ -129,3 +133,53 @@ def test_bad_wavelength_is_a_one_line_error(bad):
 def test_bad_two_theta_range():
     with pytest.raises(LatticeAnchorError):
         bragg_pattern(_rocksalt(), "CuKa", (50, 10))
+
+
+def test_debye_waller_defaults_damp_rocksalt_lines_by_closed_form():
+    # rock salt: F = 4(f_Pb D_Pb ± f_S D_S) (+ for all-even, − for all-odd hkl), D = exp(−B s²), s = 1/(2d):
+    # the damped/undamped intensity ratio of every line follows from the default B (independent formula)
+    from pymatgen.analysis.diffraction.xrd import ATOMIC_SCATTERING_PARAMS
+    from pymatgen.core.periodic_table import Element
+
+    def f(el, s2):
+        c = np.asarray(ATOMIC_SCATTERING_PARAMS[el])
+        return Element(el).Z - 41.78214 * s2 * np.sum(c[:, 0] * np.exp(-c[:, 1] * s2))
+
+    st = _rocksalt(5.936, "S")
+    on = bragg_pattern(st, "CuKa", (20, 90), scaled=False)
+    off = bragg_pattern(st, "CuKa", (20, 90), scaled=False, debye_waller_factors={})
+    B = debye_waller_for(["Pb", "S"])
+    for y1, y0, d, fam in zip(on.y, off.y, on.d_hkls, on.hkls):
+        s2 = (1 / (2 * d)) ** 2
+        sign = 1 if all(v % 2 == 0 for v in fam[0]["hkl"]) else -1
+        fp, fs = f("Pb", s2), f("S", s2)
+        want = ((fp * np.exp(-B["Pb"] * s2) + sign * fs * np.exp(-B["S"] * s2)) / (fp + sign * fs)) ** 2
+        assert y1 / y0 == pytest.approx(want, rel=1e-9)
+
+
+def test_debye_waller_values_are_cited_in_the_data_file():
+    from latticeanchor import data
+
+    tab = data.load()["debye_waller_B_A2"]
+    for mat in ("PbS", "PbSe", "CsPbBr3", "CsPbI3"):
+        assert "DOI" in tab[mat]["source"]
+        assert tab[mat]["confidence"] in {"checked", "derived", "recalled", "assumed"}
+        assert all(0.3 < v < 8 for k, v in tab[mat].items() if k in ("Cs", "Pb", "S", "Se", "Br", "I"))
+
+
+def test_supercell_labels_in_parent_indices_and_same_peaks():
+    sc = _alpha(6.0, "Br")
+    sc.make_supercell([3, 3, 3])
+    p1 = bragg_pattern(_alpha(6.0, "Br"), "CuKa", (10, 60))
+    p3 = bragg_pattern(sc, "CuKa", (10, 60))
+    assert np.allclose(p1.x, p3.x, atol=1e-6) and np.allclose(p1.y, p3.y, rtol=1e-6)
+    assert [h[0]["hkl"] for h in p3.hkls] == [h[0]["hkl"] for h in p1.hkls]
+    assert (1, 1, 0) in [h[0]["hkl"] for h in p3.hkls]
+
+
+def test_reflection_budget_refuses_before_allocating():
+    with pytest.raises(LatticeAnchorError, match="reflections"):
+        bragg_pattern(_rocksalt(), 0.01, (5, 90))
+    big = Structure(Lattice.cubic(1e5), ["Pb"], [[0, 0, 0]])
+    with pytest.raises(LatticeAnchorError, match="reflections"):
+        bragg_pattern(big, "CuKa", (5, 90))

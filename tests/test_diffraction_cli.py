@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -56,3 +58,200 @@ def test_bad_input_exit_code_and_one_line(tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "bad.csv" in err and "line 2" in err
     assert main(["xrd", "simulate", "PbS", "--wavelength", "CuKq"]) == 2
+
+
+# ---- round trips, two phases, geometry, result file ------------------------------------------------------
+
+@pytest.mark.parametrize("phase,kalpha2", [("PbS", False), ("PbS", True), ("alpha-x1.5", False),
+                                           ("alpha-x0.6", True), ("alpha-x2.7", False)])
+def test_simulate_then_refine_round_trip(tmp_path, capsys, phase, kalpha2):
+    from latticeanchor.diffraction import named_phase
+    from latticeanchor.diffraction.refine import _reported_a0
+
+    truth = _reported_a0(named_phase(phase))
+    sim = tmp_path / "sim.xy"
+    assert main(["xrd", "simulate", phase, "-o", str(sim)] + (["--kalpha2"] if kalpha2 else [])) == 0
+    head = sim.read_text().splitlines()[1]
+    assert "radiation:" in head and ("Ka1+Ka2" in head) == kalpha2
+    js = tmp_path / "r.json"
+    capsys.readouterr()
+    assert main(["xrd", "compare", str(sim), "--against", phase, "--refine", "--wavelength", "CuKa",
+                 "--json", str(js)]) == 0
+    res = json.loads(js.read_text())
+    a, sig = res["a_A"][phase], res["a_sigma_A"][phase]
+    assert abs(a - truth) <= max(3 * sig, 1e-5)
+    assert res["rwp"] < 0.15 and not res["warnings"]
+    if phase.startswith("alpha"):
+        assert res["x_br"][phase] == pytest.approx(float(phase.split("x")[1]), abs=0.01)
+
+
+def test_two_phase_dot_plus_matrix_mismatch_within_its_error():
+    # synthetic film: α-CsPbBr2I (matrix) + PbS (dots), Poisson noise (seed 0); the refined mismatch
+    # ε = (a_matrix − a_core)/a_core comes back within 3σ_ε of the truth
+    from latticeanchor.diffraction import bragg_pattern, named_phase, profile, refine_cubic
+    from latticeanchor.diffraction.refine import _reported_a0
+
+    grid = np.arange(10.0, 80.0, 0.02)
+    y = np.zeros_like(grid)
+    for name, weight in (("alpha-x2", 1.0), ("PbS", 0.3)):
+        p = bragg_pattern(named_phase(name), "CuKa", (10, 80), kalpha2=True)
+        y += weight * profile(grid, p.x, p.y, fwhm=0.12)
+    y = 2000 * y / y.max() + 50
+    y = np.random.default_rng(0).poisson(y).astype(float)
+    res = refine_cubic((grid, y), ["alpha-x2", "PbS"], wavelength="CuKa")
+    truth = _reported_a0(named_phase("alpha-x2")) / _reported_a0(named_phase("PbS")) - 1
+    eps, sig = res.mismatch[("alpha-x2", "PbS")], res.mismatch_sigma[("alpha-x2", "PbS")]
+    assert 0 < sig < 5e-4
+    assert abs(eps - truth) < 3 * sig
+
+
+def test_single_peak_refinement_warns_lattice_displacement_collinear(tmp_path, capsys):
+    sim = tmp_path / "x1.xy"
+    assert main(["xrd", "simulate", "alpha-x1", "-o", str(sim)]) == 0
+    capsys.readouterr()
+    assert main(["xrd", "compare", str(sim), "--against", "alpha-x1", "--refine", "--range", "28", "32"]) == 0
+    out = capsys.readouterr().out
+    assert "WARNING: strongly correlated" in out and "alpha-x1:a / displacement" in out
+
+
+def test_wrong_phase_starts_globally_and_warns_poor_fit(tmp_path, capsys):
+    # α-x1 refined against the Br end member: the global scan finds the right lattice (a of x = 1),
+    # and the intensity mismatch is flagged as a poor fit
+    from latticeanchor.diffraction.phases import alpha_lattice_constant
+
+    sim = tmp_path / "x1.xy"
+    assert main(["xrd", "simulate", "alpha-x1", "-o", str(sim)]) == 0
+    js = tmp_path / "r.json"
+    assert main(["xrd", "compare", str(sim), "--against", "alpha", "--refine", "--json", str(js)]) == 0
+    res = json.loads(js.read_text())
+    assert res["a_A"]["alpha"] == pytest.approx(alpha_lattice_constant(1.0), abs=2e-3)
+    assert any("poor fit" in w for w in res["warnings"])
+
+
+def test_grazing_incidence_xrdml_refines_without_displacement(tmp_path, capsys):
+    f = MEASURED / "220615_0s_GIXRD.xrdml"
+    if not f.exists():
+        pytest.skip(f"real measured data not available ({f} missing)")
+    from latticeanchor.diffraction import read_pattern
+
+    pat = read_pattern(f)
+    assert pat.meta["geometry"] == "grazing_incidence" and pat.meta["omega_deg"] == pytest.approx(1.0)
+    js = tmp_path / "r.json"
+    png = tmp_path / "ov.png"
+    assert main(["xrd", "compare", str(f), "--against", "alpha", "--refine", "--json", str(js),
+                 "--plot", str(png)]) == 0
+    out = capsys.readouterr().out
+    assert "specimen displacement: off" in out and "fixed ω = 1°" in out
+    res = json.loads(js.read_text())
+    assert res["displacement_refined"] is False and res["displacement_deg"] == 0.0
+    assert abs(res["a_A"]["alpha"] - 5.839) < 0.011  # the authors' cubic a (SOURCES.md)
+    assert png.stat().st_size > 1000
+
+
+def test_supercell_against_built_supercell_gives_parent_a_and_x(tmp_path, capsys):
+    from ase.io import write
+
+    from latticeanchor.build import alpha_matrix
+
+    m = alpha_matrix(1.5, size=(3, 3, 3), seed=4)
+    cif = tmp_path / "sc.vasp"
+    write(cif, m, format="vasp")
+    sim = tmp_path / "sc.xy"
+    assert main(["xrd", "simulate", str(cif), "-o", str(sim), "--range", "10", "60"]) == 0
+    out = capsys.readouterr().out
+    assert "(1, 1, 0)" in out and "(2, 0, 0)" in out
+    js = tmp_path / "r.json"
+    assert main(["xrd", "compare", str(sim), "--against", str(cif), "--refine", "--json", str(js)]) == 0
+    res = json.loads(js.read_text())
+    a = res["a_A"][str(cif)]
+    assert a == pytest.approx(m.cell.lengths()[0] / 3, abs=1e-3)
+    assert res["x_br"][str(cif)] == pytest.approx(1.5, abs=0.1)
+
+
+# ---- hardening: one-line errors, exit 2, nothing written -----------------------------------------------
+
+def _fails_cleanly(capsys, argv, tmp_path, needle=None):
+    before = set(p.name for p in tmp_path.iterdir())
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1, err
+    if needle:
+        assert needle in err, err
+    assert set(p.name for p in tmp_path.iterdir()) == before  # nothing written
+
+
+@pytest.mark.parametrize("extra,needle", [
+    (["--wavelength", "0.01"], "reflections"),
+    (["--step", "1e-9"], "--max-points"),
+    (["--range", "nan", "90"], "--range"),
+    (["--step", "inf"], "--step"),
+    (["--step", "1e308"], None),
+    (["--plot", "OUT.xyz"], "unknown format"),
+])
+def test_simulate_bad_input(tmp_path, capsys, extra, needle):
+    argv = ["xrd", "simulate", "PbS", "-o", str(tmp_path / "o.xy")]
+    argv += [a.replace("OUT", str(tmp_path / "p")) for a in extra]
+    if extra == ["--step", "1e308"]:
+        # one point at 5°: no peak reaches the grid → refused, never a file of nan
+        needle = "empty"
+    _fails_cleanly(capsys, argv, tmp_path, needle)
+
+
+def test_simulate_output_paths_refused(tmp_path, capsys):
+    f = tmp_path / "file"
+    f.write_text("x")
+    _fails_cleanly(capsys, ["xrd", "simulate", "PbS", "-o", str(f / "o.xy")], tmp_path, "is a file")
+    _fails_cleanly(capsys, ["xrd", "simulate", "PbS", "--plot", str(tmp_path)], tmp_path, "folder")
+
+
+def test_simulate_huge_cif_refused(tmp_path, capsys):
+    cif = tmp_path / "big.cif"
+    cif.write_text("data_x\n_cell_length_a 1000000\n_cell_length_b 1000000\n_cell_length_c 1000000\n"
+                   "_cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma 90\n"
+                   "_symmetry_space_group_name_H-M 'P 1'\nloop_\n_atom_site_label\n_atom_site_type_symbol\n"
+                   "_atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\nPb1 Pb 0 0 0\n")
+    _fails_cleanly(capsys, ["xrd", "simulate", str(cif)], tmp_path)
+
+
+def test_simulate_partial_occupancy_cif_keeps_fractional_species(tmp_path, capsys):
+    from latticeanchor.diffraction import bragg_pattern, named_phase
+    from latticeanchor.diffraction.phases import load_structure
+
+    cif = tmp_path / "mixed.cif"
+    named_phase("alpha-x1").to(filename=str(cif))
+    st = load_structure(str(cif))
+    assert st.composition["Br"] == pytest.approx(1.0) and st.composition["I"] == pytest.approx(2.0)
+    a, b = bragg_pattern(st, "CuKa", (10, 60)), bragg_pattern(named_phase("alpha-x1"), "CuKa", (10, 60))
+    assert np.allclose(a.y, b.y, rtol=1e-6)
+
+
+def test_compare_bad_patterns(tmp_path, capsys):
+    dup = tmp_path / "dup.xy"
+    dup.write_text("".join(f"{10 + (i // 2) * 0.1:.2f} {i}\n" for i in range(100)))
+    _fails_cleanly(capsys, ["xrd", "compare", str(dup), "--against", "PbS", "--wavelength", "CuKa"], tmp_path, "once")
+    flat = tmp_path / "flat.xy"
+    flat.write_text("".join(f"{10 + i * 0.1:.2f} 0\n" for i in range(100)))
+    _fails_cleanly(capsys, ["xrd", "compare", str(flat), "--against", "PbS", "--wavelength", "CuKa"], tmp_path, "flat")
+    xye = tmp_path / "s.xye"
+    xye.write_text("".join(f"{10 + i * 0.1:.2f} {i + 1} {0 if i == 5 else 1}\n" for i in range(100)))
+    _fails_cleanly(capsys, ["xrd", "compare", str(xye), "--against", "PbS", "--wavelength", "CuKa"], tmp_path, "σ")
+    fifo = tmp_path / "pipe.xy"
+    os.mkfifo(fifo)
+    _fails_cleanly(capsys, ["xrd", "compare", str(fifo), "--against", "PbS", "--wavelength", "CuKa"], tmp_path,
+                   "regular file")
+    src = MEASURED / "220615_0s_GIXRD.xrdml"
+    if src.exists():
+        bad = tmp_path / "bad.xrdml"
+        bad.write_text(src.read_text().replace("<startPosition>10.01163028", "<startPosition>ten"))
+        _fails_cleanly(capsys, ["xrd", "compare", str(bad), "--against", "alpha"], tmp_path, "non-numeric")
+
+
+def test_simulate_into_closed_pipe_is_quiet():
+    import subprocess
+    import sys
+
+    env = dict(os.environ)
+    code = ("import sys; from latticeanchor.cli import main; sys.exit(main(['xrd', 'simulate', 'PbS']))")
+    p = subprocess.run(f"{sys.executable} -c \"{code}\" | head -1", shell=True, capture_output=True, text=True,
+                       env=env, timeout=120)
+    assert "Traceback" not in p.stderr and "BrokenPipe" not in p.stderr

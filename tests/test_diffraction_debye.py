@@ -81,7 +81,7 @@ def test_crystalline_rocksalt_cluster_matches_exact_sum(use_numba):
         pytest.skip("numba not installed")
     at = _rocksalt_cluster(13.0)
     ref = _exact(at, Q)
-    got = debye_pattern(at, Q, use_numba=use_numba)
+    got = debye_pattern(at, Q, use_numba=use_numba, debye_waller_factors={})
     assert np.linalg.norm(got - ref) / np.linalg.norm(ref) <= 1e-4
 
 
@@ -89,9 +89,9 @@ def test_displaced_three_element_cluster_matches_exact_sum():
     at = _perovskite_cluster(12.0)
     assert set(at.get_chemical_symbols()) == {"Cs", "Pb", "I", "Br"}
     ref = _exact(at, Q)
-    got = debye_pattern(at, Q)
+    got = debye_pattern(at, Q, debye_waller_factors={})
     assert np.linalg.norm(got - ref) / np.linalg.norm(ref) <= 1e-4
-    exact = debye_pattern(at, Q, method="exact")
+    exact = debye_pattern(at, Q, method="exact", debye_waller_factors={})
     assert np.allclose(exact, ref, rtol=1e-10)
 
 
@@ -107,7 +107,7 @@ def test_forward_scattering_is_square_of_total_form_factor():
 def test_constant_form_factors_two_atoms_closed_form():
     at = Atoms("Pb2", positions=[[0, 0, 0], [0, 0, 3.1]])
     q = np.linspace(0.1, 10, 50)
-    got = debye_pattern(at, q, form_factors={"Pb": 1.0})
+    got = debye_pattern(at, q, form_factors={"Pb": 1.0}, debye_waller_factors={})
     assert np.allclose(got, 2 + 2 * np.sin(3.1 * q) / (3.1 * q), atol=2e-5)
 
 
@@ -119,7 +119,7 @@ def test_growing_rocksalt_cluster_peaks_move_onto_bragg_positions():
     widths = []
     for radius in (8.0, 14.0, 24.0):
         at = _rocksalt_cluster(radius, a=a)
-        intensity = debye_pattern(at, q) / len(at)
+        intensity = debye_pattern(at, q, debye_waller_factors={}) / len(at)
         k = int(np.argmax(intensity))
         errors.append(abs(q[k] - q200))
         half = intensity > 0.5 * intensity[k]
@@ -152,8 +152,9 @@ def test_compiled_tiled_histogram_matches_numpy_fallback(monkeypatch, blocks, se
     assert np.abs(h_fast - h_ref).max() < 0.05
 
 
-def test_crowded_bins_split_into_more_lanes(monkeypatch):
-    # a perfect lattice puts many pairs in one bin; past PACKED_LANE_MAX per lane the work is split finer
+def test_crowded_bins_spill_in_one_pass(monkeypatch):
+    # a perfect lattice puts many pairs in one bin; past PACKED_LANE_MAX pairs a packed bin spills into
+    # exact int64 counters inside the kernel (one pass, no re-run): same histogram as without spilling
     if not _kernels.HAVE_NUMBA:
         pytest.skip("numba not installed")
     at = bulk("Cu", "fcc", a=3.6, cubic=True).repeat((5, 5, 5))
@@ -174,3 +175,72 @@ def test_nan_positions_rejected():
     at = Atoms("Pb2", positions=[[0, 0, 0], [0, 0, np.nan]])
     with pytest.raises(LatticeAnchorError):
         debye_pattern(at, [1.0, 2.0])
+
+
+# ---- lattice (FFT pair-count) method and Debye–Waller factors -------------------------------------------
+
+def _random_hybrid(seed, size=4, diameter=12.0, x=1.5):
+    from latticeanchor.build import alpha_matrix, embed, rocksalt_core
+
+    m = alpha_matrix(x, size=(size, size, size), seed=seed)
+    return embed(rocksalt_core("PbS", diameter=diameter), m)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_lattice_method_equals_exact_double_sum_on_random_disordered_hybrids(seed):
+    # builders' unrelaxed hybrids (random halides + a coherent PbS dot) sit on the a/2 grid: FFT pair counts
+    # reproduce the O(N²) double sum to rounding, Debye–Waller factors included
+    at = _random_hybrid(seed)
+    assert {"Cs", "Pb", "Br", "I", "S"} <= set(at.get_chemical_symbols())
+    q = np.linspace(0.3, 6.0, 120)
+    lat = debye_pattern(at, q, method="lattice")
+    assert np.allclose(lat, debye_pattern(at, q, method="exact"), rtol=1e-9)
+    assert np.allclose(debye_pattern(at, q, method="auto", debye_waller_factors={}), _exact(at, q), rtol=1e-9)
+
+
+def test_lattice_pair_counts_match_pair_kernel_histogram():
+    from latticeanchor.diffraction import debye_lattice
+
+    at = _random_hybrid(3)
+    dr = 0.01
+    els, pairs, r, H, counts = debye_lattice.lattice_pair_counts(at)
+    e2, p2, rgrid, Hk, c2 = debye_mod.pair_histograms(at, dr, use_numba=False)
+    assert els == e2 and pairs == p2 and np.array_equal(counts, c2)
+    spread = debye_lattice.linear_spread(r, H, dr, Hk.shape[0] - 2)
+    assert np.allclose(spread, Hk, atol=1e-6 * Hk.max())
+    n = len(at)
+    assert H.sum() == n * (n - 1) // 2
+
+
+def test_auto_falls_back_to_histogram_off_lattice_and_lattice_refuses():
+    at = _rocksalt_cluster(9.0, rng=np.random.default_rng(2), sigma=0.05)
+    q = np.linspace(0.5, 5, 40)
+    assert np.allclose(debye_pattern(at, q, method="auto"), debye_pattern(at, q), rtol=1e-12)
+    with pytest.raises(LatticeAnchorError, match="grid"):
+        debye_pattern(at, q, method="lattice")
+
+
+def test_debye_waller_damps_pairs_not_self_terms():
+    # two atoms: I = 2 f² + 2 f² exp(−2B s²) sinc(qr) with s = q/4π (independent closed form)
+    at = Atoms("Pb2", positions=[[0, 0, 0], [0, 0, 3.1]])
+    q = np.linspace(0.1, 10, 50)
+    B = 1.7
+    s2 = (q / (4 * np.pi)) ** 2
+    want = 2 + 2 * np.exp(-2 * B * s2) * np.sin(3.1 * q) / (3.1 * q)
+    for method in ("exact", "lattice", "histogram"):
+        got = debye_pattern(at, q, method=method, form_factors={"Pb": 1.0}, debye_waller_factors={"Pb": B})
+        assert np.allclose(got, want, atol=2e-5), method
+
+
+def test_lattice_grid_budget_is_checked_before_allocating():
+    # grid step 2.5 Å over 3000 Å: 1201³ points, ~2e10 padded: refused by the estimate, nothing allocated
+    at = Atoms("Pb3", positions=[[0, 0, 0], [2.5, 2.5, 2.5], [3000.0, 3000.0, 3000.0]])
+    with pytest.raises(LatticeAnchorError, match="budget"):
+        debye_pattern(at, [1.0], method="lattice")
+
+
+def test_auto_uses_pair_kernel_for_sparse_grids():
+    # three atoms on a 2.5 Å grid spanning 3000 Å: the grid would be huge, "auto" takes the pair kernel
+    at = Atoms("Pb3", positions=[[0, 0, 0], [2.5, 2.5, 2.5], [3000.0, 3000.0, 3000.0]])
+    q = np.linspace(0.5, 3, 20)
+    assert np.allclose(debye_pattern(at, q, method="auto"), debye_pattern(at, q, method="exact"), rtol=1e-4)

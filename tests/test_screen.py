@@ -59,7 +59,7 @@ def _cfg(**changes):
     ({"grid__x": {"start": 0, "stop": 3.5, "step": 0.5}}, "grid.x: Br content must lie in [0, 3]"),
     ({"grid__loading": [0.1, 0.64]}, "grid.loading: volume fraction 0.64"),
     ({"grid__cores": ["GaAs"]}, "grid.cores: unknown core 'GaAs'"),
-    ({"score__stability": -1}, "score.stability: must be a finite number ≥ 0"),
+    ({"score__stability": -1}, "score.stability: -1 is outside the valid range"),
     ({"score__mismatch": 1}, "score.mismatch: unknown key"),
     ({"study__dataset": "nope"}, "unknown dataset 'nope'"),
 ])
@@ -268,7 +268,7 @@ def test_top_structures_are_neutral_readable_and_match_the_candidate(tmp_path):
         assert row["core"] in path.name and f"x{row['x']:.2f}" in path.name
         # the loading actually built is in the file name and equals the dot volume over the cell volume
         phi = float(path.stem.split("_phi")[1])
-        d = float(row["diameter"])
+        d = 10.0 * float(row["diameter_nm"])  # Å
         assert phi == pytest.approx(np.pi * d**3 / 6 / atoms.get_volume(), rel=2e-3)
         assert len(atoms) <= 6000
 
@@ -280,8 +280,12 @@ def test_relax_top_records_a_failed_candidate_and_carries_on(tmp_path, capsys):
     cfg = tmp_path / "s.toml"
     cfg.write_text('[study]\nname = "s"\ntop = 2\n[grid]\ncores = ["PbS"]\nx = [1.5, 2.0]\ndiameter_nm = [3.0]\n'
                    'loading = [0.1]\n[build]\nstructures = 0\n')
-    assert main(["screen", str(cfg), "--out", str(tmp_path / "o"), "--relax-top", "2", "--max-atoms", "10"]) == 0
-    assert "relaxed 2 candidates (2 failed)" in capsys.readouterr().out
+    # every candidate fails: exit 1, and each failure's one-line cause is on stderr
+    assert main(["screen", str(cfg), "--out", str(tmp_path / "o"), "--relax-top", "2", "--max-atoms", "10",
+                 "--no-sensitivity"]) == 1
+    captured = capsys.readouterr()
+    assert "relaxed 2 candidates (2 failed)" in captured.out
+    assert captured.err.count("max_atoms=10") >= 2 and "every relaxation failed" in captured.err
     table = pd.read_csv(tmp_path / "o" / "relax" / "results.csv")
     assert list(table["x"]) == [2.0, 1.5]  # best first, one row per distinct structure
     assert table["error"].str.contains("max_atoms=10").all()

@@ -36,6 +36,7 @@ def plot_mismatch(cores, path, T=(298.15,), dataset: str | None = None, x=None):
     x = np.linspace(0, 3, 301) if x is None else np.asarray(x, float)
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
     styles = ["-", "--", ":", "-."]
+    marks = []  # (x0, label, colour) of every zero crossing, labelled after all curves are drawn
     for i, core in enumerate(cores):
         for j, temp in enumerate(np.atleast_1d(T)):
             eps = 100 * np.asarray(strain.mismatch(core, x, temp, dataset))
@@ -45,8 +46,7 @@ def plot_mismatch(cores, path, T=(298.15,), dataset: str | None = None, x=None):
             except LatticeAnchorError:
                 continue
             ax.plot([x0], [0], "o", color=line.get_color())
-            ax.annotate(f"x={x0:.2f} ({100 * x0 / 3:.0f}% Br)", (x0, 0), textcoords="offset points",
-                        xytext=(4, 6 + 10 * i), fontsize=8, color=line.get_color())
+            marks.append((x0, f"x={x0:.2f} ({100 * x0 / 3:.0f}% Br)", line.get_color()))
     ax.axhline(0, color="k", lw=0.6)
     ax.set_xlabel("x in CsPbBr$_x$I$_{3-x}$ (Br per formula unit)")
     ax.set_ylabel(r"mismatch $\varepsilon=(a_m-a_c)/a_c$ (%)")
@@ -54,4 +54,35 @@ def plot_mismatch(cores, path, T=(298.15,), dataset: str | None = None, x=None):
     secondary.set_xlabel("Br content (%)")
     ax.legend(fontsize=8)
     ax.set_title(f"lattice mismatch, dataset {dataset or 'default'}", fontsize=9)
+    label_zero_crossings(ax, marks)
     return save(fig, path)
+
+
+def label_zero_crossings(ax, marks, fontsize: float = 8, pad_pt: float = 2.0) -> list:
+    """Annotate zero crossings ``(x0, text, colour)`` so that no two labels overlap.
+
+    Labels are placed left to right; each goes to the first free row (rows alternate above and
+    below the ε = 0 line, one text height apart) where it clears every label already placed,
+    using the rendered text extents (display coordinates), not a guess of the text width."""
+    fig = ax.figure
+    ax.set_xlim(*ax.get_xlim())  # freeze the limits: the boxes below must stay valid
+    ax.set_ylim(*ax.get_ylim())
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    height = 1.6 * fontsize  # points
+    placed, texts = [], []
+    for x0, text, colour in sorted(marks, key=lambda m: m[0]):
+        for row in range(2 * len(marks) + 2):
+            level = (row // 2 + 1) * (1 if row % 2 == 0 else -1)
+            dy = 4 + (level - 1) * height if level > 0 else level * height
+            ann = ax.annotate(text, (x0, 0), textcoords="offset points", xytext=(4, dy), fontsize=fontsize,
+                              color=colour)
+            ann.draw(renderer)
+            box = ann.get_window_extent(renderer)
+            box = box.from_extents(box.x0 - pad_pt, box.y0 - pad_pt, box.x1 + pad_pt, box.y1 + pad_pt)
+            if not any(box.overlaps(other) for other in placed):
+                placed.append(box)
+                texts.append(ann)
+                break
+            ann.remove()
+    return texts

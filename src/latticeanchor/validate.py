@@ -47,3 +47,19 @@ def temperature(T) -> np.ndarray:
 def scalar_or_array(arr: np.ndarray):
     """Return a Python float for 0-d results, else the array."""
     return float(arr) if np.ndim(arr) == 0 else arr
+
+
+DIAMETER_NM_RANGE = (1.0, 20.0)  # plausible quantum-dot diameters, nm (Liu et al. 2019 used 2.5-5 nm dots)
+
+
+def dot_diameter_nm(name: str, value) -> np.ndarray:
+    """Validate dot diameter(s) in nm against ``DIAMETER_NM_RANGE``; the message points at the Å/nm mix-up."""
+    arr = as_array(name, value)
+    lo, hi = DIAMETER_NM_RANGE
+    bad = (arr < lo) | (arr > hi)
+    if np.any(bad):
+        v = float(arr[bad].ravel()[0])
+        hint = (f" — did you give Å? {v:g} Å is {v / 10:g} nm" if v > hi else
+                f" — did you give µm? {v:g} µm is {1000 * v:g} nm" if 0 < v < lo / 100 else "")
+        raise LatticeAnchorError(f"{name}: {v:g} nm is outside the plausible dot size {lo:g}-{hi:g} nm{hint}")
+    return arr

@@ -1,24 +1,96 @@
-"""Argument parsers shared by the CLI commands."""
+"""Argument parsers shared by the CLI commands (numbers are checked for finiteness and size here,
+before anything is allocated)."""
 
 from __future__ import annotations
 
 import argparse
+import math
 
-import numpy as np
+MAX_RANGE_POINTS = 1_000_000  # hard cap on one START:STOP:STEP axis (the command budget may be smaller)
 
 
-def float_range(text: str) -> np.ndarray:
-    """'0:3:0.25' -> 0, 0.25, ..., 3 (stop included); '1.5' -> [1.5]; '0,1,2' -> [0, 1, 2]."""
+def finite_float(text: str) -> float:
+    """A finite float; 'nan', 'inf', '1e999' are argument errors."""
     try:
-        if ":" in text:
-            parts = [float(p) for p in text.split(":")]
-            if len(parts) != 3:
-                raise ValueError
-            start, stop, step = parts
-            if step <= 0 or stop < start:
-                raise argparse.ArgumentTypeError(f"range {text!r} needs start ≤ stop and step > 0")
-            n = int(np.floor((stop - start) / step + 1e-9)) + 1
-            return start + step * np.arange(n)
-        return np.array([float(p) for p in text.split(",")])
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, a list 'a,b,c' or a range 'start:stop:step', got {text!r}") from None
+        value = float(text)
+    except (TypeError, ValueError):
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
+    return value
+
+
+def range_count(start: float, stop: float, step: float) -> int:
+    """Number of points of start:stop:step (stop included), computed without allocating."""
+    return int(math.floor((stop - start) / step + 1e-9)) + 1
+
+
+def float_list(text: str, max_points: int = MAX_RANGE_POINTS) -> list[float]:
+    """'0:3:0.25' -> 0, 0.25, ..., 3 (stop included); '1.5' -> [1.5]; '0,1,2' -> [0, 1, 2].
+
+    Every number must be finite; a range of more than ``max_points`` points is refused before it
+    is built."""
+    text = str(text).strip()
+    if not text:
+        raise argparse.ArgumentTypeError("expected a number, a list 'a,b,c' or a range 'start:stop:step', got ''")
+    if ":" in text:
+        parts = [finite_float(p) for p in text.split(":")]
+        if len(parts) != 3:
+            raise argparse.ArgumentTypeError(f"range {text!r} must be start:stop:step")
+        start, stop, step = parts
+        if step <= 0 or stop < start:
+            raise argparse.ArgumentTypeError(f"range {text!r} needs start ≤ stop and step > 0")
+        n = range_count(start, stop, step)
+        if n > max_points:
+            raise argparse.ArgumentTypeError(f"range {text!r} has {n:.3g} points, more than the "
+                                             f"{max_points:,} allowed; use a coarser step")
+        return [start + step * i for i in range(n)]
+    parts = text.split(",")
+    if len(parts) > max_points:
+        raise argparse.ArgumentTypeError(f"list of {len(parts):,} values, more than {max_points:,}")
+    return [finite_float(p) for p in parts]
+
+
+def float_range(text: str):
+    """``float_list`` as a numpy array (kept for callers that want an array)."""
+    import numpy as np
+
+    return np.asarray(float_list(text), dtype=float)
+
+
+def positive_int(text: str) -> int:
+    """An integer ≥ 1."""
+    try:
+        value = int(text)
+    except (TypeError, ValueError):
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    """An integer ≥ 0."""
+    try:
+        value = int(text)
+    except (TypeError, ValueError):
+        raise argparse.ArgumentTypeError(f"expected an integer ≥ 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer ≥ 0, got {text!r}")
+    return value
+
+
+def core_list(text: str) -> list[str]:
+    """'PbS,PbSe' -> ['PbS', 'PbSe']; empty names are refused (names are checked by the library)."""
+    cores = [c.strip() for c in str(text).split(",")]
+    if not cores or any(not c for c in cores):
+        raise argparse.ArgumentTypeError(f"expected core names separated by commas, got {text!r}")
+    return cores
+
+
+def temperature(text: str) -> float:
+    """An absolute temperature in K: finite, > 0 and below 5000 K (nothing here is a plasma)."""
+    value = finite_float(text)
+    if not 0 < value <= 5000:
+        raise argparse.ArgumentTypeError(f"temperature must be in (0, 5000] K, got {text!r}")
+    return value

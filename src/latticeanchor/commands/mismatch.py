@@ -2,31 +2,44 @@
 
 from __future__ import annotations
 
-import numpy as np
+import argparse
 
-from latticeanchor import data, geometry, strain, vegard
-from latticeanchor.commands._args import float_range
-from latticeanchor.validate import br_content, positive
+from latticeanchor.commands._args import core_list, finite_float, float_list, positive_int, temperature
+
+MAX_ROWS = 5_000  # default budget of table rows (cores × x values, ~25 ms each); --max-points raises it
+PLOT_SUFFIXES = (".png", ".pdf", ".svg")
+ARRANGEMENTS = ("fcc", "random", "sc")  # geometry.PACKING_LIMIT keys (checked by the library too)
 
 
 def add_parser(sub) -> None:
     p = sub.add_parser("mismatch", help="lattice mismatch and dislocation onset of cores in CsPbBr_xI_(3-x)",
                        description="Print x, a_matrix (Å), ε (%), critical thickness (Å), critical spacing (Å) "
                                    "and critical loading (vol%) for each core.")
-    p.add_argument("--core", default="PbS", help="core(s), comma-separated: PbS, PbSe, PbTe or PbS0.5Se0.5 (default PbS)")
-    p.add_argument("--x", type=float_range, default=float_range("0:3:0.25"),
+    p.add_argument("--core", type=core_list, default=["PbS"],
+                   help="core(s), comma-separated: PbS, PbSe, PbTe or PbS0.5Se0.5 (default PbS)")
+    p.add_argument("--x", default="0:3:0.25",
                    help="Br per formula unit: value, list or start:stop:step (default 0:3:0.25)")
-    p.add_argument("--T", type=float, default=298.15, help="temperature in K (default 298.15)")
-    p.add_argument("--diameter", type=float, default=30.0, help="dot diameter in Å (default 30)")
-    p.add_argument("--arrangement", choices=sorted(geometry.PACKING_LIMIT), default="random",
+    p.add_argument("--T", type=temperature, default=298.15, help="temperature in K (default 298.15)")
+    p.add_argument("--diameter", type=finite_float, default=3.0, help="dot diameter in nm (default 3)")
+    p.add_argument("--arrangement", choices=ARRANGEMENTS, default="random",
                    help="dot arrangement for spacing ↔ loading (default random hard spheres)")
-    p.add_argument("--dataset", default=None, help=f"reference dataset ({', '.join(data.dataset_names())}; default {data.default_dataset()})")
+    p.add_argument("--dataset", default=None, help="reference dataset (see latticeanchor.data; default: the package default)")
     p.add_argument("--plot", metavar="FILE", help="write ε(x) for each core with zero crossings marked (PNG/PDF/SVG)")
+    p.add_argument("--csv", metavar="FILE", help="also write the table as CSV (units in the column names)")
+    p.add_argument("--max-points", type=positive_int, default=MAX_ROWS,
+                   help=f"refuse tables of more rows than this (cores × x values; default {MAX_ROWS:,})")
+    p.add_argument("--verbose", "-v", dest="verbose_sub", action="store_true",
+                   help="show third-party warnings and the traceback of internal errors")
     p.set_defaults(func=run)
 
 
 def table(core: str, x, T: float, diameter: float, dataset=None, arrangement="random") -> list[dict]:
-    """Rows of the mismatch table (library form of the command)."""
+    """Rows of the mismatch table (library form of the command); ``diameter`` in Å, T in K."""
+    from latticeanchor import geometry, strain, vegard
+    import numpy as np
+
+    from latticeanchor.validate import br_content, positive
+
     x = br_content(x)
     positive("diameter (Å)", diameter)
     eps = np.atleast_1d(strain.mismatch(core, x, T, dataset))
@@ -40,17 +53,45 @@ def table(core: str, x, T: float, diameter: float, dataset=None, arrangement="ra
 
 
 def _fmt(v: float, width: int, prec: int) -> str:
+    import numpy as np
+
     text = "inf" if np.isinf(v) else (f"{v:.2e}" if abs(v) >= 1e6 else f"{v:.{prec}f}")
     return f" {text:>{width - 1}}"
 
 
-def run(args) -> int:
-    cores = [c.strip() for c in args.core.split(",") if c.strip()]
+def check_args(args) -> tuple[list[str], list[float], float]:
+    """Validate every argument and output path before any work: (cores, x values, diameter in Å)."""
+    from latticeanchor import data, strain
+    from latticeanchor.atomic import check_target
+    from latticeanchor.errors import LatticeAnchorError
+    from latticeanchor.validate import br_content, dot_diameter_nm
+
+    cores = list(args.core)
+    try:
+        xs = float_list(args.x, max_points=max(1, args.max_points // max(1, len(cores))))
+    except argparse.ArgumentTypeError as exc:
+        raise LatticeAnchorError(f"--x: {exc} (raise --max-points to allow more rows)") from None
+    br_content(xs)
+    dot_diameter_nm("--diameter", args.diameter)
     data.resolve_dataset(args.dataset)
     for core in cores:
         strain.parse_core(core)
-    rows = [r for core in cores for r in table(core, args.x, args.T, args.diameter, args.dataset, args.arrangement)]
-    print(f"# dataset {data.resolve_dataset(args.dataset)}, T = {args.T:g} K, dot diameter {args.diameter:g} Å, "
+    if args.plot is not None:
+        check_target(args.plot, "--plot", PLOT_SUFFIXES)
+    if args.csv is not None:
+        check_target(args.csv, "--csv", (".csv", ".txt", ".tsv"))
+    return cores, xs, 10.0 * args.diameter
+
+
+def run(args) -> int:
+    from latticeanchor import data, strain
+    from latticeanchor.errors import LatticeAnchorError
+
+    cores, xs, diameter_A = check_args(args)
+    rows = [r for core in cores for r in table(core, xs, args.T, diameter_A, args.dataset, args.arrangement)]
+    if args.csv is not None:
+        write_csv(rows, args.csv, diameter_nm=args.diameter, T=args.T, arrangement=args.arrangement)
+    print(f"# dataset {data.resolve_dataset(args.dataset)}, T = {args.T:g} K, dot diameter {args.diameter:g} nm, "
           f"{args.arrangement} arrangement; ε = (a_matrix − a_core)/a_core")
     print(f"{'core':<12}{'x':>6}{'a_matrix/Å':>12}{'ε/%':>9}{'h_c/Å':>10}{'L_c/Å':>10}{'φ_c/vol%':>10}")
     for r in rows:
@@ -61,10 +102,29 @@ def run(args) -> int:
         try:
             x0 = strain.zero_mismatch_x(core, args.T, args.dataset)
             print(f"# {core}: ε = 0 at x = {x0:.3f} ({100 * x0 / 3:.1f} % Br)")
-        except Exception as exc:  # noqa: BLE001 - reported, not fatal
+        except LatticeAnchorError as exc:  # no zero crossing in [0, 3]: reported, not fatal
             print(f"# {core}: {exc}")
+    if args.csv is not None:
+        print(f"# table written to {args.csv}")
     if args.plot:
         from latticeanchor.plotting import plot_mismatch
 
         print(f"# plot written to {plot_mismatch(cores, args.plot, (args.T,), args.dataset)}")
     return 0
+
+
+def write_csv(rows: list[dict], path, diameter_nm: float, T: float, arrangement: str):
+    """The mismatch rows as CSV (atomic), with the run's diameter (nm), T (K) and arrangement per row."""
+    import csv
+    import io
+
+    from latticeanchor.atomic import write_text
+
+    buf = io.StringIO()
+    fields = ["core", "x", "T_K", "diameter_nm", "arrangement", "a_matrix_A", "eps_percent", "critical_thickness_A",
+              "critical_spacing_A", "critical_loading_vol_percent"]
+    writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
+    writer.writeheader()
+    for r in rows:
+        writer.writerow({**r, "T_K": T, "diameter_nm": diameter_nm, "arrangement": arrangement})
+    return write_text(path, buf.getvalue())

@@ -29,8 +29,14 @@ def add_parser(subparsers) -> None:
     s.add_argument("--step", type=float, default=0.02, help="2θ step of the profile in degrees (default 0.02)")
     s.add_argument("--fwhm", type=float, default=0.1, help="peak FWHM in degrees for the Bragg profile (default 0.1)")
     s.add_argument("--kalpha2", action="store_true", help="add the Kα2 line (named Kα radiation only)")
-    s.add_argument("-o", "--output", help="write the profile as 2θ (deg), intensity columns (.xy)")
-    s.add_argument("--plot", help="write a plot (PNG/PDF)")
+    s.add_argument("-o", "--output", help="write the profile as 2θ (deg), intensity columns (.xy); the header "
+                   "records the radiation (single line or Kα1+Kα2 doublet), which xrd compare reads back")
+    s.add_argument("--plot", help="write a plot (PNG/PDF/SVG)")
+    s.add_argument("--no-debye-waller", action="store_true",
+                   help="no thermal damping (default: room-temperature B per element from the data file)")
+    s.add_argument("--max-points", type=float, default=2e6, help="refuse profiles with more 2θ points (default 2e6)")
+    s.add_argument("--max-reflections", type=float, default=2e7,
+                   help="refuse patterns with more reciprocal-lattice points (default 2e7)")
     s.set_defaults(func=_simulate)
 
     c = sub.add_parser("compare", help="compare a measured pattern with simulated phases")
@@ -42,22 +48,80 @@ def add_parser(subparsers) -> None:
     c.add_argument("--wavelength", default=None, help="wavelength if the file does not state it (e.g. CuKa)")
     c.add_argument("--x-unit", default=None, help="x axis unit: 2theta, q_A or q_nm (default from the file)")
     c.add_argument("--range", nargs=2, type=float, default=None, metavar=("MIN", "MAX"), help="2θ range in degrees")
-    c.add_argument("--no-displacement", action="store_true", help="do not refine specimen displacement (GIXRD)")
-    c.add_argument("--plot", help="overlay plot: measured, simulated, difference")
+    geo = c.add_mutually_exclusive_group()
+    geo.add_argument("--no-displacement", action="store_true",
+                     help="do not refine specimen displacement (grazing incidence; default for .xrdml 2θ scans at fixed ω)")
+    geo.add_argument("--displacement", action="store_true",
+                     help="refine specimen displacement even for a grazing-incidence (fixed-ω) scan")
+    c.add_argument("--max-rwp", type=float, default=15.0, help="warn when Rwp exceeds this (percent, default 15)")
+    c.add_argument("--json", metavar="PATH", help="write the result (a, σ, x, ε, Rwp, warnings) as JSON")
+    c.add_argument("--plot", help="overlay plot: measured, simulated, difference, reflection ticks")
     c.set_defaults(func=_compare)
     p.set_defaults(func=lambda args: (p.print_help(), 1)[1])
 
 
-def _simulate(args) -> int:
-    from latticeanchor.diffraction import bragg_pattern, debye_pattern, load_structure, profile, two_theta_to_q
-    from latticeanchor.diffraction.wavelengths import resolve_wavelength
+_PLOT_SUFFIXES = (".png", ".pdf", ".svg", ".jpg", ".jpeg", ".eps", ".ps", ".tif", ".tiff", ".webp")
 
+
+def check_output(path, what: str, suffixes=None) -> None:
+    """Refuse an output path before any work: a folder, a parent that is a file, or an unknown plot format."""
+    from pathlib import Path
+
+    p = Path(path)
+    if str(path).strip() == "" or p.is_dir():
+        raise LatticeAnchorError(f"{what} {path!s}: is a folder, give a file name")
+    for parent in p.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise LatticeAnchorError(f"{what} {path!s}: {parent} is a file, not a folder")
+            break
+    if suffixes is not None and p.suffix.lower() not in suffixes:
+        raise LatticeAnchorError(f"{what} {path!s}: unknown format {p.suffix or '(none)'!r}; use one of {', '.join(suffixes)}")
+
+
+def _finite(name, value, positive=False):
+    import math
+
+    if not math.isfinite(value) or (positive and value <= 0):
+        raise LatticeAnchorError(f"{name} must be a finite{' positive' if positive else ''} number, got {value!r}")
+    return value
+
+
+def _simulate(args) -> int:
+    try:
+        return _simulate_impl(args)
+    except BrokenPipeError:  # `xrd simulate ... | head`: the reader left; stop quietly
+        import os
+        import sys
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+
+
+def _simulate_impl(args) -> int:
+    from latticeanchor.diffraction import bragg_pattern, debye_pattern, load_structure, profile, two_theta_to_q
+    from latticeanchor.diffraction.bragg import estimated_reflections
+    from latticeanchor.diffraction.wavelengths import resolve_radiation
+
+    lo, hi = (_finite("--range", float(v)) for v in args.range)
+    if not (0 <= lo < hi <= 180):
+        raise LatticeAnchorError(f"--range must satisfy 0 <= MIN < MAX <= 180 degrees, got {lo:g} {hi:g}")
+    step = _finite("--step", float(args.step), positive=True)
+    fwhm = _finite("--fwhm", float(args.fwhm), positive=True)
+    npts = (hi - lo) / step + 1
+    if not npts <= args.max_points:
+        raise LatticeAnchorError(f"--step {step:g} over {lo:g}..{hi:g}° gives {npts:.3g} points, more than --max-points "
+                                 f"{args.max_points:g}; use a larger step or raise --max-points")
+    if args.output:
+        check_output(args.output, "--output")
+    if args.plot:
+        check_output(args.plot, "--plot", _PLOT_SUFFIXES)
+    rad = resolve_radiation(args.wavelength, kalpha2=args.kalpha2)
+    lam = rad.wavelength
+    dw = {} if args.no_debye_waller else None
     st = load_structure(args.structure)
-    lam = resolve_wavelength(args.wavelength)
-    lo, hi = args.range
-    if args.step <= 0:
-        raise LatticeAnchorError(f"--step must be positive, got {args.step:g}")
-    grid = np.arange(lo, hi + 0.5 * args.step, args.step)
+    grid = lo + step * np.arange(int(np.floor((hi - lo) / step + 1e-9)) + 1)
     periodic = hasattr(st, "lattice")
     if args.debye or not periodic:
         from pymatgen.core import Structure
@@ -66,15 +130,27 @@ def _simulate(args) -> int:
         if isinstance(st, Structure):
             from pymatgen.io.ase import AseAtomsAdaptor
 
+            if not st.is_ordered:
+                raise LatticeAnchorError(f"{args.structure}: the Debye equation needs an ordered cluster (no partial "
+                                         "occupancies); draw a configuration first or use the Bragg pattern")
             atoms = AseAtomsAdaptor.get_atoms(st)
-        y = debye_pattern(atoms, two_theta_to_q(grid, lam))
+        if len(rad.lines) > 1:
+            raise LatticeAnchorError("--kalpha2 applies to Bragg patterns only")
+        y = debye_pattern(atoms, two_theta_to_q(grid, lam), method="auto", debye_waller_factors=dw)
         y = 100 * y / y.max()
         print(f"Debye pattern of {len(atoms)} atoms, λ = {lam:.5f} Å, {len(grid)} points")
     else:
-        pat = bragg_pattern(st, args.wavelength, (lo, hi), kalpha2=args.kalpha2)
-        y = profile(grid, pat.x, pat.y, fwhm=args.fwhm)
+        n_est = estimated_reflections(st, min(rad.lines), hi)
+        if not n_est <= args.max_reflections:
+            raise LatticeAnchorError(f"{args.structure}: about {n_est:.3g} reflections up to 2θ = {hi:g}° at λ = "
+                                     f"{min(rad.lines):g} Å exceed --max-reflections {args.max_reflections:g}")
+        pat = bragg_pattern(st, args.wavelength, (lo, hi), kalpha2=args.kalpha2, debye_waller_factors=dw,
+                            max_reflections=args.max_reflections)
+        y = profile(grid, pat.x, pat.y, fwhm=fwhm)
+        if not np.all(np.isfinite(y)) or y.max() <= 0:
+            raise LatticeAnchorError("the simulated profile is empty in this range (no peak within reach of the grid)")
         y = 100 * y / y.max()
-        print(f"Bragg pattern of {st.composition.reduced_formula} ({len(st)} atoms), λ = {lam:.5f} Å")
+        print(f"Bragg pattern of {st.composition.reduced_formula} ({len(st)} atoms), λ = {lam:.5f} Å ({rad.name})")
         print(f"{'2θ (deg)':>10} {'d (Å)':>8} {'I':>7}  hkl")
         strong = np.argsort(-np.asarray(pat.y))[:12]
         for i in sorted(strong):
@@ -83,14 +159,21 @@ def _simulate(args) -> int:
         from latticeanchor.atomic import write_text
 
         body = "\n".join(f"{a:.5f} {b:.6g}" for a, b in zip(grid, y))
-        write_text(args.output, f"# simulated {args.structure}, wavelength {lam:.6f} A\n# 2theta(deg) intensity\n{body}\n")
+        lines = " ".join(f"{v:.6f}" for v in rad.lines)
+        weights = " ".join(f"{v:g}" for v in rad.weights)
+        header = (f"# simulated {args.structure}, wavelength {lam:.6f} A\n"
+                  f"# radiation: {rad.name}; lines_A {lines}; weights {weights}\n"
+                  f"# 2theta(deg) intensity\n")
+        write_text(args.output, header + body + "\n")
         print(f"wrote {args.output}")
     if args.plot:
         _plot(args.plot, [(grid, y, f"simulated {args.structure}")], None, "2θ (degrees)")
     return 0
 
 
-def _plot(path, curves, diff, xlabel):
+def _plot(path, curves, diff, xlabel, ticks=None):
+    """Line plot of ``curves`` [(x, y, label)], an offset difference curve, and reflection tick rows
+    ``ticks`` [(positions, label)] below the curves."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -101,13 +184,18 @@ def _plot(path, curves, diff, xlabel):
     fig, ax = plt.subplots(figsize=(8, 4.5))
     for x, y, label in curves:
         ax.plot(x, y, lw=1, label=label)
+    top = max(np.max(np.abs(c[1])) for c in curves) if curves else 1.0
+    off = -0.1 * top
     if diff is not None:
         x, d = diff
-        off = -0.1 * max(np.max(np.abs(c[1])) for c in curves)
         ax.plot(x, d + off, lw=0.8, color="0.4", label="difference (offset)")
+        off = off - 0.6 * max(float(np.max(np.abs(d))), 0.02 * top)
+    for k, (pos, label) in enumerate(ticks or []):
+        yk = off - 0.06 * top * (k + 1)
+        ax.plot(pos, np.full(len(pos), yk), "|", ms=8, mew=1, label=f"{label} reflections")
     ax.set_xlabel(xlabel)
     ax.set_ylabel("intensity (arb. units)")
-    ax.legend(frameon=False)
+    ax.legend(frameon=False, fontsize=8)
     fig.tight_layout()
     with atomic_path(path) as tmp:
         fig.savefig(tmp)
@@ -115,13 +203,51 @@ def _plot(path, curves, diff, xlabel):
     print(f"wrote {path}")
 
 
+def _reflection_positions(res) -> list:
+    """Peak positions (2θ, degrees) of each refined phase at its refined lattice, zero and displacement."""
+    from latticeanchor.diffraction.refine import _peak_positions
+
+    out = []
+    x = res.two_theta
+    for k, ph in enumerate(res.phases):
+        s = res.params[4 * k]
+        tt, _, ok = _peak_positions(ph.d0 * s, res.wavelength, res.zero_shift_deg, res.displacement_deg)
+        tt = tt[ok & (tt >= x.min()) & (tt <= x.max())]
+        out.append((tt, ph.name))
+    return out
+
+
 def _compare(args) -> int:
     from latticeanchor.diffraction import bragg_pattern, compare, identify, load_structure, read_pattern, refine_cubic
 
+    if args.plot:
+        check_output(args.plot, "--plot", _PLOT_SUFFIXES)
+    if args.json:
+        check_output(args.json, "--json")
+    if not np.isfinite(args.max_rwp) or args.max_rwp <= 0:
+        raise LatticeAnchorError(f"--max-rwp must be a positive number of percent, got {args.max_rwp!r}")
     pat = read_pattern(args.measured, wavelength=args.wavelength, x_unit=args.x_unit)
     if pat.wavelength is None:
         raise LatticeAnchorError(f"{args.measured}: wavelength unknown; pass --wavelength (e.g. CuKa)")
-    rng = tuple(args.range) if args.range else None
+    rng = None
+    if args.range:
+        lo, hi = (float(v) for v in args.range)
+        if not (np.isfinite(lo) and np.isfinite(hi) and 0 <= lo < hi <= 180):
+            raise LatticeAnchorError(f"--range must satisfy 0 <= MIN < MAX <= 180 degrees, got {args.range}")
+        rng = (lo, hi)
+    # geometry: a 2θ scan at fixed ω (grazing incidence) has no specimen-displacement term
+    geometry = pat.meta.get("geometry")
+    if args.no_displacement:
+        fit_disp, why = False, "off (--no-displacement)"
+    elif args.displacement:
+        fit_disp, why = True, "refined (--displacement)"
+    elif geometry == "grazing_incidence":
+        fit_disp = False
+        why = (f"off: the file records a 2θ scan at fixed ω = {pat.meta.get('omega_deg', float('nan')):g}° "
+               "(grazing incidence); --displacement to refine it anyway")
+    else:
+        fit_disp, why = True, "refined (Bragg–Brentano geometry assumed; --no-displacement for grazing incidence)"
+    print(f"specimen displacement: {why}")
     against = args.against
     if not against:
         matches = identify(pat, wavelength=args.wavelength, two_theta_range=rng)
@@ -143,25 +269,35 @@ def _compare(args) -> int:
             raise LatticeAnchorError(f"{name}: compare needs a periodic structure")
         specs.append((name, st))
     x = pat.two_theta
-    if True:  # the lattice is always refined for the overlay; --refine prints the full summary
-        res = refine_cubic(pat, specs, wavelength=args.wavelength, two_theta_range=rng,
-                           fit_displacement=not args.no_displacement)
-        if args.refine:
-            print("refinement:")
-            print(res.summary())
-        else:
-            cmp_ = compare(pat, bragg_pattern(specs[0][1], res.wavelength, (max(x.min(), 1.0), x.max())),
-                           two_theta_range=rng)
-            print(f"unrefined {specs[0][0]}: Rwp = {100 * cmp_.rwp:.2f} %  r = {cmp_.pearson:.4f}  "
-                  f"matched peaks {len(cmp_.peaks.measured_two_theta)}, unmatched measured "
-                  f"{len(cmp_.peaks.unmatched_measured)}, unmatched simulated {len(cmp_.peaks.unmatched_simulated)}")
-            print(f"after lattice refinement: Rwp = {100 * res.rwp:.2f} %  r = {res.pearson:.4f}")
-            for n, a in res.a.items():
-                print(f"  {n}: a = {a:.4f} ± {res.a_sigma[n]:.4f} Å" + (f"  x(Br) = {res.x_br[n]:.2f}" if n in res.x_br else ""))
-            for (p_, r_), m in res.mismatch.items():
-                print(f"  mismatch {p_} vs {r_}: {100 * m:+.2f} %")
-        if args.plot:
-            _plot(args.plot, [(res.two_theta, res.observed, "measured (background subtracted)"),
-                              (res.two_theta, res.calculated, "simulated (" + " + ".join(res.a) + ")")],
-                  (res.two_theta, res.difference), "2θ (degrees)")
+    res = refine_cubic(pat, specs, wavelength=args.wavelength, two_theta_range=rng,
+                       fit_displacement=fit_disp, max_rwp=args.max_rwp)
+    if args.refine:
+        print("refinement:")
+        print(res.summary())
+    else:
+        cmp_ = compare(pat, bragg_pattern(specs[0][1], res.wavelength, (max(x.min(), 1.0), x.max())),
+                       two_theta_range=rng)
+        print(f"unrefined {specs[0][0]}: Rwp = {100 * cmp_.rwp:.2f} %  r = {cmp_.pearson:.4f}  "
+              f"matched peaks {len(cmp_.peaks.measured_two_theta)}, unmatched measured "
+              f"{len(cmp_.peaks.unmatched_measured)}, unmatched simulated {len(cmp_.peaks.unmatched_simulated)}")
+        print(f"after lattice refinement: Rwp = {100 * res.rwp:.2f} %  r = {res.pearson:.4f}")
+        for n, a in res.a.items():
+            print(f"  {n}: a = {a:.4f} ± {res.a_sigma[n]:.4f} Å" + (f"  x(Br) = {res.x_br[n]:.2f}" if n in res.x_br else ""))
+        for (p_, r_), m in res.mismatch.items():
+            print(f"  mismatch {p_} vs {r_}: {100 * m:+.3f} ± {100 * res.mismatch_sigma[(p_, r_)]:.3f} %")
+        for w in res.warnings:
+            print(f"  WARNING: {w}")
+    if args.json:
+        import json
+
+        from latticeanchor.atomic import json_default, write_text
+
+        out = {"measured": str(args.measured), "phases": [n for n, _ in specs], "geometry": geometry or "unknown",
+               "displacement": why, **res.to_dict()}
+        write_text(args.json, json.dumps(out, indent=1, default=json_default, allow_nan=True) + "\n")
+        print(f"wrote {args.json}")
+    if args.plot:
+        _plot(args.plot, [(res.two_theta, res.observed, "measured (background subtracted)"),
+                          (res.two_theta, res.calculated, "simulated (" + " + ".join(res.a) + ")")],
+              (res.two_theta, res.difference), "2θ (degrees)", ticks=_reflection_positions(res))
     return 0

@@ -16,6 +16,7 @@ from latticeanchor.diffraction.profiles import (caglioti_fwhm, d_to_two_theta, g
                                                 pseudo_voigt, q_to_d, q_to_two_theta, scherrer_fwhm,
                                                 two_theta_to_d, two_theta_to_q)
 from latticeanchor.diffraction.refine import RefinementResult, refine_cubic
+from latticeanchor.diffraction.thermal import debye_waller_for
 from latticeanchor.diffraction.wavelengths import WAVELENGTHS_ANGSTROM, energy_to_wavelength, resolve_wavelength
 
 __all__ = [
@@ -24,5 +25,5 @@ __all__ = [
     "refine_cubic", "RefinementResult", "identify", "Match", "load_structure", "named_phase",
     "gaussian", "lorentzian", "pseudo_voigt", "profile", "caglioti_fwhm", "scherrer_fwhm",
     "two_theta_to_q", "q_to_two_theta", "two_theta_to_d", "d_to_two_theta", "q_to_d",
-    "resolve_wavelength", "energy_to_wavelength", "WAVELENGTHS_ANGSTROM",
+    "resolve_wavelength", "energy_to_wavelength", "WAVELENGTHS_ANGSTROM", "debye_waller_for",
 ]

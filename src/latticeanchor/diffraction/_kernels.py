@@ -25,12 +25,16 @@ if HAVE_NUMBA:
     _U_FRAC = np.uint64(FRAC_BITS)
     _U_MASK = np.uint64((1 << FRAC_BITS) - 1)
     _U_ONE = np.uint64(1) << np.uint64(COUNT_SHIFT)
+    # a packed bin is exact while its count < 2^24 (Σ fractions < 2^24 · 4095 < 2^36); at this count it is
+    # moved into the lane's int64 spill pair (count, Σ fractions) and restarted: no overflow, no re-run
+    _LOW_MASK = np.int64((1 << COUNT_SHIFT) - 1)
 
     @njit(fastmath=True, cache=True, inline="never")
-    def _pair_row(hp, xs, ys, zs, xi, yi, zi, buf, scale):  # pragma: no cover - compiled
+    def _pair_row(hp, sp, xs, ys, zs, xi, yi, zi, buf, scale, spill_at):  # pragma: no cover - compiled
         """One atom against a contiguous run of atoms: distances (vectorized, float32) into buf, then
-        one packed int64 add per pair into hp. The run arrives as slices so every index is provably
-        non-negative: no wraparound test in the loop, which lets LLVM vectorize the distance loop."""
+        one packed int64 add per pair into hp (spilled into sp before its count field could overflow).
+        The run arrives as slices so every index is provably non-negative: no wraparound test in the
+        loop, which lets LLVM vectorize the distance loop."""
         m = xs.shape[0]
         for j in range(m):
             dx = xs[j] - xi
@@ -39,10 +43,16 @@ if HAVE_NUMBA:
             buf[j] = np.uint64(math.sqrt(dx * dx + dy * dy + dz * dz) * scale + np.float32(0.5))
         for j in range(m):
             u = buf[j]
-            hp[u >> _U_FRAC] += np.int64(_U_ONE | (u & _U_MASK))
+            b = u >> _U_FRAC
+            v = hp[b] + np.int64(_U_ONE | (u & _U_MASK))
+            if v >= spill_at:
+                sp[b, 0] += v >> COUNT_SHIFT
+                sp[b, 1] += v & _LOW_MASK
+                v = np.int64(0)
+            hp[b] = v
 
     @njit(parallel=True, fastmath=True, cache=True)
-    def pair_histogram_packed(pos, seg, pair_index, inv_dr, nbins, nthreads, block_i, block_j):  # pragma: no cover - compiled
+    def pair_histogram_packed(pos, seg, pair_index, inv_dr, nbins, nthreads, block_i, block_j, spill_at):  # pragma: no cover - compiled
         """Packed linear-spread pair-distance histograms, one per element pair (pairs i < j).
 
         pos: (N, 3) float32 Å (centred), atoms sorted by element and, within each element, along a
@@ -52,11 +62,14 @@ if HAVE_NUMBA:
         bin k + 1. Work: tiles of block_i atoms × block_j atoms (spatially compact, so a tile's
         distances fall in a narrow band of bins that stays in cache); row blocks dealt round-robin to
         nthreads lanes (consecutive blocks differ little in work, so the lanes stay balanced), each
-        lane adding into its own histogram (no races). Returns (nthreads, npair, nbins + 2).
+        lane adding into its own histogram (no races). Returns the packed histograms
+        (nthreads, npair, nbins + 2) and the spill (nthreads, npair, nbins + 2, 2): (count, Σ fractions) of
+        bins whose packed value reached ``spill_at`` (count (2^24 − 1) << 36 at most) in a lane.
         """
         ne = seg.shape[0] - 1
         npair = ne * (ne + 1) // 2
         hist = np.zeros((nthreads, npair, nbins + 2), np.int64)
+        spill = np.zeros((nthreads, npair, nbins + 2, 2), np.int64)
         x = pos[:, 0].copy()
         y = pos[:, 1].copy()
         z = pos[:, 2].copy()
@@ -76,6 +89,7 @@ if HAVE_NUMBA:
         scale = np.float32(inv_dr * 4096.0)
         for lane in prange(nthreads):
             h = hist[lane]
+            hs = spill[lane]
             buf = np.empty(block_j, np.uint64)
             for b in range(lane, nblk, nthreads):
                 i0 = bstart[b]
@@ -83,6 +97,7 @@ if HAVE_NUMBA:
                 ei = belem[b]
                 for e in range(ei, ne):
                     hp = h[pair_index[ei, e]]
+                    sp = hs[pair_index[ei, e]]
                     js = seg[e] if e != ei else i0
                     je = seg[e + 1]
                     for j0 in range(js, je, block_j):
@@ -92,8 +107,8 @@ if HAVE_NUMBA:
                             if e == ei and a < i + 1:
                                 a = i + 1
                             if a < j1:
-                                _pair_row(hp, x[a:j1], y[a:j1], z[a:j1], x[i], y[i], z[i], buf, scale)
-        return hist
+                                _pair_row(hp, sp, x[a:j1], y[a:j1], z[a:j1], x[i], y[i], z[i], buf, scale, spill_at)
+        return hist, spill
 
     @njit(parallel=True, fastmath=False, cache=True)
     def sinc_transform(hist_t, dr, q):  # pragma: no cover - compiled

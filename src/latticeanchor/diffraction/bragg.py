@@ -10,7 +10,8 @@ Materials*, Cambridge 2007, chapters 11–12, DOI 10.1017/CBO9780511611490):
 * intensity |F|² × Lorentz-polarization (1 + cos²2θ)/(sin²θ cosθ), every reciprocal-lattice point of the
   limiting sphere enumerated (so no explicit multiplicity), points whose 2θ rounds to the same multiple
   of 1e-5° merged into one peak, peaks weaker than 0.001 % of the strongest dropped;
-* optional isotropic Debye–Waller factors exp(−B s²) per element (B in Å²).
+* isotropic Debye–Waller factors exp(−B s²) per element (B in Å²): by default the room-temperature
+  values of the data file (:mod:`latticeanchor.diffraction.thermal`); ``debye_waller_factors={}`` for none.
 
 The speed-up over pymatgen's per-point phase matrix: the phase exp(2πi(hx + ky + lz)) factorizes, so
 for every element the structure-factor sum S_e(h, k, l) = Σ_j w_j e^{2πi h x_j} e^{2πi k y_j} e^{2πi l z_j}
@@ -98,14 +99,38 @@ def _group_by_element(st):
     return out
 
 
+#: Largest number of reciprocal-lattice points a pattern may enumerate unless the caller raises it.
+MAX_REFLECTIONS = 20_000_000
+
+
+def estimated_reflections(structure, wavelength_angstrom: float, two_theta_max_deg: float = 180.0) -> float:
+    """Number of reciprocal-lattice points inside the limiting sphere |g| ≤ 2 sinθ_max/λ: (4π/3) g³ V."""
+    st = as_structure(structure)
+    g = 2 * math.sin(math.radians(min(float(two_theta_max_deg), 180.0) / 2)) / float(wavelength_angstrom)
+    return 4.0 / 3.0 * math.pi * g**3 * st.lattice.volume
+
+
 def reflection_list(structure, wavelength_angstrom: float, two_theta=(5, 90), debye_waller_factors=None,
-                    chunk_entries: int = 1 << 22):
+                    chunk_entries: int = 1 << 22, max_reflections: float = MAX_REFLECTIONS):
     """All reciprocal-lattice points of the Friedel half-space inside the 2θ range.
 
+    ``debye_waller_factors``: element → B (Å²); None for the room-temperature defaults, {} for none.
+    Refuses (LatticeAnchorError) when more than ``max_reflections`` points would be enumerated.
     Returns (hkl int array (M, 3), g = 1/d in Å⁻¹ (M,), |F|² in electrons² (M,)).
     """
+    from latticeanchor.diffraction.thermal import debye_waller_for
+
     st = as_structure(structure)
     lam = float(wavelength_angstrom)
+    if not (math.isfinite(lam) and lam > 0):
+        raise LatticeAnchorError(f"wavelength must be a positive number of Å, got {wavelength_angstrom!r}")
+    tmax = 180.0 if two_theta is None else float(two_theta[1]) if math.isfinite(float(two_theta[1])) else 180.0
+    n_est = estimated_reflections(st, lam, tmax)
+    if not n_est <= max_reflections:
+        raise LatticeAnchorError(
+            f"about {n_est:.3g} reflections (cell volume {st.lattice.volume:.4g} Å³, λ = {lam:g} Å, 2θ ≤ {tmax:g}°) "
+            f"exceed the budget of {max_reflections:.3g}; use a longer wavelength, a smaller 2θ range or cell, "
+            "or raise max_reflections")
     lat = st.lattice
     if two_theta is None:
         min_r, max_r = 0.0, 2.0 / lam
@@ -118,7 +143,7 @@ def reflection_list(structure, wavelength_angstrom: float, two_theta=(5, 90), de
     a, b, c = lat.abc
     H, K, L = (int(math.floor(max_r * x + 1e-9)) for x in (a, b, c))
     groups = _group_by_element(st)
-    dw = {k: float(v) for k, v in (debye_waller_factors or {}).items()}
+    dw = debye_waller_for(groups, debye_waller_factors)
 
     # (h, k) rows whose line along b3 passes within max_r of the origin (h >= 0 half-space).
     hh, kk = np.meshgrid(np.arange(0, H + 1), np.arange(-K, K + 1), indexing="ij")
@@ -244,9 +269,26 @@ def _peaks_from_reflections(hkl, g, intensity, lam: float, is_hex: bool):
     return xs[keep], ysum[keep], fams, ds[keep]
 
 
+def _parent_families(fams, n):
+    """Supercell families → parent-cell families {hkl (parent indices), multiplicity} (merged)."""
+    out: dict = {}
+    for f in fams:
+        h = np.asarray(f["hkl"], dtype=float)
+        if len(h) == 4:  # hexagonal 4-index labels: no cubic parent
+            return fams
+        hp = h / np.asarray(n, dtype=float)
+        key = tuple(sorted((abs(v) for v in hp), reverse=True))
+        key = tuple(int(round(v)) if abs(v - round(v)) < 1e-9 else round(float(v), 4) for v in key)
+        out[key] = out.get(key, 0) + int(f["multiplicity"])
+    # parent (integer) reflections first: a superstructure family at the same d usually has F ≈ 0
+    keys = sorted(out, key=lambda k: not all(isinstance(v, int) for v in k))
+    return [{"hkl": k, "multiplicity": out[k]} for k in keys]
+
+
 def bragg_pattern(structure, wavelength="CuKa", two_theta=(5, 90), *, energy_kev=None, kalpha2: bool = False,
                   kalpha2_ratio: float = 0.5, debye_waller_factors=None, scaled: bool = True,
-                  chunk_entries: int = 1 << 22):
+                  chunk_entries: int = 1 << 22, max_reflections: float = MAX_REFLECTIONS,
+                  parent_labels: bool = True):
     """Powder XRD pattern of a periodic structure, pymatgen ``XRDCalculator`` physics, fast on supercells.
 
     Parameters
@@ -257,8 +299,15 @@ def bragg_pattern(structure, wavelength="CuKa", two_theta=(5, 90), *, energy_kev
     two_theta : (min, max) range of 2θ in degrees; None for the whole limiting sphere |g| < 2/λ.
     kalpha2 : for a named Kα radiation, compute the Kα1 + Kα2 doublet (pymatgen uses one line, the
         weighted mean 1.54184 Å for 'CuKa'); Kα2 peaks carry ``kalpha2_ratio`` of the Kα1 intensity.
-    debye_waller_factors : {element: B in Å²}, isotropic factor exp(−B s²) as in pymatgen.
+    debye_waller_factors : {element: B in Å²}, isotropic factor exp(−B s²) as in pymatgen; None (default)
+        for the room-temperature values of the data file, {} for none.
+    max_reflections : refuse (LatticeAnchorError) a pattern that would enumerate more reciprocal-lattice
+        points (estimated before allocating).
     scaled : scale so the strongest peak is 100 (as pymatgen).
+    parent_labels : for an n1×n2×n3 supercell of the α or rock-salt cell (see
+        :func:`latticeanchor.diffraction.phases.parent_cell`), label peaks in the parent cell's indices
+        (h/n1, k/n2, l/n3; superstructure peaks get fractional indices), one family per parent reflection,
+        represented by its member with descending absolute indices, e.g. (1, 1, 0).
 
     Returns
     -------
@@ -273,7 +322,7 @@ def bragg_pattern(structure, wavelength="CuKa", two_theta=(5, 90), *, energy_kev
     is_hex = st.lattice.is_hexagonal()
     xs, ys, hk, ds = [], [], [], []
     for lam, wgt in zip(rad.lines, rad.weights):
-        hkl, g, i2 = reflection_list(st, lam, two_theta, debye_waller_factors, chunk_entries)
+        hkl, g, i2 = reflection_list(st, lam, two_theta, debye_waller_factors, chunk_entries, max_reflections)
         if len(g) == 0:
             continue
         x, y, fam, d = _peaks_from_reflections(hkl, g, i2, lam, is_hex)
@@ -287,7 +336,14 @@ def bragg_pattern(structure, wavelength="CuKa", two_theta=(5, 90), *, energy_kev
     y = np.concatenate(ys)
     d = np.concatenate(ds)
     order = np.argsort(x, kind="stable")
-    pattern = DiffractionPattern(x[order], y[order], [hk[i] for i in order], d[order].tolist())
+    hk = [hk[i] for i in order]
+    if parent_labels:
+        from latticeanchor.diffraction.phases import parent_cell
+
+        par = parent_cell(st)
+        if par is not None and par[2] != (1, 1, 1):
+            hk = [_parent_families(fams, par[2]) for fams in hk]
+    pattern = DiffractionPattern(x[order], y[order], hk, d[order].tolist())
     if scaled:
         pattern.normalize(mode="max", value=100)
     pattern.wavelength = rad.wavelength

@@ -17,7 +17,12 @@ the pairs in tiles of spatially compact atom blocks (each tile's distances fall 
 bins that stays in cache), computes distances in vectorized float32 runs and records each pair with
 one packed int64 add (count and position within the bin) into a per-thread histogram; the sinc
 transform runs a three-term sine recurrence vectorized over q. Method "exact": the full double sum
-(small clusters).
+(small clusters). Method "lattice": exact pair counts from FFT autocorrelation of per-element occupancy
+grids for atoms on a common grid (:mod:`latticeanchor.diffraction.debye_lattice`, O(N log N));
+"auto" picks it when the atoms sit on a grid (and the grid is not sparse), else "histogram".
+
+Thermal displacements: Debye–Waller factors exp(−B s²) per element (room-temperature defaults from the
+data file, :mod:`latticeanchor.diffraction.thermal`) damp the pair terms, not the self terms.
 
 Note DebyeCalculator (Johansen et al., J. Appl. Cryst. 57 (2024), DOI 10.1107/S1600576724002796)
 returns half of this textbook double sum.
@@ -39,7 +44,7 @@ BLOCK_I, BLOCK_J = 16, 2048  # compiled kernel tiles: atoms per row block × ato
 # it saves (and, on a busy machine, can cost milliseconds waiting for a core).
 SERIAL_MAX_PAIRS = 4_000_000
 SERIAL_MAX_SINC = 200_000_000  # bins × q points × (element pairs + 4)
-PACKED_LANE_MAX = 1 << 24  # pairs one lane's packed bin holds exactly (4095 · 2^24 < 2^36)
+PACKED_LANE_MAX = 1 << 24  # pairs one lane's packed bin holds exactly (4095 · 2^24 < 2^36); then it spills
 
 
 @contextlib.contextmanager
@@ -66,7 +71,9 @@ def _as_cluster(atoms):
     except ImportError:  # pragma: no cover
         Atoms = ()
     if Atoms and isinstance(atoms, Atoms):
-        return list(atoms.get_chemical_symbols()), np.asarray(atoms.positions, dtype=float)
+        from ase.data import chemical_symbols
+
+        return np.asarray(chemical_symbols)[atoms.numbers].tolist(), np.asarray(atoms.positions, dtype=float)
     if hasattr(atoms, "sites") and hasattr(atoms, "cart_coords"):
         syms = []
         for site in atoms:
@@ -115,6 +122,15 @@ def _form_factor_table(elements, q, form_factors):
         else:
             raise LatticeAnchorError("form_factors must be None, a callable (element, q) or a dict element → value/callable")
     return np.array(rows, dtype=float)
+
+
+def _pair_damping(elements, q, debye_waller_factors) -> np.ndarray:
+    """(ne, nq) Debye–Waller amplitude factors exp(−B_e s²), s = q/4π, for the pair (i ≠ j) terms."""
+    from latticeanchor.diffraction.thermal import debye_waller_for
+
+    dw = debye_waller_for(elements, debye_waller_factors)
+    s2 = (q / (4 * np.pi)) ** 2
+    return np.exp(-np.outer([dw[e] for e in elements], s2))
 
 
 def _morton_codes(pos: np.ndarray, bits: int = 10) -> np.ndarray:
@@ -174,17 +190,12 @@ def pair_histograms(atoms, dr: float, r_max: float | None = None, use_numba: boo
         pos32 = np.ascontiguousarray(pos - centre, dtype=np.float32)
         with _numba_threads(n * (n - 1) // 2 <= SERIAL_MAX_PAIRS):
             lanes = max(1, numba.get_num_threads())
-            while True:
-                packed = _kernels.pair_histogram_packed(pos32, seg, pair_index, 1.0 / dr, nbins, lanes,
-                                                        BLOCK_I, BLOCK_J)
-                # A lane's packed bin is exact while it holds < 2^24 pairs (Σ fractions < 2^36); more
-                # happens only for huge perfect crystals (many pairs at one distance): split finer.
-                peak = int((packed >> 36).max()) if packed.size else 0
-                if peak < PACKED_LANE_MAX or lanes >= n:
-                    break
-                lanes = min(n, lanes * 2 * -(-peak // PACKED_LANE_MAX))
-        counts_k = (packed >> 36).sum(axis=0).astype(float)
-        frac_k = (packed & ((1 << 36) - 1)).sum(axis=0).astype(float) / 4096.0
+            # one pass: bins that would overflow their 24-bit count are spilled inside the kernel
+            spill_at = np.int64((int(min(PACKED_LANE_MAX, 1 << 24)) - 1) << 36)
+            packed, spill = _kernels.pair_histogram_packed(pos32, seg, pair_index, 1.0 / dr, nbins, lanes,
+                                                           BLOCK_I, BLOCK_J, spill_at)
+        counts_k = (packed >> 36).sum(axis=0).astype(float) + spill[..., 0].sum(axis=0)
+        frac_k = ((packed & ((1 << 36) - 1)).sum(axis=0).astype(float) + spill[..., 1].sum(axis=0)) / 4096.0
         hist = counts_k - frac_k
         hist[:, 1:] += frac_k[:, :-1]
     else:
@@ -229,7 +240,8 @@ def _numpy_sinc_transform(hist_t, dr, q, block: int = 1 << 22):
 
 
 def debye_pattern(atoms, q, *, method: str = "histogram", dr: float | None = None, form_factors=None,
-                  use_numba: bool | None = None) -> np.ndarray:
+                  use_numba: bool | None = None, debye_waller_factors=None, lattice_tolerance: float = 1e-3,
+                  max_grid_points: float | None = None) -> np.ndarray:
     """Debye scattering intensity I(q) (electron units) of a finite cluster.
 
     Parameters
@@ -237,21 +249,46 @@ def debye_pattern(atoms, q, *, method: str = "histogram", dr: float | None = Non
     atoms : ASE Atoms, pymatgen Structure/Molecule (positions taken as a finite cluster), or
         (symbols, positions in Å).
     q : scattering vector magnitudes in Å⁻¹ (q = 4π sinθ/λ), non-negative.
-    method : "histogram" (linear-spread element-pair histograms, default) or "exact" (double sum).
+    method : "histogram" (linear-spread element-pair histograms, default), "exact" (double sum),
+        "lattice" (exact pair counts by FFT autocorrelation of occupancy grids, O(N log N); atoms must sit
+        on a common orthogonal grid, see :mod:`latticeanchor.diffraction.debye_lattice`) or "auto"
+        ("lattice" when the atoms sit on a grid within ``lattice_tolerance`` Å, else "histogram").
     dr : histogram grid spacing in Å (default 0.0126/q_max, so the error per pair ≤ 2e-5).
     form_factors : None (pymatgen XRDCalculator form factors), a callable (element, q) → f, or a dict
         element → constant or callable(q).
     use_numba : force (True) or forbid (False) the compiled kernels; default: use them when installed.
+    debye_waller_factors : element → B (Å²); thermal displacements damp every pair term i ≠ j by
+        exp(−(B_i + B_j) s²), s = q/4π (the i = j self terms are undamped). None (default): the
+        room-temperature values of the data file; {} for none.
+    lattice_tolerance : Å, largest distance of an atom from its grid point for "lattice"/"auto".
+    max_grid_points : "lattice" only: refuse grids (zero-padded) with more points (default 2.5e8).
 
     Returns
     -------
-    I(q) as a float array over q: the full double sum Σ_i Σ_j f_i f_j sinc(q r_ij), i = j terms included.
+    I(q) as a float array over q: the full double sum Σ_i Σ_j f_i f_j D_i D_j sinc(q r_ij) (D = 1 for i = j),
+    i = j terms included.
     """
     q = _validate_q(q)
-    if method not in ("histogram", "exact"):
-        raise LatticeAnchorError(f"method must be 'histogram' or 'exact', got {method!r}")
+    if method not in ("histogram", "exact", "lattice", "auto"):
+        raise LatticeAnchorError(f"method must be 'histogram', 'exact', 'lattice' or 'auto', got {method!r}")
     if method == "exact":
-        return debye_exact(atoms, q, form_factors=form_factors, use_numba=use_numba)
+        return debye_exact(atoms, q, form_factors=form_factors, use_numba=use_numba,
+                           debye_waller_factors=debye_waller_factors)
+    if method in ("lattice", "auto"):
+        from latticeanchor.diffraction import debye_lattice
+
+        kw = {} if max_grid_points is None else {"max_grid_points": max_grid_points}
+        grid = debye_lattice.find_grid(atoms, lattice_tolerance, strict=(method == "lattice"))
+        if grid is not None and method == "auto":
+            # the grid pays off unless it is sparse: P (padded points) × (elements + pairs) against N² pairs
+            P = float(np.prod(debye_lattice.padded_shape(grid["shape"])))
+            ne = len(set(np.asarray(grid["symbols"]).tolist()))
+            n = float(len(grid["index"]))
+            if P > kw.get("max_grid_points", debye_lattice.MAX_GRID_POINTS) or P * (ne + ne * (ne + 1) / 2) > 4 * n * n:
+                grid = None
+        if grid is not None:
+            return debye_lattice.debye_lattice(atoms, q, grid=grid, form_factors=form_factors,
+                                               debye_waller_factors=debye_waller_factors, **kw)
     qmax = float(q.max()) if q.size else 0.0
     if dr is None:
         dr = DEFAULT_DR_FACTOR / max(qmax, 1.0)
@@ -260,6 +297,7 @@ def debye_pattern(atoms, q, *, method: str = "histogram", dr: float | None = Non
         raise LatticeAnchorError(f"dr (Å) must be positive, got {dr!r}")
     elements, pairs, r, H, counts = pair_histograms(atoms, dr, use_numba=use_numba)
     f = _form_factor_table(elements, q, form_factors)  # (ne, nq)
+    fd = f * _pair_damping(elements, q, debye_waller_factors)
     use = _kernels.HAVE_NUMBA if use_numba is None else (use_numba and _kernels.HAVE_NUMBA)
     if use:
         with _numba_threads(H.shape[0] * len(q) * (H.shape[1] + 4) <= SERIAL_MAX_SINC):
@@ -268,17 +306,20 @@ def debye_pattern(atoms, q, *, method: str = "histogram", dr: float | None = Non
         S = _numpy_sinc_transform(H, dr, q)
     intensity = np.einsum("e,eq->q", counts.astype(float), f**2)
     for p, (a, b) in enumerate(pairs):
-        intensity += 2.0 * f[a] * f[b] * S[:, p]
+        intensity += 2.0 * fd[a] * fd[b] * S[:, p]
     return intensity
 
 
-def debye_exact(atoms, q, *, form_factors=None, use_numba: bool | None = None, block: int = 1 << 21) -> np.ndarray:
-    """Exact Debye double sum I(q) (electron units), O(N² n_q) work: for small clusters and checks."""
+def debye_exact(atoms, q, *, form_factors=None, use_numba: bool | None = None, block: int = 1 << 21,
+                debye_waller_factors=None) -> np.ndarray:
+    """Exact Debye double sum I(q) (electron units), O(N² n_q) work: for small clusters and checks.
+    ``debye_waller_factors`` as in :func:`debye_pattern`."""
     q = _validate_q(q)
     elements, pos, eidx, seg = _prepare(atoms)
-    f = _form_factor_table(elements, q, form_factors)  # (ne, nq)
+    f0 = _form_factor_table(elements, q, form_factors)  # (ne, nq)
     counts = np.diff(seg)
-    self_term = np.einsum("e,eq->q", counts.astype(float), f**2)
+    self_term = np.einsum("e,eq->q", counts.astype(float), f0**2)
+    f = f0 * _pair_damping(elements, q, debye_waller_factors)
     use = _kernels.HAVE_NUMBA if use_numba is None else (use_numba and _kernels.HAVE_NUMBA)
     if use:
         fa = np.ascontiguousarray(f[eidx].T)  # (nq, N)

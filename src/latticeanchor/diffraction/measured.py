@@ -21,6 +21,7 @@ import numpy as np
 
 from latticeanchor.errors import LatticeAnchorError
 
+MAX_FILE_BYTES = 200_000_000  # a powder pattern is at most a few MB; refuse anything far larger
 _COMMENT_PREFIXES = ("#", "!", ";", "//", "%", "*")
 _SPLIT = re.compile(r"[\s,;]+")
 
@@ -117,6 +118,26 @@ def _wavelength_from_header(text: str) -> float | None:
     return v if 0.05 < v < 20 else None
 
 
+_RADIATION_RE = re.compile(r"radiation:\s*[^;\n]*;\s*lines_A\s+([0-9.eE+\- ]+);\s*weights\s+([0-9.eE+\- ]+)")
+
+
+def _radiation_from_header(text: str):
+    """(lines Å, weights) from a '# radiation: NAME; lines_A ...; weights ...' header (written by
+    ``latticeanchor xrd simulate``), else None."""
+    m = _RADIATION_RE.search(text)
+    if not m:
+        return None
+    try:
+        lines = tuple(float(v) for v in m.group(1).split())
+        weights = tuple(float(v) for v in m.group(2).split())
+    except ValueError:
+        return None
+    if not lines or len(lines) != len(weights) or len(lines) > 2 or not all(0.05 < v < 20 for v in lines) \
+            or not all(math.isfinite(w) and w > 0 for w in weights):
+        return None
+    return lines, weights
+
+
 def _parse_numeric(path: Path, lines: list[str], first_line_no: int = 1):
     """(rows, header text). Raises with file:line on a malformed data line."""
     rows: list[list[float]] = []
@@ -182,6 +203,12 @@ def _finish(path, x, y, unit, wavelength, **kw) -> MeasuredPattern:
     for key in ("sigma", "background"):
         if kw.get(key) is not None:
             kw[key] = kw[key][order]
+    if len(x) > 1 and np.any(np.diff(x) <= 0):
+        i = int(np.flatnonzero(np.diff(x) <= 0)[0])
+        raise LatticeAnchorError(f"{path}: x value {x[i]:g} appears more than once; each 2θ/q must appear once")
+    if kw.get("sigma") is not None and (np.any(kw["sigma"] <= 0) or not np.all(np.isfinite(kw["sigma"]))):
+        i = int(np.flatnonzero(~(kw["sigma"] > 0))[0])
+        raise LatticeAnchorError(f"{path}: uncertainty σ = {kw['sigma'][i]:g} at x = {x[i]:g}; σ must be positive")
     if unit == "2theta":
         if x.min() < 0 or x.max() >= 180:
             raise LatticeAnchorError(f"{path}: 2θ values must lie in [0, 180) degrees, got {x.min():g}..{x.max():g}")
@@ -219,10 +246,19 @@ def _read_text(path: Path, wavelength, x_unit, third_column) -> MeasuredPattern:
     lam = wavelength if wavelength is not None else _wavelength_from_header(header)
     x, y = data[:, 0], data[:, 1]
     kw = {}
+    radiation = _radiation_from_header(header)
+    if radiation is not None:
+        kw["kalpha2"] = radiation[0][1] if len(radiation[0]) == 2 else None
+        kw["kalpha2_ratio"] = radiation[1][1] if len(radiation[0]) == 2 else None
+        if lam is None:
+            lam = radiation[0][0]
     if data.shape[1] >= 3:
         role = _third_column_role(path, header, y, data[:, 2], third_column)
         kw[role] = data[:, 2].copy()
-    return _finish(path, x, y, unit, lam, **kw, meta={"header": header})
+    meta = {"header": header}
+    if radiation is not None:
+        meta["radiation_lines"] = radiation
+    return _finish(path, x, y, unit, lam, **kw, meta=meta)
 
 
 def _read_xrdml(path: Path, wavelength) -> MeasuredPattern:
@@ -272,15 +308,34 @@ def _read_xrdml(path: Path, wavelength) -> MeasuredPattern:
     if not np.all(np.isfinite(y)):
         raise LatticeAnchorError(f"{path}: NaN in <intensities>")
     x = None
+    omega = None
     for pos in dp:
-        if local(pos.tag) != "positions" or pos.get("axis") not in ("2Theta", "2theta"):
+        if local(pos.tag) != "positions":
             continue
+        axis = pos.get("axis")
         vals = {local(c.tag): c.text for c in pos}
-        if "listPositions" in vals:
-            x = np.array([float(v) for v in vals["listPositions"].split()])
-        elif "startPosition" in vals and "endPosition" in vals:
-            x = np.linspace(float(vals["startPosition"]), float(vals["endPosition"]), y.size)
-        break
+        try:
+            if axis in ("2Theta", "2theta"):
+                if "listPositions" in vals:
+                    x = np.array([float(v) for v in (vals["listPositions"] or "").split()])
+                elif "startPosition" in vals and "endPosition" in vals:
+                    t0, t1 = float(vals["startPosition"]), float(vals["endPosition"])
+                    if not (math.isfinite(t0) and math.isfinite(t1)):
+                        raise LatticeAnchorError(f"{path}: NaN or infinite 2Theta start/end position")
+                    x = np.linspace(t0, t1, y.size)
+            elif axis == "Omega":
+                if "commonPosition" in vals:
+                    omega = ("fixed", float(vals["commonPosition"]))
+                elif "startPosition" in vals and "endPosition" in vals:
+                    o0, o1 = float(vals["startPosition"]), float(vals["endPosition"])
+                    omega = ("fixed", o0) if abs(o1 - o0) < 1e-9 else ("scanned", o0, o1)
+                elif "listPositions" in vals:
+                    ov = np.array([float(v) for v in (vals["listPositions"] or "").split()])
+                    omega = ("fixed", float(ov[0])) if ov.size and np.ptp(ov) < 1e-9 else ("scanned",)
+        except (TypeError, ValueError):
+            raise LatticeAnchorError(f"{path}: non-numeric value in <positions axis={axis!r}>") from None
+    if x is not None and not np.all(np.isfinite(x)):
+        raise LatticeAnchorError(f"{path}: NaN or infinite 2Theta position")
     if x is None or x.size != y.size:
         raise LatticeAnchorError(f"{path}: line 1: XRDML 2Theta positions missing or not matching {y.size} intensities")
     if wavelength is not None:
@@ -289,6 +344,14 @@ def _read_xrdml(path: Path, wavelength) -> MeasuredPattern:
         lam = resolve_wavelength(wavelength)
         ka2 = ratio = None
     meta = {"format": "xrdml"}
+    scan = find_all(root, "scan")
+    scan_axis = scan[0].get("scanAxis") if scan else None
+    meta["scan_axis"] = scan_axis
+    if omega is not None and omega[0] == "fixed" and scan_axis in ("2Theta", "2theta"):
+        meta["geometry"] = "grazing_incidence"
+        meta["omega_deg"] = omega[1]
+    elif omega is not None and omega[0] == "scanned":
+        meta["geometry"] = "bragg_brentano"
     for e in find_all(root, "commonCountingTime"):
         try:
             meta["counting_time_s"] = float(e.text)
@@ -313,6 +376,11 @@ def read_pattern(path, wavelength=None, x_unit: str | None = None, third_column:
         raise LatticeAnchorError(f"{path}: no such file")
     if path.is_dir():
         raise LatticeAnchorError(f"{path}: is a folder, not a pattern file")
+    if not path.is_file():
+        raise LatticeAnchorError(f"{path}: not a regular file (pipe, socket or device); save the pattern to a file")
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise LatticeAnchorError(f"{path}: {path.stat().st_size / 1e6:.0f} MB is larger than a pattern file "
+                                 f"(limit {MAX_FILE_BYTES / 1e6:.0f} MB)")
     lam = None
     if wavelength is not None and path.suffix.lower() != ".xrdml":
         from latticeanchor.diffraction.wavelengths import resolve_wavelength

@@ -146,6 +146,64 @@ def phase_kind(name: str) -> str:
     return "other"
 
 
+def parent_cell(st):
+    """(kind, a_parent Å, (n1, n2, n3)) when ``st`` is an orthogonal n1×n2×n3 supercell of a cubic α
+    perovskite cell (Cs present; a hybrid with a coherent dot counts) or of the rock-salt conventional cell
+    (Pb with S/Se/Te only); None otherwise (and for the parent cell itself, n = (1, 1, 1), also returned).
+
+    The parent constant is the supercell edge over the number of cells, which is counted from the
+    pseudo-cubic volume per Pb: (V/N_Pb)^(1/3) for α, (4V/N_Pb)^(1/3) for rock salt.
+    """
+    lat = getattr(st, "lattice", None)
+    if lat is None or not np.allclose(lat.angles, 90, atol=1e-4):
+        return None
+    m = lat.matrix
+    if not np.allclose(m - np.diag(np.diag(m)), 0, atol=1e-6 * max(lat.abc)):
+        return None
+    els = {e.symbol for e in st.composition.elements}
+    n_pb = st.composition["Pb"] if "Pb" in els else 0
+    if n_pb <= 0:
+        return None
+    if "Cs" in els:
+        kind, per = "alpha", 1.0
+    elif els <= {"Pb", "S", "Se", "Te"} and len(els) == 2:
+        kind, per = "rocksalt", 4.0
+    else:
+        return None
+    a_guess = (per * lat.volume / n_pb) ** (1 / 3)
+    n = np.maximum(1, np.round(np.array(lat.abc) / a_guess)).astype(int)
+    a_each = np.array(lat.abc) / n
+    if not np.allclose(a_each, a_each.mean(), rtol=1e-6):
+        return None
+    if abs(a_each.mean() / a_guess - 1) > 0.15:
+        return None
+    return kind, float(a_each.mean()), tuple(int(v) for v in n)
+
+
+def _read_cif(path: Path):
+    """pymatgen Structure from a CIF, partial occupancies kept (ase drops fractional species)."""
+    import warnings
+
+    from pymatgen.io.cif import CifParser
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            structures = CifParser(str(path), occupancy_tolerance=1.05).parse_structures(primitive=False)
+    except Exception as exc:  # pymatgen raises many types on bad CIFs
+        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise LatticeAnchorError(f"{path}: cannot read CIF ({msg[:120]})") from None
+    if not structures:
+        raise LatticeAnchorError(f"{path}: no structure in CIF")
+    st = structures[0]
+    if len(st) == 0:
+        raise LatticeAnchorError(f"{path}: structure has no atoms")
+    abc = np.array(st.lattice.abc)
+    if not np.all(np.isfinite(abc)) or abc.min() <= 0.5 or abc.max() > 1e4 or st.lattice.volume <= 1.0:
+        raise LatticeAnchorError(f"{path}: cell lengths {abc.round(4).tolist()} Å are outside 0.5–10⁴ Å")
+    return st
+
+
 def load_structure(spec):
     """A structure from a known phase name (pymatgen Structure) or any file ase.io reads.
 
@@ -160,6 +218,12 @@ def load_structure(spec):
     path = Path(spec)
     if not path.exists():
         raise LatticeAnchorError(f"{spec!s} is neither a known phase ({', '.join(known_phase_names())}) nor an existing file")
+    if path.is_dir():
+        raise LatticeAnchorError(f"{path}: is a folder, not a structure file")
+    if not path.is_file():
+        raise LatticeAnchorError(f"{path}: not a regular file")
+    if path.suffix.lower() == ".cif":
+        return _read_cif(path)
     import ase.io
 
     try:
@@ -171,6 +235,10 @@ def load_structure(spec):
         raise LatticeAnchorError(f"{path}: structure has no atoms")
     if all(atoms.pbc) and atoms.cell.rank == 3:
         from pymatgen.io.ase import AseAtomsAdaptor
+
+        lengths = atoms.cell.lengths()
+        if not np.all(np.isfinite(lengths)) or lengths.max() > 1e4:
+            raise LatticeAnchorError(f"{path}: cell lengths {lengths.round(4).tolist()} Å are outside 0.5–10⁴ Å")
 
         return AseAtomsAdaptor.get_structure(atoms)
     return atoms

@@ -6,9 +6,12 @@ stretched isotropically (a = s·a₀), with its own scale and Caglioti widths FW
 (degrees²); shared pseudo-Voigt mixing η, zero shift z (degrees) and specimen displacement,
 Δ2θ = z + D cosθ with D = −(2 h/R)(180/π) degrees for a height error h on a goniometer radius R
 (Klug & Alexander, *X-ray Diffraction Procedures*, Wiley 1974, ch. 5); the background is a SNIP
-estimate (see :mod:`latticeanchor.diffraction.compare`) plus a Chebyshev polynomial. Kα radiation is a
-Kα1 + Kα2 doublet (from the file, else pymatgen's Kα1/Kα2 lines, ratio 0.5). Weights 1/max(y, 1)
-(Poisson). Standard uncertainties: sqrt(diag((JᵀJ)⁻¹)·χ²/(n − p)) at the optimum.
+estimate (see :mod:`latticeanchor.diffraction.compare`) plus a Chebyshev polynomial. The radiation is
+the one the file states (``xrd simulate`` headers: single line or doublet; XRDML Kα1/Kα2/ratio), else a
+named Kα is the Kα1 + Kα2 doublet (pymatgen's lines, ratio 0.5). Intensities carry the same room-
+temperature Debye–Waller factors as :func:`latticeanchor.diffraction.bragg_pattern`. Weights 1/σ² from the
+file's σ column, else 1/max(y, 1) (Poisson). Standard uncertainties: sqrt(diag((JᵀJ)⁻¹)·χ²/(n − p)) at the
+optimum (full covariance, correlations included).
 
 Reported ``a`` (Å): the cubic lattice constant for cubic phases; for non-cubic phases the pseudo-cubic
 constant (V/N_Pb)^(1/3) (per Pb, i.e. per perovskite unit). The perovskite/rock-salt mismatch is
@@ -39,6 +42,13 @@ class Phase:
 
 
 def _reported_a0(st) -> float:
+    """Cubic constant (Å); for a supercell of the α (or rock-salt) cell the parent's (pseudo-cubic) one; for
+    other non-cubic cells (V/N_Pb)^(1/3)."""
+    from latticeanchor.diffraction.phases import parent_cell
+
+    par = parent_cell(st)
+    if par is not None:
+        return float(par[1])
     lat = st.lattice
     a, b, c = lat.abc
     if np.allclose([a, b, c], a, rtol=1e-6) and np.allclose(lat.angles, 90, atol=1e-6):
@@ -68,6 +78,12 @@ def make_phase(spec, lam_min: float, d_min: float) -> Phase:
         st = as_structure(spec)
         name = st.composition.reduced_formula
     kind = phase_kind(name)
+    if kind == "other":
+        from latticeanchor.diffraction.phases import parent_cell
+
+        par = parent_cell(st)
+        if par is not None:
+            kind = par[0]
     if kind == "other":
         els = {e.symbol for e in st.composition.elements}
         if els <= {"Pb", "S", "Se", "Te"} and st.lattice.is_orthogonal and len(els) == 2:
@@ -170,6 +186,10 @@ class RefinementResult:
     scale: dict
     x_br: dict = field(default_factory=dict)  # α phase → Br per formula unit (Vegard)
     mismatch: dict = field(default_factory=dict)  # (perovskite, rock salt) → (a_pv − a_rs)/a_rs
+    mismatch_sigma: dict = field(default_factory=dict)  # same keys: standard uncertainty of ε (with correlations)
+    warnings: list = field(default_factory=list)  # strongly correlated parameters, poor fit, false minimum
+    correlations: dict = field(default_factory=dict)  # (param, param) → r for |r| > 0.95
+    fit_displacement: bool = True
     two_theta: np.ndarray = None
     observed: np.ndarray = None  # background-subtracted
     calculated: np.ndarray = None
@@ -194,14 +214,43 @@ class RefinementResult:
             lines.append(f"  {n}: a = {self.a[n]:.4f} ± {self.a_sigma[n]:.4f} Å   FWHM(30°) = {self.fwhm_deg[n]:.3f}°"
                          + (f"   x(Br) = {self.x_br[n]:.2f}" if n in self.x_br else ""))
         for (p, r), m in self.mismatch.items():
-            lines.append(f"  mismatch {p} vs {r}: {100 * m:+.2f} %")
+            sig = self.mismatch_sigma.get((p, r))
+            lines.append(f"  mismatch ε = (a_{p} − a_{r})/a_{r} = {100 * m:+.3f}"
+                         + (f" ± {100 * sig:.3f}" if sig is not None else "") + " %")
         lines += [f"  note: {n}" for n in self.notes]
+        lines += [f"  WARNING: {n}" for n in self.warnings]
         return "\n".join(lines)
 
+    def to_dict(self) -> dict:
+        """JSON-ready summary: a and σ (Å), x(Br), ε and σ_ε (fractions), Rwp (fraction), warnings, notes."""
+        return {"a_A": dict(self.a), "a_sigma_A": dict(self.a_sigma), "x_br": dict(self.x_br),
+                "mismatch": {f"{p}|{r}": m for (p, r), m in self.mismatch.items()},
+                "mismatch_sigma": {f"{p}|{r}": m for (p, r), m in self.mismatch_sigma.items()},
+                "rwp": self.rwp, "pearson": self.pearson, "zero_shift_deg": self.zero_shift_deg,
+                "displacement_deg": self.displacement_deg, "displacement_refined": self.fit_displacement,
+                "fwhm_30_deg": dict(self.fwhm_deg), "wavelength_A": self.wavelength,
+                "correlations": {f"{p}|{q}": r for (p, q), r in self.correlations.items()},
+                "warnings": list(self.warnings), "notes": list(self.notes)}
 
-def _radiation_of(pattern, wavelength):
-    from latticeanchor.diffraction.wavelengths import resolve_radiation
 
+def _radiation_of(pattern, wavelength, notes=None):
+    """(lines Å, weights): the radiation the pattern's file states (``xrd simulate`` headers, XRDML) wins over a
+    named ``wavelength`` of the same tube; an explicit different wavelength wins with a note."""
+    from latticeanchor.diffraction.wavelengths import resolve_radiation, resolve_wavelength
+
+    stated = getattr(pattern, "meta", {}).get("radiation_lines")
+    if stated is None and getattr(pattern, "kalpha2", None) and getattr(pattern, "kalpha2_ratio", None) \
+            and getattr(pattern, "meta", {}).get("format") == "xrdml":
+        stated = ((pattern.wavelength, pattern.kalpha2), (1.0, pattern.kalpha2_ratio))
+    if stated is not None:
+        lines, weights = (list(v) for v in stated)
+        if wavelength is None or abs(resolve_wavelength(wavelength) - float(np.average(lines, weights=weights))) < 0.01:
+            if notes is not None and wavelength is not None:
+                notes.append(f"radiation from the file: {' + '.join(f'{v:.5f}' for v in lines)} Å "
+                             f"(weights {', '.join(f'{w:g}' for w in weights)})")
+            return lines, weights
+        if notes is not None:
+            notes.append(f"wavelength {wavelength!s} overrides the radiation stated in the file")
     if wavelength is not None:
         import re
 
@@ -220,21 +269,41 @@ def _radiation_of(pattern, wavelength):
 
 
 def _xy(pattern, two_theta_range):
+    sig = None
     if hasattr(pattern, "two_theta") and hasattr(pattern, "intensity"):
         x = np.asarray(pattern.two_theta, float)
         y = np.asarray(pattern.intensity, float)
         bg = getattr(pattern, "background", None)
+        sig = getattr(pattern, "sigma", None)
     else:
         x, y = (np.asarray(v, float) for v in pattern)
         bg = None
+    if x.shape != y.shape or x.ndim != 1:
+        raise LatticeAnchorError("pattern 2θ and intensity must be 1-D arrays of the same length")
     if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
         raise LatticeAnchorError("pattern contains NaN or infinite values")
+    if len(x) > 1 and np.any(np.diff(x) <= 0):
+        order = np.argsort(x, kind="stable")
+        x, y = x[order], y[order]
+        bg = None if bg is None else np.asarray(bg, float)[order]
+        sig = None if sig is None else np.asarray(sig, float)[order]
+        if np.any(np.diff(x) <= 0):
+            raise LatticeAnchorError("pattern 2θ values repeat; each 2θ must appear once")
     sel = np.ones_like(x, bool)
     if two_theta_range is not None:
-        sel = (x >= two_theta_range[0]) & (x <= two_theta_range[1])
+        lo, hi = (float(v) for v in two_theta_range)
+        if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
+            raise LatticeAnchorError(f"2θ range must be two finite numbers MIN < MAX, got {two_theta_range!r}")
+        sel = (x >= lo) & (x <= hi)
     if sel.sum() < 20:
         raise LatticeAnchorError(f"fewer than 20 points in 2θ range {two_theta_range!r}")
-    return x[sel], y[sel], (None if bg is None else np.asarray(bg, float)[sel])
+    if np.ptp(y[sel]) <= 0:
+        raise LatticeAnchorError("pattern is flat (every intensity equal in the fitted range): nothing to refine")
+    if sig is not None:
+        sig = np.asarray(sig, float)[sel]
+        if not np.all(np.isfinite(sig)) or np.any(sig <= 0):
+            raise LatticeAnchorError("pattern uncertainties σ must be positive and finite")
+    return x[sel], y[sel], (None if bg is None else np.asarray(bg, float)[sel]), sig
 
 
 def _scan_scale(model, k, net, w, s_grid, fwhm0, eta0=0.5):
@@ -257,7 +326,7 @@ def _scan_scale(model, k, net, w, s_grid, fwhm0, eta0=0.5):
 def refine_cubic(pattern, phases=("alpha",), *, wavelength=None, two_theta_range=None, max_strain: float = 0.03,
                  fit_zero: bool = False, fit_displacement: bool = True, n_background: int = 4,
                  background: str = "snip", fwhm0: float = 0.15, window_deg: float = 3.0,
-                 fix_scale: dict | None = None) -> RefinementResult:
+                 fix_scale: dict | None = None, max_rwp: float = 15.0) -> RefinementResult:
     """Refine (pseudo-)cubic lattice constants of one or more phases.
 
     Parameters
@@ -273,6 +342,12 @@ def refine_cubic(pattern, phases=("alpha",), *, wavelength=None, two_theta_range
         D only (specimen height is the dominant laboratory error); use fit_displacement=False for
         grazing-incidence data (no specimen-height geometry).
     n_background : Chebyshev terms on top of the SNIP background ('snip') or alone ('none').
+    max_rwp : percent; a larger Rwp adds a "poor fit" warning to ``warnings``.
+
+    Before least squares every phase's lattice is scanned over the allowed strain (for α phases the whole
+    Vegard range too) for the best correlation with the pattern (global start). ``warnings`` names strongly
+    correlated parameters (|r| > 0.95), a poor fit and lattice constants at the edge of the range.
+    ``mismatch_sigma`` propagates the covariance of the two lattice constants into ε.
 
     Returns
     -------
@@ -289,11 +364,23 @@ def refine_cubic(pattern, phases=("alpha",), *, wavelength=None, two_theta_range
     phases = list(phases.items()) if isinstance(phases, dict) else list(phases)
     if not phases:
         raise LatticeAnchorError("refine_cubic needs at least one phase")
-    x, y, file_bg = _xy(pattern, two_theta_range)
-    lines, lweights = _radiation_of(pattern, wavelength)
+    x, y, file_bg, sigma = _xy(pattern, two_theta_range)
+    notes: list = []
+    lines, lweights = _radiation_of(pattern, wavelength, notes)
     lam = lines[0]
-    d_min = min(lines) / (2 * np.sin(np.radians(min(x.max() + 2, 179.0)) / 2)) / (1 + max_strain + 0.02)
+    d_min = min(lines) / (2 * np.sin(np.radians(min(x.max() + 2, 179.0)) / 2)) / (1 + max(max_strain, 0.08) + 0.02)
     phs = [make_phase(p, lam, d_min) for p in phases]
+    # global start: the lattice scan covers ±max_strain and, for α phases, the whole Vegard range of x
+    s_range = []
+    for ph in phs:
+        lo_s, hi_s = 1 - max_strain, 1 + max_strain
+        if ph.kind == "alpha":
+            from latticeanchor.diffraction.phases import alpha_lattice_constant
+
+            a_lo, a_hi = sorted((alpha_lattice_constant(3.0), alpha_lattice_constant(0.0)))
+            lo_s = min(lo_s, (a_lo * (1 - max_strain)) / ph.a0)
+            hi_s = max(hi_s, (a_hi * (1 + max_strain)) / ph.a0)
+        s_range.append((lo_s, hi_s))
     names = [p.name for p in phs]
     if len(set(names)) != len(names):
         raise LatticeAnchorError(f"phase names must be distinct, got {names}")
@@ -306,14 +393,17 @@ def refine_cubic(pattern, phases=("alpha",), *, wavelength=None, two_theta_range
     else:
         raise LatticeAnchorError(f"background must be 'snip', 'file' or 'none', got {background!r}")
     net = y - bkg0
-    w = 1.0 / np.maximum(y, 1.0)
+    # weights: 1/σ² from the file's uncertainties, else Poisson 1/max(y, 1) (counts)
+    w = 1.0 / sigma**2 if sigma is not None else 1.0 / np.maximum(y, 1.0)
+    if not np.any(np.abs(net) * np.sqrt(w) > 1e-12):
+        raise LatticeAnchorError("pattern has no signal above its background: nothing to refine")
     model = _Model(x, phs, lines, lweights, n_background)
 
     # initial values: coarse lattice scan per phase, then scales
     p0 = []
     step = max(2e-4, 0.25 * np.radians(fwhm0) / np.tan(np.radians(x.mean() / 2)))
-    s_grid = np.arange(1 - max_strain, 1 + max_strain + 1e-12, step)
     for k in range(len(phs)):
+        s_grid = np.arange(s_range[k][0], s_range[k][1] + 1e-12, step)
         s = _scan_scale(model, k, net, w, s_grid, fwhm0)
         s_fine = np.arange(s - step, s + step + 1e-12, step / 8)
         s = _scan_scale(model, k, net, w, s_fine, fwhm0)
@@ -333,8 +423,8 @@ def refine_cubic(pattern, phases=("alpha",), *, wavelength=None, two_theta_range
     lb = []
     ub = []
     for k in range(n):
-        lb += [1 - max_strain - 0.005, 0.0, 0.0, 1e-6]
-        ub += [1 + max_strain + 0.005, np.inf, 1.0, 4.0]
+        lb += [s_range[k][0] - 0.005, 0.0, 0.0, 1e-6]
+        ub += [s_range[k][1] + 0.005, np.inf, 1.0, 4.0]
     lb += [-1.0 if fit_zero else -1e-12, -2.0 if fit_displacement else -1e-12, 0.0] + [-np.inf] * n_background
     ub += [1.0 if fit_zero else 1e-12, 2.0 if fit_displacement else 1e-12, 1.0] + [np.inf] * n_background
     lb, ub = np.array(lb), np.array(ub)
@@ -360,13 +450,46 @@ def refine_cubic(pattern, phases=("alpha",), *, wavelength=None, two_theta_range
     J = sol.jac
     dof = max(1, len(net) - free.sum())
     chi2 = float(sol.fun @ sol.fun) / dof
+    pnames = []
+    for ph in phs:
+        pnames += [f"{ph.name}:a", f"{ph.name}:scale", f"{ph.name}:U", f"{ph.name}:W"]
+    pnames += ["zero", "displacement", "eta"] + [f"background{i}" for i in range(n_background)]
+    fnames = [nm for nm, f in zip(pnames, free) if f]
     try:
-        cov = np.linalg.pinv(J.T @ J) * chi2
+        cov = np.linalg.pinv(J.T @ J) * chi2  # covariance from the residuals, correlations included
         sig = np.sqrt(np.maximum(np.diag(cov), 0))
     except np.linalg.LinAlgError:  # pragma: no cover
+        cov = np.full((free.sum(), free.sum()), np.nan)
         sig = np.full(free.sum(), np.nan)
     sig_full = np.zeros(len(p))
     sig_full[free] = sig
+    cov_full = np.zeros((len(p), len(p)))
+    cov_full[np.ix_(free, free)] = cov
+    warnings: list = []
+    correlations = {}
+    # parameter correlations from the normalized normal matrix (exact inverse; when it is singular, e.g.
+    # lattice and displacement over a single peak, columns of the Jacobian that are collinear are |r| ≈ 1)
+    JtJ = J.T @ J
+    dn = np.sqrt(np.maximum(np.diag(JtJ), 1e-300))
+    A = JtJ / np.outer(dn, dn)
+    if np.linalg.cond(A) < 1e12:
+        Ainv = np.linalg.inv(A)
+        da = np.sqrt(np.maximum(np.diag(Ainv), 1e-300))
+        corr = Ainv / np.outer(da, da)
+    else:
+        corr = np.where(np.abs(A) > 0.99, -np.sign(A), 0.0)
+        np.fill_diagonal(corr, 1.0)
+    # lattice, zero and displacement matter for a; scale/width/background correlations are reported only with them
+    key_params = {i for i, nm in enumerate(fnames) if nm.endswith(":a") or nm in ("zero", "displacement")}
+    for i in range(len(fnames)):
+        for j in range(i + 1, len(fnames)):
+            r = corr[i, j]
+            if np.isfinite(r) and abs(r) > 0.95 and (i in key_params or j in key_params):
+                correlations[(fnames[i], fnames[j])] = float(r)
+    if correlations:
+        warnings.append("strongly correlated parameters (|r| > 0.95): "
+                        + ", ".join(f"{a} / {b} (r = {r:+.3f})" for (a, b), r in correlations.items())
+                        + "; widen the 2θ range or fix one of them (e.g. --no-displacement)")
     total, comps, back = model(p, components=True)
     calc = total
     obs = net
@@ -388,9 +511,29 @@ def refine_cubic(pattern, phases=("alpha",), *, wavelength=None, two_theta_range
                 res.x_br[ph.name] = x_from_alpha_lattice_constant(res.a[ph.name])
             except LatticeAnchorError as exc:  # outside the Vegard range (e.g. Cl-alloyed films)
                 res.notes.append(f"{ph.name}: no Br content: {exc}")
-    pv = [ph for ph in phs if ph.kind in ("alpha", "ortho", "delta")]
-    rs = [ph for ph in phs if ph.kind == "rocksalt"]
-    for a_ in pv:
-        for b_ in rs:
-            res.mismatch[(a_.name, b_.name)] = (res.a[a_.name] - res.a[b_.name]) / res.a[b_.name]
+    pv = [k for k, ph in enumerate(phs) if ph.kind in ("alpha", "ortho", "delta")]
+    rs = [k for k, ph in enumerate(phs) if ph.kind == "rocksalt"]
+    for i in pv:
+        for j in rs:
+            a_, b_ = phs[i], phs[j]
+            eps = (res.a[a_.name] - res.a[b_.name]) / res.a[b_.name]
+            res.mismatch[(a_.name, b_.name)] = eps
+            # ε = s_i a0_i / (s_j a0_j) − 1: first-order propagation with the s_i/s_j covariance
+            si, sj = p[4 * i], p[4 * j]
+            g = np.array([a_.a0 / (sj * b_.a0), -si * a_.a0 / (sj**2 * b_.a0)])
+            c2 = cov_full[np.ix_([4 * i, 4 * j], [4 * i, 4 * j])]
+            res.mismatch_sigma[(a_.name, b_.name)] = float(np.sqrt(max(g @ c2 @ g, 0.0)))
+    if not np.isfinite(res.rwp):
+        raise LatticeAnchorError("Rwp is undefined (no weighted signal): nothing to refine")
+    if res.rwp > max_rwp / 100.0:
+        warnings.append(f"poor fit: Rwp = {100 * res.rwp:.1f} % exceeds {max_rwp:g} %; the phases "
+                        f"({', '.join(names)}) may be wrong or the lattice may sit in a false minimum")
+    for k, ph in enumerate(phs):
+        if abs(p[4 * k] - lb[4 * k]) < 1e-4 or abs(p[4 * k] - ub[4 * k]) < 1e-4:
+            warnings.append(f"{ph.name}: lattice constant at the edge of the allowed strain range "
+                            f"(a = {res.a[ph.name]:.4f} Å): likely a false minimum")
+    res.warnings = warnings
+    res.correlations = correlations
+    res.fit_displacement = bool(fit_displacement)
+    res.notes = notes + res.notes
     return res

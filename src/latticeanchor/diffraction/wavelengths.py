@@ -14,14 +14,65 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
-from pymatgen.analysis.diffraction.xrd import WAVELENGTHS
 
 from latticeanchor.errors import LatticeAnchorError
 
 HC_KEV_ANGSTROM = 12.398419843320026  # h·c in keV·Å (CODATA 2018)
 
-#: Characteristic wavelengths in Å: pymatgen's table, so names and values match ``XRDCalculator``.
-WAVELENGTHS_ANGSTROM: dict[str, float] = dict(WAVELENGTHS)
+def _pymatgen_wavelengths() -> dict[str, float]:
+    # pymatgen.analysis.diffraction.xrd imports matplotlib (seconds): read its table lazily, on first use.
+    from pymatgen.analysis.diffraction.xrd import WAVELENGTHS
+
+    return dict(WAVELENGTHS)
+
+
+class _LazyTable(dict):
+    """A dict filled from pymatgen's table on first access."""
+
+    def _fill(self):
+        if not dict.__len__(self):
+            dict.update(self, _pymatgen_wavelengths())
+
+    def __getitem__(self, k):
+        self._fill()
+        return dict.__getitem__(self, k)
+
+    def __iter__(self):
+        self._fill()
+        return dict.__iter__(self)
+
+    def __len__(self):
+        self._fill()
+        return dict.__len__(self)
+
+    def __contains__(self, k):
+        self._fill()
+        return dict.__contains__(self, k)
+
+    def items(self):
+        self._fill()
+        return dict.items(self)
+
+    def keys(self):
+        self._fill()
+        return dict.keys(self)
+
+    def values(self):
+        self._fill()
+        return dict.values(self)
+
+    def get(self, k, default=None):
+        self._fill()
+        return dict.get(self, k, default)
+
+    def __repr__(self):
+        self._fill()
+        return dict.__repr__(self)
+
+
+#: Characteristic wavelengths in Å: pymatgen's table, so names and values match ``XRDCalculator``
+#: (filled on first use).
+WAVELENGTHS_ANGSTROM: dict[str, float] = _LazyTable()
 
 #: Kα2/Kα1 intensity ratio used for the doublet option (the usual laboratory value 0.5; PANalytical
 #: files store their own value, which :func:`read_pattern` reads).

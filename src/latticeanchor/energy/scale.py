@@ -95,13 +95,31 @@ def _slug(candidate: dict) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "_", "_".join(parts))
 
 
+ENVIRONMENT_ERRORS = (ImportError, MemoryError)  # the machine's fault, not the candidate's: never cached
+_ENVIRONMENT_NAMES = ("ImportError", "ModuleNotFoundError", "MemoryError", "KilledWorker", "CommClosedError")
+
+
+def is_environment_failure(record: dict) -> bool:
+    """Whether a failed record was caused by the environment (a missing extra, memory, a killed
+    worker): such a failure says nothing about the candidate and is recomputed on the next run."""
+    if record.get("status") != "failed":
+        return False
+    if record.get("environment"):
+        return True
+    return str(record.get("error") or "").split(":", 1)[0].strip() in _ENVIRONMENT_NAMES
+
+
 def load_record(workdir) -> dict | None:
-    """The cached record in ``workdir`` (None when absent or unreadable, i.e. not finished)."""
+    """The cached record in ``workdir`` (None when absent, unreadable, or an environment failure,
+    i.e. not finished)."""
     path = Path(workdir) / _RESULT
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (FileNotFoundError, json.JSONDecodeError):
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeError, ValueError):
         return None
+    if not isinstance(record, dict) or is_environment_failure(record):
+        return None
+    return record
 
 
 # ------------------------------------------------------------------------------------------- the task
@@ -210,8 +228,9 @@ def _run_one(task, candidate: dict, settings: dict, workdir: str) -> dict:
         result = task(candidate, settings, workdir)
         record.update(status="ok", error=None, result=result)
     except Exception as exc:  # noqa: BLE001 - a failed candidate must not stop the run
-        record.update(status="failed", error=f"{type(exc).__name__}: {exc}".splitlines()[0],
-                      traceback=traceback.format_exc(), result={})
+        record.update(status="failed", error=(f"{type(exc).__name__}: {exc}".splitlines() or ["?"])[0],
+                      traceback=traceback.format_exc(), result={},
+                      environment=isinstance(exc, ENVIRONMENT_ERRORS))
     record["elapsed_s"] = time.perf_counter() - t0
     record["finished_at"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     write_json(workdir / _RESULT, record, indent=1, sort_keys=True)
@@ -326,8 +345,9 @@ def run_candidates(candidates, outdir, *, workers: int | None = None, scheduler:
                 try:
                     rec = fut.result()
                 except Exception as exc:  # worker died etc.: record, keep going
-                    rec = {"candidate": candidates[i], "status": "failed", "result": {},
-                           "error": f"{type(exc).__name__}: {exc}".splitlines()[0], "key": Path(workdir).name}
+                    rec = {"candidate": candidates[i], "status": "failed", "result": {}, "environment": True,
+                           "error": (f"{type(exc).__name__}: {exc}".splitlines() or ["?"])[0],
+                           "key": Path(workdir).name}
                 finish(i, rec, workdir)
         else:
             for i, cand, workdir in todo:

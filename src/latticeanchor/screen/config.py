@@ -9,7 +9,11 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import math
+import os
+import re
 import sys
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
@@ -17,6 +21,7 @@ import numpy as np
 
 from latticeanchor import data, geometry, strain
 from latticeanchor.errors import LatticeAnchorError
+from latticeanchor.validate import DIAMETER_NM_RANGE, dot_diameter_nm
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -26,18 +31,201 @@ else:  # pragma: no cover
 NUMBER = (int, float)
 RANGE = "range"  # {start, stop, step} table or a list of numbers
 
-# key -> (type, default); nested tables are dicts
-SCHEMA: dict = {
-    "study": {"name": (str, "study"), "description": (str, ""), "dataset": (str, None), "seed": (int, 0),
-              "top": (int, 10)},
-    "grid": {"cores": (list, ["PbS"]), "x": (RANGE, None), "diameter_nm": (RANGE, None), "loading": (RANGE, None),
-             "temperatures": (list, [298.15])},
-    "model": {"arrangement": (str, "random"), "target_gap_eV": (list, [1.1, 1.3])},
-    "score": {"stability": (NUMBER, 4.0), "coherence": (NUMBER, 1.0), "selectivity": (NUMBER, 0.5),
-              "alignment": (NUMBER, 0.5), "gap": (NUMBER, 0.5), "tolerance": (NUMBER, 0.25),
-              "processing": (NUMBER, 1.0)},
-    "build": {"structures": (int, 3), "max_atoms": (int, 50000), "max_cells": (int, 0), "halide_order": (str, "random")},
-}
+DEFAULT_MAX_POINTS = 2_000_000  # grid points a study may have unless study.max_points / --max-points says more
+MAX_CONFIG_BYTES = 1_000_000  # a study file is a few hundred bytes; refuse megabytes of anything
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+@dataclass(frozen=True)
+class StudyKey:
+    """One key of the study TOML: its type, default, unit, valid range (numbers: ``low``/``high``,
+    ``low_open``/``high_open`` for strict bounds; strings: ``choices``) and a one-line meaning.
+    ``example`` is what ``study init`` writes for a key without a default."""
+
+    section: str
+    name: str
+    kind: object
+    default: object
+    unit: str = ""
+    doc: str = ""
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    high_open: bool = False
+    choices: tuple = ()
+    example: object = None
+
+    @property
+    def dotted(self) -> str:
+        return f"{self.section}.{self.name}"
+
+    def valid_text(self) -> str:
+        """The valid range in words (for messages and the docs table)."""
+        if self.choices:
+            return " | ".join(self.choices)
+        if self.low is None and self.high is None:
+            return ""
+        lo = "" if self.low is None else f"{self.low:g} {'<' if self.low_open else '≤'} "
+        hi = "" if self.high is None else f" {'<' if self.high_open else '≤'} {self.high:g}"
+        return f"{lo}value{hi}"
+
+    def check(self, values, where: str | None = None) -> None:
+        """Raise LatticeAnchorError naming the key when a value is outside the valid range."""
+        where = where or self.dotted
+        if self.choices:
+            if values not in self.choices:
+                raise LatticeAnchorError(f"{where}: {values!r} is not one of {', '.join(self.choices)}")
+            return
+        arr = np.atleast_1d(np.asarray(values, dtype=float))
+        if not np.all(np.isfinite(arr)):
+            raise LatticeAnchorError(f"{where}: values must be finite numbers, got {arr[~np.isfinite(arr)][0]:g}")
+        for v in arr:
+            too_low = self.low is not None and (v <= self.low if self.low_open else v < self.low)
+            too_high = self.high is not None and (v >= self.high if self.high_open else v > self.high)
+            if too_low or too_high:
+                unit = f" {self.unit}" if self.unit and self.unit not in ("-", "") else ""
+                raise LatticeAnchorError(f"{where}: {v:g}{unit} is outside the valid range {self.valid_text()}")
+
+
+_GAP = "dot band-gap window [low, high] (eV) of the score's gap term"
+STUDY_KEYS: tuple[StudyKey, ...] = (
+    StudyKey("study", "name", str, "study", "", "plain name (letters, digits, . _ -; no path): results go to "
+             "./latticeanchor-results/<name>/"),
+    StudyKey("study", "description", str, "", "", "free text"),
+    StudyKey("study", "dataset", str, None, "", "reference dataset of latticeanchor.data (default: the package default)"),
+    StudyKey("study", "seed", int, 0, "", "seed of the built structures' random halide placement", low=0),
+    StudyKey("study", "top", int, 10, "", "number of candidates in ranked.csv", low=1),
+    StudyKey("study", "max_points", int, DEFAULT_MAX_POINTS, "grid points",
+             "work budget: refuse a grid of more points (cores × x × diameters × loadings × T)", low=1),
+    StudyKey("grid", "cores", list, ["PbS"], "", "rock-salt dot cores: PbS, PbSe, PbTe or alloys like PbS0.5Se0.5",
+             example=["PbS", "PbSe"]),
+    StudyKey("grid", "x", RANGE, None, "Br per formula unit", "matrix composition x of CsPbBr_xI_(3-x)",
+             low=0.0, high=3.0, example={"start": 0.0, "stop": 3.0, "step": 0.05}),
+    StudyKey("grid", "diameter_nm", RANGE, None, "nm", "dot diameter", low=DIAMETER_NM_RANGE[0],
+             high=DIAMETER_NM_RANGE[1], example={"start": 2.5, "stop": 5.0, "step": 0.5}),
+    StudyKey("grid", "loading", RANGE, None, "volume fraction", "dot volume fraction (0.1 = 10 vol%); "
+             "below the arrangement's packing limit", low=0.0, high=0.74, high_open=True,
+             example={"start": 0.0, "stop": 0.30, "step": 0.01}),
+    StudyKey("grid", "temperatures", list, [298.15], "K", "temperatures (storage, anneal)", low=0.0, high=2000.0,
+             low_open=True, example=[298.15, 473.15]),
+    StudyKey("model", "arrangement", str, "random", "", "dot arrangement for spacing ↔ loading",
+             choices=("random", "sc", "fcc")),
+    StudyKey("model", "target_gap_eV", list, [1.1, 1.3], "eV", _GAP, low=0.0, high=10.0),
+    StudyKey("score", "stability", NUMBER, 4.0, "-", "weight of the stability term: (1 + stability index)/2 of "
+             "latticeanchor.stability, averaged over its ensemble", low=0.0, high=1e6),
+    StudyKey("score", "coherence", NUMBER, 1.0, "-", "weight of the coherent-interface probability (grown-shell "
+             "Matthews–Blakeslee)", low=0.0, high=1e6),
+    StudyKey("score", "selectivity", NUMBER, 0.5, "-", "weight of the α-over-δ registry selectivity", low=0.0, high=1e6),
+    StudyKey("score", "alignment", NUMBER, 0.5, "-", "weight of the type-I probability over the ligand spread",
+             low=0.0, high=1e6),
+    StudyKey("score", "gap", NUMBER, 0.5, "-", "weight of the dot-gap-in-window term", low=0.0, high=1e6),
+    StudyKey("score", "tolerance", NUMBER, 0.25, "-", "weight of the smooth Bartel-τ term", low=0.0, high=1e6),
+    StudyKey("score", "processing", NUMBER, 1.0, "-", "weight of the processing term (1 up to 15 vol%, falling "
+             "above: smaller grains at 20 vol%)", low=0.0, high=1e6),
+    StudyKey("build", "structures", int, 3, "", "build the top-N hybrids as POSCAR + CIF", low=0, high=100),
+    StudyKey("build", "max_atoms", int, 50000, "atoms", "atom budget of a built hybrid: built at the candidate's "
+             "loading when it fits, else the largest cell that fits (the file name gives the loading built)",
+             low=1, high=10_000_000),
+    StudyKey("build", "halide_order", str, "random", "", "halide placement of built hybrids",
+             choices=("random", "sqs")),
+)
+KEYS_BY_NAME = {k.dotted: k for k in STUDY_KEYS}
+
+# key -> (type, default); nested tables are dicts (derived from STUDY_KEYS, kept for callers)
+SCHEMA: dict = {}
+for _k in STUDY_KEYS:
+    SCHEMA.setdefault(_k.section, {})[_k.name] = (_k.kind, _k.default)
+
+
+def _toml_value(value) -> str:
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + " }"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return repr(value)
+
+
+def keys_markdown() -> str:
+    """The study format as a Markdown table (section.key, type, unit, default, valid range, meaning),
+    rendered from ``STUDY_KEYS``: the same data the validator checks against."""
+    lines = ["| key | type | unit | default | valid | meaning |", "|---|---|---|---|---|---|"]
+    for k in STUDY_KEYS:
+        default = "required" if k.default is None and k.kind is RANGE else (
+            "package default" if k.default is None else f"`{_toml_value(k.default)}`")
+        cells = [f"`{k.dotted}`", _type_name(k.kind), k.unit if k.unit != "-" else "", default, k.valid_text(),
+                 k.doc]
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def study_template(name: str) -> str:
+    """A commented study TOML (every key, its unit, valid range and meaning), rendered from ``STUDY_KEYS``."""
+    check_name(name, "study name")
+    out = [f"# latticeanchor study {name!r}: edit, then run `latticeanchor screen {name}.toml`.",
+           "# Every key is optional except grid.x, grid.diameter_nm and grid.loading; units are in the key or the comment.",
+           "# A range is { start = a, stop = b, step = c } (stop included) or a list [a, b, c]."]
+    section = None
+    for k in STUDY_KEYS:
+        if k.section != section:
+            section = k.section
+            out.append(f"\n[{section}]")
+        value = name if k.dotted == "study.name" else (k.example if k.example is not None else k.default)
+        if value is None:
+            out.append(f"# {k.name} = ...".ljust(42) + f"  # {k.doc}")
+            continue
+        comment = "; ".join(p for p in (k.unit if k.unit != "-" else "", k.valid_text(), k.doc) if p)
+        out.append(f"{k.name} = {_toml_value(value)}".ljust(42) + f"  # {comment}")
+    return "\n".join(out) + "\n"
+
+
+def check_name(name, what: str = "study.name") -> str:
+    """A plain name (it becomes a folder name): letters, digits, '.', '_', '-'; no path, not '.'/'..'."""
+    if not isinstance(name, str) or not NAME_PATTERN.match(name) or set(name) <= {"."}:
+        raise LatticeAnchorError(f"{what}: {name!r} is not a plain name (letters, digits, . _ -; at most 64 "
+                                 "characters; no '/' or path)")
+    return name
+
+
+def read_study_text(path) -> str:
+    """The text of a study file: a regular, UTF-8 file of at most ``MAX_CONFIG_BYTES`` (a pipe, a
+    directory, a device, binary or Latin-1 text are refused with one line)."""
+    import stat
+
+    path = Path(path)
+    try:
+        st = path.stat()
+    except OSError as exc:
+        raise LatticeAnchorError(f"config {str(path)!r}: {exc.strerror}") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise LatticeAnchorError(f"config {str(path)!r} is a directory, not a study TOML file")
+    if not stat.S_ISREG(st.st_mode):
+        raise LatticeAnchorError(f"config {str(path)!r} is not a regular file (a pipe or device); save the study to a file")
+    if st.st_size > MAX_CONFIG_BYTES:
+        raise LatticeAnchorError(f"config {str(path)!r} is {st.st_size:,} bytes; a study file is at most "
+                                 f"{MAX_CONFIG_BYTES:,} bytes")
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise LatticeAnchorError(f"config {str(path)!r}: {exc.strerror}") from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise LatticeAnchorError(f"config {str(path)!r} is not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset "
+                                 f"{exc.start}); save it as UTF-8") from None
+
+
+def parse_toml(text: str, source="config") -> dict:
+    """TOML text -> dict; any parse problem is one LatticeAnchorError line."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise LatticeAnchorError(f"config {source}: not valid TOML: {' '.join(str(exc).split())}") from None
+    except (RecursionError, MemoryError):
+        raise LatticeAnchorError(f"config {source}: not valid TOML: nested too deeply") from None
 
 
 def studies_dir():
@@ -45,27 +233,33 @@ def studies_dir():
     return resources.files("latticeanchor.screen").joinpath("studies")
 
 
-def load_config(source=None) -> dict:
-    """Read and validate a study: a TOML path, a study name shipped with the package, a dict, or None (default)."""
+def shipped_studies() -> list[str]:
+    """Names of the studies shipped with the package."""
+    return sorted(p.name[:-5] for p in studies_dir().iterdir() if p.name.endswith(".toml"))
+
+
+def load_raw(source=None) -> dict:
+    """The unvalidated study dict of a TOML path, a shipped study name, a dict, or None (default)."""
     if source is None:
         source = "default"
     if isinstance(source, dict):
-        raw = copy.deepcopy(source)
-    else:
-        path = Path(source)
-        if not path.exists():
-            shipped = studies_dir().joinpath(f"{source}.toml")
-            if not shipped.is_file():
-                raise LatticeAnchorError(f"config {source!r} is neither a file nor a shipped study "
-                                         f"({', '.join(sorted(p.name[:-5] for p in studies_dir().iterdir() if p.name.endswith('.toml')))})")
-            text = shipped.read_text(encoding="utf-8")
-        else:
-            text = path.read_text(encoding="utf-8")
-        try:
-            raw = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise LatticeAnchorError(f"config {source}: not valid TOML: {exc}") from None
-    return validate(raw)
+        return copy.deepcopy(source)
+    text_source = str(source)
+    if not text_source.strip() or "\x00" in text_source:
+        raise LatticeAnchorError(f"config {text_source!r}: not a file name")
+    path = Path(text_source)
+    if os.path.lexists(path):
+        return parse_toml(read_study_text(path), text_source)
+    if NAME_PATTERN.match(text_source) and text_source in shipped_studies():
+        return parse_toml(studies_dir().joinpath(f"{text_source}.toml").read_text(encoding="utf-8"), text_source)
+    raise LatticeAnchorError(f"config {text_source!r} is neither a file nor a shipped study "
+                             f"({', '.join(shipped_studies())})")
+
+
+def load_config(source=None, max_points: int | None = None) -> dict:
+    """Read and validate a study: a TOML path, a study name shipped with the package, a dict, or None
+    (default). ``max_points`` overrides ``study.max_points`` (the grid-size budget)."""
+    return validate(load_raw(source), max_points=max_points)
 
 
 def _type_name(t) -> str:
@@ -85,11 +279,16 @@ def _check_type(key: str, value, kind):
         raise LatticeAnchorError(f"{key}: expected {_type_name(kind)}, got {type(value).__name__} {value!r}")
 
 
-def expand_range(key: str, spec) -> np.ndarray:
-    """{start, stop, step} (stop included) or a list -> sorted unique float array; errors name ``key``."""
+def expand_range(key: str, spec, max_points: int = DEFAULT_MAX_POINTS) -> np.ndarray:
+    """{start, stop, step} (stop included) or a list -> sorted unique float array; errors name ``key``.
+
+    Non-finite numbers are refused and the number of points is computed (and refused above
+    ``max_points``) before anything is allocated."""
     if isinstance(spec, list):
         if not spec:
             raise LatticeAnchorError(f"{key}: empty list")
+        if len(spec) > max_points:
+            raise LatticeAnchorError(f"{key}: {len(spec):,} values, more than the budget of {max_points:,} points")
         for v in spec:
             _check_type(f"{key}[]", v, NUMBER)
         values = np.asarray(spec, float)
@@ -101,20 +300,27 @@ def expand_range(key: str, spec) -> np.ndarray:
             if part not in spec:
                 raise LatticeAnchorError(f"{key}.{part}: missing")
             _check_type(f"{key}.{part}", spec[part], NUMBER)
+            if not math.isfinite(float(spec[part])):
+                raise LatticeAnchorError(f"{key}.{part}: must be a finite number, got {spec[part]!r}")
         start, stop, step = float(spec["start"]), float(spec["stop"]), float(spec["step"])
         if step <= 0:
             raise LatticeAnchorError(f"{key}.step: must be > 0, got {step:g}")
         if stop < start:
             raise LatticeAnchorError(f"{key}: empty range, stop {stop:g} < start {start:g}")
-        n = int(np.floor((stop - start) / step + 1e-9)) + 1
+        ratio = (stop - start) / step
+        if not math.isfinite(ratio) or ratio + 1 > max_points:
+            raise LatticeAnchorError(f"{key}: {ratio + 1:.3g} points, more than the budget of {max_points:,} "
+                                     "(a coarser step, or raise study.max_points / --max-points)")
+        n = int(np.floor(ratio + 1e-9)) + 1
         values = np.round(start + step * np.arange(n), 12)
     if not np.all(np.isfinite(values)):
         raise LatticeAnchorError(f"{key}: values must be finite")
     return np.unique(values)
 
 
-def validate(raw: dict) -> dict:
-    """Fill defaults, check types and physical ranges; return the validated config."""
+def validate(raw: dict, max_points: int | None = None) -> dict:
+    """Fill defaults, check types and physical ranges (from ``STUDY_KEYS``) and the grid-size budget
+    (``study.max_points``, or ``max_points`` when given); return the validated config."""
     if not isinstance(raw, dict):
         raise LatticeAnchorError("config must be a table of tables")
     cfg: dict = {}
@@ -139,50 +345,65 @@ def validate(raw: dict) -> dict:
                 cfg[section][key] = copy.deepcopy(default)
 
     study, grid, model, score, build = (cfg[k] for k in ("study", "grid", "model", "score", "build"))
+    if max_points is not None:
+        if int(max_points) < 1:
+            raise LatticeAnchorError(f"max_points: must be ≥ 1, got {max_points}")
+        study["max_points"] = int(max_points)
+    # every scalar key with a stated valid range is checked from its STUDY_KEYS entry
+    for k in STUDY_KEYS:
+        value = cfg[k.section][k.name]
+        if k.kind in (int, NUMBER, str) and (k.choices or k.low is not None or k.high is not None):
+            k.check(value)
+    check_name(study["name"])
     study["dataset"] = data.resolve_dataset(study["dataset"])
-    if study["top"] < 1:
-        raise LatticeAnchorError(f"study.top: must be ≥ 1, got {study['top']}")
+    budget = study["max_points"]
     if not grid["cores"]:
         raise LatticeAnchorError("grid.cores: empty list")
+    if len(grid["cores"]) > 100:
+        raise LatticeAnchorError(f"grid.cores: {len(grid['cores'])} cores; at most 100")
     for core in grid["cores"]:
-        if not isinstance(core, str):
+        if not isinstance(core, str) or not core.strip():
             raise LatticeAnchorError(f"grid.cores: expected core names, got {core!r}")
         try:
             strain.parse_core(core)
         except LatticeAnchorError as exc:
             raise LatticeAnchorError(f"grid.cores: {exc}") from None
-    x = expand_range("grid.x", grid["x"])
+    if len(set(grid["cores"])) != len(grid["cores"]):
+        raise LatticeAnchorError(f"grid.cores: a core is listed twice in {grid['cores']}")
+    x = expand_range("grid.x", grid["x"], budget)
     if x.min() < 0 or x.max() > 3:
         raise LatticeAnchorError(f"grid.x: Br content must lie in [0, 3], got {x.min():g}..{x.max():g}")
-    d = expand_range("grid.diameter_nm", grid["diameter_nm"])
+    d = expand_range("grid.diameter_nm", grid["diameter_nm"], budget)
     if d.min() <= 0:
         raise LatticeAnchorError(f"grid.diameter_nm: diameters must be > 0, got {d.min():g}")
-    phi = expand_range("grid.loading", grid["loading"])
-    if model["arrangement"] not in geometry.PACKING_LIMIT:
-        raise LatticeAnchorError(f"model.arrangement: {model['arrangement']!r} is not random, sc or fcc")
+    try:
+        dot_diameter_nm("grid.diameter_nm", d)
+    except LatticeAnchorError as exc:
+        raise LatticeAnchorError(f"{exc} (the study takes nm; the CLI --diameter takes nm too)") from None
+    phi = expand_range("grid.loading", grid["loading"], budget)
     limit = geometry.PACKING_LIMIT[model["arrangement"]]
     if phi.min() < 0:
         raise LatticeAnchorError(f"grid.loading: volume fractions must be ≥ 0, got {phi.min():g}")
     if phi.max() >= limit:
-        raise LatticeAnchorError(f"grid.loading: volume fraction {phi.max():g} ≥ the {model['arrangement']} packing limit {limit:.2f}")
-    temps = expand_range("grid.temperatures", grid["temperatures"])
+        hint = " (a volume fraction, not vol%: 10 vol% is 0.10)" if phi.max() >= 1 else ""
+        raise LatticeAnchorError(f"grid.loading: volume fraction {phi.max():g} ≥ the {model['arrangement']} "
+                                 f"packing limit {limit:.2f}{hint}")
+    temps = expand_range("grid.temperatures", grid["temperatures"], budget)
     if temps.min() <= 0:
         raise LatticeAnchorError(f"grid.temperatures: must be > 0 K, got {temps.min():g}")
+    KEYS_BY_NAME["grid.temperatures"].check(temps)
+    n_points = len(grid["cores"]) * len(x) * len(d) * len(phi) * len(temps)
+    if n_points > budget:
+        raise LatticeAnchorError(f"grid: {len(grid['cores'])} cores × {len(x)} x × {len(d)} diameters × {len(phi)} "
+                                 f"loadings × {len(temps)} T = {n_points:,} points, more than the budget of "
+                                 f"{budget:,} (coarser steps, or raise study.max_points / --max-points)")
     gap = model["target_gap_eV"]
-    if len(gap) != 2 or not all(isinstance(g, NUMBER) for g in gap) or gap[0] >= gap[1]:
+    if len(gap) != 2 or not all(isinstance(g, NUMBER) and not isinstance(g, bool) for g in gap) \
+            or not all(math.isfinite(g) for g in gap) or gap[0] >= gap[1]:
         raise LatticeAnchorError(f"model.target_gap_eV: expected [low, high] in eV, got {gap!r}")
-    for key, value in score.items():
-        if not np.isfinite(value) or value < 0:
-            raise LatticeAnchorError(f"score.{key}: must be a finite number ≥ 0, got {value!r}")
-    if sum(score.values()) <= 0:
-        raise LatticeAnchorError("score: at least one weight must be > 0")
-    if build["max_cells"]:
-        raise LatticeAnchorError("build.max_cells was replaced by build.max_atoms (atom budget; the cell is sized "
-                                 "from the candidate's loading): remove max_cells")
-    if build["structures"] < 0 or build["max_atoms"] < 1:
-        raise LatticeAnchorError("build.structures must be ≥ 0 and build.max_atoms ≥ 1")
-    if build["halide_order"] not in ("random", "sqs"):
-        raise LatticeAnchorError(f"build.halide_order: {build['halide_order']!r} is not random or sqs")
+    KEYS_BY_NAME["model.target_gap_eV"].check(gap)
+    if sum(score[k.name] for k in STUDY_KEYS if k.section == "score") <= 0:
+        raise LatticeAnchorError("score: every weight is 0; give at least one term a positive weight")
     cfg["_axes"] = {"x": x.tolist(), "diameter_nm": d.tolist(), "loading": phi.tolist(), "temperatures": temps.tolist()}
     return cfg
 

@@ -12,13 +12,22 @@ the study folder (default ``./latticeanchor-results/<study>/``):
 * ``manifest.json``: package version, validated config and its hash, seeds, timings, steps done
 
 Every file is written atomically. A re-run with the same config resumes from the manifest (finished
-steps and structures are kept); a changed config overwrites the folder's outputs cleanly.
+steps and structures are kept) and gives the same bytes as an uninterrupted run (the table is
+always recomputed in memory, never read back from the rounded CSV); a changed config overwrites
+the folder's outputs cleanly.
+
+Folder safety: the study name is a plain name, so the default folder stays under the working
+directory; the folder is locked while a screen writes into it (a second screen is refused); every
+output is recorded in the manifest *before* it is written, and only files the manifest records are
+ever deleted (a user's own ``structures/`` or ``candidates.csv`` is never removed: the run is refused
+instead); temporaries left by a killed run (``.<name>.XXXXXXXX<suffix>``) are removed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
-import shutil
+import os
 import sys
 import time
 from dataclasses import dataclass, field
@@ -28,13 +37,17 @@ import numpy as np
 import pandas as pd
 
 from latticeanchor import __version__
-from latticeanchor.atomic import atomic_path, write_json
+from latticeanchor.atomic import atomic_path, check_folder, stale_temporaries, write_json
 from latticeanchor.errors import LatticeAnchorError
 from latticeanchor.screen import score as scoring
-from latticeanchor.screen.config import config_hash, load_config
+from latticeanchor.screen.config import check_name, config_hash, load_config
 from latticeanchor.screen.evaluate import evaluate, grid_frame
 
 RANKED_FIRST = ["rank", "core", "x", "diameter_nm", "loading_fraction", "T_K", "score_worst_T", "score", "limiting_term"]
+# column names for code outside this module (renaming a column is a one-line change here)
+COL_RANK, COL_CORE, COL_X, COL_DIAMETER, COL_LOADING, COL_T = RANKED_FIRST[:6]
+COL_SCORE = "score"
+DIAMETER_COLUMN_PER_NM = 1.0  # the table's diameter column is in nm
 OUTPUTS = ("candidates.csv", "ranked.csv", "stability_map.png", "mismatch.png", "critical_loading_map.png",
            "score_landscape.png", "score_vs_x.png", "manifest.json")
 
@@ -128,14 +141,91 @@ def reasons(row) -> str:
 
 
 def _resolve_out(cfg: dict, out) -> Path:
-    return Path(out) if out is not None else Path.cwd() / "latticeanchor-results" / cfg["study"]["name"]
+    """The results folder: ``out`` as given (must not be empty or lie under a regular file), else
+    ``./latticeanchor-results/<study.name>`` (the name is a plain name: never outside the working dir)."""
+    if out is None:
+        folder = Path.cwd() / "latticeanchor-results" / check_name(cfg["study"]["name"])
+    else:
+        text = str(out)
+        if not text.strip() or "\x00" in text:
+            raise LatticeAnchorError(f"--out: {text!r} is not a folder name")
+        folder = Path(text)
+    if folder.exists() and not folder.is_dir():
+        raise LatticeAnchorError(f"--out: {str(folder)!r} exists and is not a folder")
+    check_folder(folder, "--out")
+    return folder
 
 
 def _load_manifest(path: Path) -> dict:
+    """This package's manifest in the folder, or {} (absent, unreadable, or not ours)."""
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (FileNotFoundError, json.JSONDecodeError):
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeError, ValueError):
         return {}
+    if not isinstance(manifest, dict) or manifest.get("package") != "latticeanchor":
+        return {}
+    outputs = manifest.get("outputs", [])
+    manifest["outputs"] = [o for o in outputs if isinstance(o, str) and _safe_relative(o)] \
+        if isinstance(outputs, list) else []
+    return manifest
+
+
+def _safe_relative(name: str) -> bool:
+    """A manifest entry may only name a file inside the folder (no absolute path, no '..')."""
+    p = Path(name)
+    return bool(name) and not p.is_absolute() and ".." not in p.parts and "\x00" not in name
+
+
+@contextlib.contextmanager
+def folder_lock(folder: Path):
+    """Exclusive lock on the results folder (flock on the folder itself: no lock file to go stale;
+    released by the kernel when the process dies). A second screen into the same folder is refused."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX: no locking
+        yield
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise LatticeAnchorError(f"another latticeanchor screen is writing into {str(folder)!r}; wait for it "
+                                     "or choose another --out") from None
+        yield
+    finally:
+        os.close(fd)
+
+
+def _clean_folder(folder: Path, manifest: dict) -> None:
+    """Remove stale temporaries of our own outputs (left by a killed run)."""
+    for name in set(OUTPUTS) | set(manifest.get("outputs", [])):
+        for tmp in stale_temporaries(folder / name):
+            tmp.unlink(missing_ok=True)
+
+
+def _start_clean(folder: Path, manifest: dict) -> None:
+    """A different study (or none) lived here: delete what the manifest says we wrote; refuse when a
+    file we are about to write exists and is not ours."""
+    ours = set(manifest.get("outputs", []))
+    if not manifest and (folder / "manifest.json").exists():
+        raise LatticeAnchorError(f"{str(folder / 'manifest.json')!r} is not a latticeanchor manifest; "
+                                 "move it or choose another --out")
+    for name in OUTPUTS:
+        if name != "manifest.json" and (folder / name).exists() and name not in ours:
+            raise LatticeAnchorError(f"{str(folder / name)!r} exists and was not written by latticeanchor; "
+                                     "move it or choose another --out")
+    structures = folder / "structures"
+    if structures.exists() and not any(o.startswith("structures/") for o in ours):
+        if not structures.is_dir() or any(structures.iterdir()):
+            raise LatticeAnchorError(f"{str(structures)!r} exists and was not written by latticeanchor; "
+                                     "move it or choose another --out")
+    for name in sorted(ours):
+        target = folder / name
+        if target.is_file() or target.is_symlink():
+            target.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        structures.rmdir()  # only when empty
 
 
 def _write_manifest(out: Path, manifest: dict) -> None:
@@ -157,7 +247,8 @@ def _progress(iterable, total: int, desc: str, quiet: bool):
     return tqdm(iterable, total=total, desc=desc, file=sys.stderr, leave=False)
 
 
-def build_top(ranked: pd.DataFrame, cfg: dict, out: Path, done: list[str], seed: int, quiet: bool = True) -> list[Path]:
+def build_top(ranked: pd.DataFrame, cfg: dict, out: Path, done: list[str], seed: int, quiet: bool = True,
+              register=None) -> list[Path]:
     """Build the top distinct hybrids (α matrix, dot at the candidate's loading) as POSCAR + CIF.
 
     The supercell is ``build.sizing.supercell_for_loading``: edge from the candidate's dot spacing
@@ -166,6 +257,7 @@ def build_top(ranked: pd.DataFrame, cfg: dict, out: Path, done: list[str], seed:
     same structure (same core, x, diameter, T and cell) are built once. Hybrids are charge balanced
     with a completed interface (see ``latticeanchor.build.embed``). Finished structures recorded in
     ``done`` are skipped.
+    ``register(paths)`` is called before files are written (the manifest records them first).
     """
     from latticeanchor import build, io
     from latticeanchor.build.sizing import candidate_params, supercell_for_loading
@@ -195,6 +287,8 @@ def build_top(ranked: pd.DataFrame, cfg: dict, out: Path, done: list[str], seed:
         if stem in done and all(f.exists() for f in files):
             written += files
             continue
+        if register is not None:
+            register(files)
         matrix = build.alpha_matrix(c["x"], size=(n_cells,) * 3, T=c["T_K"],
                                     halide_order=cfg["build"]["halide_order"], seed=seed, dataset=dataset)
         core = build.rocksalt_core(c["core"], diameter=c["diameter_A"], shape="sphere",
@@ -213,60 +307,79 @@ def build_top(ranked: pd.DataFrame, cfg: dict, out: Path, done: list[str], seed:
 
 
 def run(config=None, out=None, top: int | None = None, seed: int | None = None, build_structures: bool = True,
-        plots: bool = True, quiet: bool = False) -> ScreenResult:
-    """Run a screening study (a TOML path, a shipped study name, a dict, or None for the default)."""
+        plots: bool = True, quiet: bool = False, max_points: int | None = None) -> ScreenResult:
+    """Run a screening study (a TOML path, a shipped study name, a dict, or None for the default).
+
+    ``max_points`` overrides the study's grid-size budget (``study.max_points``). Everything is
+    validated before the results folder is touched."""
     t0 = time.perf_counter()
-    cfg = load_config(config)
+    cfg = load_config(config, max_points=max_points)
     if top is not None:
-        if top < 1:
+        if int(top) < 1:
             raise LatticeAnchorError(f"top must be ≥ 1, got {top}")
         cfg["study"]["top"] = int(top)
     if seed is not None:
+        if int(seed) < 0:
+            raise LatticeAnchorError(f"seed must be ≥ 0, got {seed}")
         cfg["study"]["seed"] = int(seed)
     digest = config_hash(cfg)
     folder = _resolve_out(cfg, out)
     folder.mkdir(parents=True, exist_ok=True)
+    with folder_lock(folder):
+        return _run_locked(cfg, digest, folder, t0, build_structures, plots, quiet)
+
+
+def _run_locked(cfg, digest, folder: Path, t0: float, build_structures: bool, plots: bool, quiet: bool) -> ScreenResult:
     manifest = _load_manifest(folder / "manifest.json")
+    _clean_folder(folder, manifest)
     if manifest.get("config_hash") != digest:
-        for name in OUTPUTS:  # a different study lived here: start clean
-            (folder / name).unlink(missing_ok=True)
-        shutil.rmtree(folder / "structures", ignore_errors=True)
+        _start_clean(folder, manifest)
         manifest = {}
     manifest.update({"package": "latticeanchor", "version": __version__, "config_hash": digest, "config": cfg,
                      "seed": cfg["study"]["seed"], "steps": manifest.get("steps", {}),
                      "structures_done": manifest.get("structures_done", []),
+                     "outputs": [o for o in manifest.get("outputs", []) if o != "manifest.json"],
                      "started": manifest.get("started", time.strftime("%Y-%m-%dT%H:%M:%S%z"))})
-    timings: dict = {}
+    _write_manifest(folder, manifest)
 
+    def register(paths) -> None:
+        """Record outputs in the manifest before they are written (only recorded files are ever deleted)."""
+        names = [str(Path(p).relative_to(folder)) for p in paths]
+        new = [n for n in names if n not in manifest["outputs"]]
+        if new:
+            manifest["outputs"] = sorted(manifest["outputs"] + new)
+            _write_manifest(folder, manifest)
+
+    timings: dict = {}
     t = time.perf_counter()
-    if manifest["steps"].get("candidates") and (folder / "candidates.csv").exists():
-        table = pd.read_csv(folder / "candidates.csv")
-        table["core"] = pd.Categorical(table["core"], categories=cfg["grid"]["cores"])
-    else:
-        table = screen_table(cfg)
+    table = screen_table(cfg)  # always in memory: a resumed run writes the same bytes as an uninterrupted one
+    if not (manifest["steps"].get("candidates") and (folder / "candidates.csv").exists()):
+        register([folder / "candidates.csv"])
         _write_csv(table, folder / "candidates.csv")
         manifest["steps"]["candidates"] = True
         _write_manifest(folder, manifest)
     timings["evaluate_s"] = time.perf_counter() - t
     ranked = table.head(cfg["study"]["top"]).copy()
     ranked["reasons"] = [reasons(r) for _, r in ranked.iterrows()]
+    register([folder / "ranked.csv"])
     _write_csv(ranked, folder / "ranked.csv")
 
     if plots:
         t = time.perf_counter()
         from latticeanchor.screen import plots as screen_plots
 
+        register([folder / name for name in OUTPUTS if name.endswith(".png")])
         screen_plots.all_plots(table, cfg, folder)
         timings["plots_s"] = time.perf_counter() - t
     structures: list[Path] = []
     if build_structures and cfg["build"]["structures"] > 0:
         t = time.perf_counter()
-        structures = build_top(table, cfg, folder, manifest["structures_done"], cfg["study"]["seed"], quiet)
+        structures = build_top(table, cfg, folder, manifest["structures_done"], cfg["study"]["seed"], quiet,
+                               register=register)
         timings["structures_s"] = time.perf_counter() - t
     timings["total_s"] = time.perf_counter() - t0
     manifest.update({"timings": timings, "n_candidates": int(len(table)), "n_pareto": int(table["pareto"].sum()),
                      "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-                     "outputs": sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()
-                                       and not p.name.startswith("."))})
+                     "outputs": sorted(set(manifest["outputs"]) | {"manifest.json"})})
     _write_manifest(folder, manifest)
     return ScreenResult(cfg, table, ranked, folder, structures, timings)
