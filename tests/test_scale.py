@@ -191,3 +191,12 @@ def test_relax_top_takes_the_first_rows(tmp_path):
     assert CALLS == [0.0, 0.5] and df["rank"].tolist() == [1, 2] and "score" in df
     with pytest.raises(LatticeAnchorError, match="relax-top"):
         relax_top(ranked, 0, tmp_path)
+
+
+def test_screen_rows_with_unit_named_columns_are_the_same_candidate():
+    from latticeanchor.energy.scale import _canonical, candidate_key
+
+    old = {"core": "PbS", "x": 2.0, "diameter": 35.0, "loading": 0.1, "T": 298.15}
+    new = {"core": "PbS", "x": 2.0, "diameter_nm": 3.5, "loading_fraction": 0.1, "T_K": 298.15, "rank": 1}
+    assert _canonical(new) == _canonical(old)
+    assert candidate_key(new, {"seed": 0}) == candidate_key(old, {"seed": 0})

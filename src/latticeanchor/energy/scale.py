@@ -67,7 +67,16 @@ DEFAULT_SETTINGS = {
 _RESULT = "result.json"
 
 
+_UNIT_ALIASES = {"diameter": ("diameter_nm", 10.0), "loading": ("loading_fraction", 1.0), "T": ("T_K", 1.0)}
+
+
 def _canonical(candidate: dict) -> dict:
+    """The candidate's physical identity in the energy stage's keys (diameter Å, loading fraction, T K); the
+    screen's unit-named columns (diameter_nm, loading_fraction, T_K) are accepted and converted."""
+    candidate = dict(candidate)
+    for key, (alias, factor) in _UNIT_ALIASES.items():
+        if candidate.get(key) is None and candidate.get(alias) is not None:
+            candidate[key] = float(candidate[alias]) * factor
     out = {}
     for key in CANDIDATE_KEYS:
         if key in candidate and candidate[key] is not None:
@@ -383,7 +392,7 @@ def relax_top(ranked, n: int, outdir, *, workers: int | None = None, scheduler: 
               settings: dict | None = None, **kwargs):
     """Hook for ``latticeanchor screen --relax-top N [--workers K | --scheduler ADDRESS]``.
 
-    ranked: the screen's DataFrame (columns rank, core, x, diameter, loading, T, score, ...), best
+    ranked: the screen's DataFrame (columns rank, core, x, diameter_nm, loading_fraction, T_K, score, ...), best
     first; the first ``n`` rows go to ``run_candidates`` (other kwargs passed through).
     """
     n = int(n)
