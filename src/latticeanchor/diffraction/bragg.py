@@ -370,11 +370,18 @@ def bragg_profile(structure, two_theta_grid, wavelength="CuKa", *, fwhm: float =
     grid = np.asarray(two_theta_grid, float)
     lo, hi = float(grid.min()), float(grid.max())
     reach = window_fwhm * float(fwhm)
-    full = bragg_pattern(structure, wavelength, (max(lo - reach, 0.0), min(hi + reach, 180.0)), kalpha2=kalpha2,
-                         debye_waller_factors=debye_waller_factors, max_reflections=max_reflections, scaled=False)
+    empty = "the simulated profile is empty in this range (no peak within reach of the grid)"
+    try:
+        full = bragg_pattern(structure, wavelength, (max(lo - reach, 0.0), min(hi + reach, 180.0)),
+                             kalpha2=kalpha2, debye_waller_factors=debye_waller_factors,
+                             max_reflections=max_reflections, scaled=False)
+    except LatticeAnchorError as exc:
+        if str(exc).startswith("no reflections"):
+            raise LatticeAnchorError(empty) from None
+        raise
     y = profile(grid, full.x, full.y, fwhm=fwhm, window_fwhm=window_fwhm)
     if not np.all(np.isfinite(y)) or y.max() <= 0:
-        raise LatticeAnchorError("the simulated profile is empty in this range (no peak within reach of the grid)")
+        raise LatticeAnchorError(empty)
     inside = np.flatnonzero((full.x >= lo) & (full.x <= hi))
     if len(inside) == 0:
         raise LatticeAnchorError(f"no reflections of this structure fall in 2θ range ({lo:g}, {hi:g})")
