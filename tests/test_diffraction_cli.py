@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from latticeanchor.cli import main
+from latticeanchor.diffraction import refine_cubic
 
 MEASURED = Path(__file__).resolve().parents[2] / "shared" / "measured"
 
@@ -62,7 +63,10 @@ def test_bad_input_exit_code_and_one_line(tmp_path, capsys):
 
 # ---- round trips, two phases, geometry, result file ------------------------------------------------------
 
+# alpha-x1.5 puts (521) at 90.03°, just outside the default 10–90° scan: its flank must be in the simulated
+# scan and must not be taken for background by the refinement
 @pytest.mark.parametrize("phase,kalpha2", [("PbS", False), ("PbS", True), ("alpha-x1.5", False),
+                                           ("alpha-x1.5", True), ("alpha-x1", False), ("alpha-x2", True),
                                            ("alpha-x0.6", True), ("alpha-x2.7", False)])
 def test_simulate_then_refine_round_trip(tmp_path, capsys, phase, kalpha2):
     from latticeanchor.diffraction import named_phase
@@ -84,6 +88,44 @@ def test_simulate_then_refine_round_trip(tmp_path, capsys, phase, kalpha2):
     if phase.startswith("alpha"):
         assert res["x_br"][phase] == pytest.approx(float(phase.split("x")[1]), abs=0.01)
 
+
+
+@pytest.mark.parametrize("dataset", ["rt_films", "liu2019"])
+@pytest.mark.parametrize("x_br", [1.0, 1.5, 2.0])
+def test_alpha_round_trip_for_each_dataset_lattice(dataset, x_br):
+    # the round trip must not depend on where the dataset's Vegard law puts the reflections relative to the
+    # scan ends: simulate α at x with each dataset's a(x), single line, and refine with displacement fixed
+    from latticeanchor.diffraction.bragg import bragg_profile
+    from latticeanchor.diffraction.phases import alpha
+    from latticeanchor.diffraction.wavelengths import resolve_radiation
+    from latticeanchor.vegard import lattice_constant
+
+    a_true = float(lattice_constant(x_br, dataset=dataset))
+    st = alpha(x_br, a=a_true)
+    grid = 10.0 + 0.02 * np.arange(4001)
+    _, y = bragg_profile(st, grid, "CuKa", fwhm=0.1)
+    res = refine_cubic((grid, y), [(f"alpha-x{x_br:g}", st)], wavelength=resolve_radiation("CuKa").wavelength,
+                       fit_displacement=False)
+    a, sig = res.a[f"alpha-x{x_br:g}"], res.a_sigma[f"alpha-x{x_br:g}"]
+    assert 0 < sig < 2e-5
+    assert abs(a - a_true) <= 3 * sig
+    assert res.rwp < 0.15 and not res.warnings
+
+
+def test_simulated_scan_keeps_flanks_of_reflections_beyond_its_end():
+    # a scan's counts do not depend on where it stops: the 10–90° scan equals the 10–92° scan cropped
+    # (α-x1.5, liu2019 a = 5.9697 Å, has (521) at 90.03°)
+    from latticeanchor.diffraction import named_phase
+    from latticeanchor.diffraction.bragg import bragg_profile
+
+    st = named_phase("alpha-x1.5")
+    short = 10.0 + 0.02 * np.arange(4001)
+    long_ = 10.0 + 0.02 * np.arange(4101)
+    pat, y_short = bragg_profile(st, short, "CuKa", fwhm=0.1)
+    _, y_long = bragg_profile(st, long_, "CuKa", fwhm=0.1)
+    y_long = 100 * y_long[:4001] / y_long[:4001].max()
+    assert np.allclose(y_short, y_long, rtol=1e-9, atol=1e-9)
+    assert y_short[-1] > 1.0 and pat.x.max() <= 90.0
 
 def test_two_phase_dot_plus_matrix_mismatch_within_its_error():
     # synthetic film: α-CsPbBr2I (matrix) + PbS (dots), Poisson noise (seed 0); the refined mismatch

@@ -101,7 +101,7 @@ def _simulate(args) -> int:
 
 def _simulate_impl(args) -> int:
     from latticeanchor.diffraction import bragg_pattern, debye_pattern, load_structure, profile, two_theta_to_q
-    from latticeanchor.diffraction.bragg import estimated_reflections
+    from latticeanchor.diffraction.bragg import bragg_profile, estimated_reflections
     from latticeanchor.diffraction.wavelengths import resolve_radiation
 
     lo, hi = (_finite("--range", float(v)) for v in args.range)
@@ -144,12 +144,9 @@ def _simulate_impl(args) -> int:
         if not n_est <= args.max_reflections:
             raise LatticeAnchorError(f"{args.structure}: about {n_est:.3g} reflections up to 2θ = {hi:g}° at λ = "
                                      f"{min(rad.lines):g} Å exceed --max-reflections {args.max_reflections:g}")
-        pat = bragg_pattern(st, args.wavelength, (lo, hi), kalpha2=args.kalpha2, debye_waller_factors=dw,
-                            max_reflections=args.max_reflections)
-        y = profile(grid, pat.x, pat.y, fwhm=fwhm)
-        if not np.all(np.isfinite(y)) or y.max() <= 0:
-            raise LatticeAnchorError("the simulated profile is empty in this range (no peak within reach of the grid)")
-        y = 100 * y / y.max()
+        # tails of reflections just outside the range stay in the scan, as in a measurement
+        pat, y = bragg_profile(st, grid, args.wavelength, fwhm=fwhm, kalpha2=args.kalpha2, debye_waller_factors=dw,
+                               max_reflections=args.max_reflections)
         print(f"Bragg pattern of {st.composition.reduced_formula} ({len(st)} atoms), λ = {lam:.5f} Å ({rad.name})")
         print(f"{'2θ (deg)':>10} {'d (Å)':>8} {'I':>7}  hkl")
         strong = np.argsort(-np.asarray(pat.y))[:12]

@@ -323,6 +323,25 @@ def _scan_scale(model, k, net, w, s_grid, fwhm0, eta0=0.5):
     return best[1]
 
 
+def _snip_with_fitted_ends(x, y, model, p, window_deg):
+    """SNIP background of (x, y) computed on the scan extended by ``window_deg`` at both ends with the fitted
+    peaks of ``model`` at parameters ``p`` (on the end-point background level), so that reflections whose
+    centres lie just outside the scan are clipped as whole peaks instead of counted as background."""
+    from latticeanchor.diffraction.compare import snip_background
+
+    step = float(np.median(np.diff(x)))
+    m = max(1, int(round(window_deg / max(step, 1e-9))))
+    xe = np.r_[x[0] - step * np.arange(m, 0, -1), x, x[-1] + step * np.arange(1, m + 1)]
+    ext = _Model(xe, model.phases, model.lines, model.lweights, 0, model.window)
+    ph, zero, disp, eta, _ = model.unpack(p)
+    peaks = sum(ph[k, 1] * ext.phase_profile(k, ph[k, 0], ph[k, 2], ph[k, 3], zero, disp, eta)
+                for k in range(len(model.phases)))
+    n = len(x)
+    ye = np.r_[y[0] - peaks[m] + peaks[:m], y, y[-1] - peaks[m + n - 1] + peaks[m + n:]]
+    return np.minimum(snip_background(xe, ye, window_deg)[m:m + n], y)
+
+
+
 def refine_cubic(pattern, phases=("alpha",), *, wavelength=None, two_theta_range=None, max_strain: float = 0.03,
                  fit_zero: bool = False, fit_displacement: bool = True, n_background: int = 4,
                  background: str = "snip", fwhm0: float = 0.15, window_deg: float = 3.0,
@@ -447,6 +466,18 @@ def refine_cubic(pattern, phases=("alpha",), *, wavelength=None, two_theta_range
                         max_nfev=400 * (1 + len(p0)))
     p = p0.copy()
     p[free] = sol.x
+    if background == "snip":
+        # SNIP cannot tell the flank of a reflection just outside the scan from background (it keeps the end
+        # points and clips little near them), so the flank went into the background and the lattice was pulled
+        # to move the model's flank away. Redo SNIP on the scan extended by the fitted peaks beyond its ends, and
+        # refit from the first solution.
+        bkg0 = _snip_with_fitted_ends(x, y, model, p, window_deg)
+        net = y - bkg0
+        p0 = np.minimum(np.maximum(p, lb), ub)
+        sol = least_squares(resid, p0[free], bounds=(lb[free], ub[free]), x_scale=np.abs(p0[free]) + 1e-3,
+                            method="trf", max_nfev=400 * (1 + len(p0)))
+        p = p0.copy()
+        p[free] = sol.x
     J = sol.jac
     dof = max(1, len(net) - free.sum())
     chi2 = float(sol.fun @ sol.fun) / dof
