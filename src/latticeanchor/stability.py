@@ -54,7 +54,7 @@ from latticeanchor.validate import as_array, br_content, positive, scalar_or_arr
 
 __all__ = ["ANCHORED_THRESHOLD", "transition_temperature", "driving_force", "biaxial_modulus",
            "anchoring_length", "coherent_probability", "anchored_fraction", "destabilized_fraction",
-           "stability_index", "critical_loading", "components", "parameters", "calibration", "calibrate_interface_gain",
+           "stability_index", "critical_loading", "components", "combine", "coherence_ratio", "parameters", "calibration", "calibrate_interface_gain",
            "Model", "default_model", "ensemble"]
 
 AVOGADRO = 6.02214076e23
@@ -191,20 +191,36 @@ def coherent_probability(core: str, x, diameter, loading, T=298.15, dataset: str
     return scalar_or_array(p)
 
 
-def _parts(core, x, diameter, loading, T, dataset, model: Model | None = None):
-    d = positive("diameter (Å)", diameter)
-    phi = _loading(loading)
-    h = np.asarray(anchoring_length(core, x, T, dataset, model))
-    p, shell = _fractions(phi, d, h, _coherence_ratio(core, x, d, T, dataset))
-    return np.isinf(h), p, shell
+def coherence_ratio(core: str, x, diameter, T=298.15, dataset: str | None = None):
+    """(d + 2h_c)/d: nearest-neighbour distance, in diameters, within which a dot's grown shell stays coherent."""
+    return _coherence_ratio(core, x, positive("diameter (Å)", diameter), temperature(T), dataset)
+
+
+def combine(loading, diameter, anchoring_length_A, ratio, coherent_probability=None) -> dict:
+    """The model's outputs from its two lengths: h* (Å, ``inf`` where α is stable) and the coherence ratio.
+
+    For callers that evaluate many loadings for few (x, d, T), such as the screen: compute the lengths once
+    (``anchoring_length``, ``coherence_ratio``) and combine them per loading here. ``coherent_probability``:
+    P_coh when already known for these loadings (it does not depend on the model's parameters).
+    """
+    h = np.asarray(anchoring_length_A, float)
+    phi, d = np.asarray(loading, float), np.asarray(diameter, float)
+    if coherent_probability is None:
+        p, shell = _fractions(phi, d, h, np.asarray(ratio, float))
+    else:
+        p = np.asarray(coherent_probability, float)
+        shell = np.asarray(geometry.matrix_within(phi, d, np.where(np.isinf(h), 0.0, h)))
+    stable = np.isinf(h)
+    return {"anchored": np.where(stable, 1.0, p * shell), "destabilized": np.where(stable, 0.0, (1.0 - p) * shell),
+            "stability_index": np.where(stable, 1.0, (2.0 * p - 1.0) * shell), "coherent_probability": p,
+            "alpha_stable": stable}
 
 
 def components(core: str, x, diameter, loading, T=298.15, dataset: str | None = None, model: Model | None = None) -> dict:
     """All model outputs at once (arrays): anchored, destabilized, stability_index, coherent_probability, alpha_stable."""
-    stable, p, shell = _parts(core, x, diameter, loading, T, dataset, model)
-    return {"anchored": np.where(stable, 1.0, p * shell), "destabilized": np.where(stable, 0.0, (1.0 - p) * shell),
-            "stability_index": np.where(stable, 1.0, (2.0 * p - 1.0) * shell), "coherent_probability": p,
-            "alpha_stable": stable}
+    d = positive("diameter (Å)", diameter)
+    phi = _loading(loading)
+    return combine(phi, d, anchoring_length(core, x, T, dataset, model), _coherence_ratio(core, x, d, T, dataset))
 
 
 def anchored_fraction(core: str, x, diameter, loading, T=298.15, dataset: str | None = None, model: Model | None = None):
@@ -213,20 +229,17 @@ def anchored_fraction(core: str, x, diameter, loading, T=298.15, dataset: str | 
     core: 'PbS', 'PbSe' or an alloy; x: Br per formula unit; diameter: dot diameter in Å; loading: dot volume
     fraction (0 ≤ φ < 0.64); T in K. Broadcasts. 1 where α is the stable bulk phase (nothing to anchor).
     """
-    stable, p, shell = _parts(core, x, diameter, loading, T, dataset, model)
-    return scalar_or_array(np.where(stable, 1.0, p * shell))
+    return scalar_or_array(components(core, x, diameter, loading, T, dataset, model)["anchored"])
 
 
 def destabilized_fraction(core: str, x, diameter, loading, T=298.15, dataset: str | None = None, model: Model | None = None):
     """Fraction (0–1) of the matrix within h* of dislocated dots: δ nucleates there sooner than in a pristine film."""
-    stable, p, shell = _parts(core, x, diameter, loading, T, dataset, model)
-    return scalar_or_array(np.where(stable, 0.0, (1.0 - p) * shell))
+    return scalar_or_array(components(core, x, diameter, loading, T, dataset, model)["destabilized"])
 
 
 def stability_index(core: str, x, diameter, loading, T=298.15, dataset: str | None = None, model: Model | None = None):
     """anchored − destabilized ∈ [−1, 1]: 0 = pristine metastable film, < 0 worse than pristine, 1 = anchored."""
-    stable, p, shell = _parts(core, x, diameter, loading, T, dataset, model)
-    return scalar_or_array(np.where(stable, 1.0, (2.0 * p - 1.0) * shell))
+    return scalar_or_array(components(core, x, diameter, loading, T, dataset, model)["stability_index"])
 
 
 def critical_loading(core: str, x, diameter, T=298.15, dataset: str | None = None, model: Model | None = None,

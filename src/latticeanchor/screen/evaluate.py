@@ -88,7 +88,7 @@ def evaluate(frame: pd.DataFrame, temperatures, dataset: str | None = None, arra
         # --- per (x, d, T)
         c_xdt, f_xdt = _groups(x, d, T)
         xu, du, Tu = x[f_xdt], d[f_xdt], T[f_xdt]
-        ratio = stability._coherence_ratio(core, xu, du, Tu, dataset)[c_xdt]
+        ratio = np.asarray(stability.coherence_ratio(core, xu, du, Tu, dataset))[c_xdt]
         col("critical_loading_fraction")[rows] = np.asarray(stability.critical_loading(core, xu, du, Tu, dataset))[c_xdt]
         col("mb_critical_loading_fraction")[rows] = np.asarray(
             strain.critical_loading(core, xu, du, Tu, dataset, arrangement))[c_xdt]
@@ -103,16 +103,12 @@ def evaluate(frame: pd.DataFrame, temperatures, dataset: str | None = None, arra
         col("ligand_uncertainty_eV")[rows] = align["ligand_uncertainty"]
         col("alignment", object)[rows] = np.asarray(align["classification"])[c_xd]
         # --- per row: the dot geometry of the stability model, for the default model and the ensemble
-        p, shell = stability._fractions(phi, d, h_rows[0], ratio)
-        stable = np.isinf(h_rows[0])
-        col("coherent_probability")[rows] = p
-        col("anchored_fraction")[rows] = np.where(stable, 1.0, p * shell)
-        col("destabilized_fraction")[rows] = np.where(stable, 0.0, (1.0 - p) * shell)
-        col("stability_index")[rows] = np.where(stable, 1.0, (2.0 * p - 1.0) * shell)
-        members = []
-        for h in h_rows[1:]:
-            shell_m = geometry.matrix_within(phi, d, np.where(np.isinf(h), 0.0, h))
-            members.append(np.where(np.isinf(h), 1.0, (2.0 * p - 1.0) * shell_m))
+        model = stability.combine(phi, d, h_rows[0], ratio)
+        for key, name in (("coherent_probability", "coherent_probability"), ("anchored", "anchored_fraction"),
+                          ("destabilized", "destabilized_fraction"), ("stability_index", "stability_index")):
+            col(name)[rows] = model[key]
+        members = [stability.combine(phi, d, h, ratio, model["coherent_probability"])["stability_index"]
+                   for h in h_rows[1:]]
         col("stability_index_ensemble")[rows] = np.mean(members, axis=0)
 
     x, d_nm, phi = x_all, dnm_all, phi_all
