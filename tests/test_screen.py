@@ -298,3 +298,14 @@ def test_best_per_core_is_the_top_row_of_each_core_and_temperature(tmp_path):
     for _, row in best.iterrows():
         sub = res.candidates[(res.candidates["core"] == row["core"]) & (res.candidates["T_K"] == row["T_K"])]
         assert row["rank"] == sub["rank"].min()
+
+
+def test_fast_csv_writer_is_byte_identical_to_pandas():
+    from latticeanchor.screen.run import _csv_text
+
+    rng = np.random.default_rng(2)
+    frame = pd.DataFrame({"core": pd.Categorical(["PbS", "PbSe", "PbS"]), "x": [0.0, 1.2345678, 3.0],
+                          "small": rng.random(3) * 1e-9, "big": [np.inf, -np.inf, 1e300], "gap": [np.nan, 1.0, 2.0],
+                          "n": np.array([1, 2, 3]), "flag": [True, False, True], "label": ["type I", "undetermined", ""]})
+    assert _csv_text(frame) == frame.to_csv(index=False, float_format="%.6g")
+    assert _csv_text(frame.assign(label=["a, b", "c", "d"])) is None  # needs quoting: pandas writes it
