@@ -86,9 +86,11 @@ def matrix_within(volume_fraction, diameter, distance):
     """
     phi = _fraction(volume_fraction, "random")
     R = positive("diameter (Å)", diameter) / 2.0
-    h = positive("distance (Å)", distance, allow_zero=True) if np.all(np.isfinite(np.asarray(distance, float))) \
-        else np.asarray(distance, float)
-    if np.any(np.isnan(h)) or np.any(h < 0):
+    try:
+        h = np.asarray(distance, dtype=float)
+    except (TypeError, ValueError):
+        raise LatticeAnchorError(f"distance must be a number or an array of numbers (Å), got {distance!r}") from None
+    if np.any(np.isnan(h)) or np.any(h < 0):  # +inf is allowed: the whole matrix
         raise LatticeAnchorError("distance must be ≥ 0 (Å)")
     with np.errstate(invalid="ignore", over="ignore"):
         t = h / R

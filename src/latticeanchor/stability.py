@@ -43,7 +43,7 @@ iodide oxidation and loss in air, is outside this model), moisture kinetics (lif
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -52,12 +52,14 @@ from latticeanchor import data, geometry, strain, vegard
 from latticeanchor.errors import LatticeAnchorError
 from latticeanchor.validate import as_array, br_content, positive, scalar_or_array, temperature
 
-__all__ = ["ANCHORED_THRESHOLD", "transition_temperature", "driving_force", "biaxial_modulus",
-           "anchoring_length", "coherent_probability", "anchored_fraction", "destabilized_fraction",
-           "stability_index", "critical_loading", "components", "combine", "coherence_ratio", "parameters", "calibration", "calibrate_interface_gain",
-           "Model", "default_model", "ensemble"]
+__all__ = ["ANCHORED_THRESHOLD", "Model", "default_model", "ensemble", "parameters", "calibration",
+           "calibrate_interface_gain", "transition_temperature", "driving_force", "biaxial_modulus",
+           "anchoring_length", "coherence_ratio", "coherent_probability", "combine", "components",
+           "anchored_fraction", "destabilized_fraction", "stability_index", "critical_loading"]
 
 AVOGADRO = 6.02214076e23
+J_PER_M2_TO_GPA_A = 10.0  # 1 J/m² = 1 GPa·Å → h (Å) = Δγ (J/m²) · 10 / w (GPa)
+ANCHORED_THRESHOLD = 0.97  # anchored fraction at the critical loading (void percolation of the unanchored matrix)
 
 
 @dataclass(frozen=True)
@@ -70,7 +72,6 @@ class Model:
 
     boundary_x: float
     interface_gain_J_per_m2: float
-J_PER_M2_TO_GPA_A = 10.0  # 1 J/m² = 1 GPa·Å → h (Å) = Δγ (J/m²) · 10 / w (GPa)
 
 
 @lru_cache(maxsize=1)
@@ -104,9 +105,6 @@ def _model(model) -> Model:
     return model
 
 
-ANCHORED_THRESHOLD = 0.97
-
-
 def transition_temperature(x, model: Model | None = None):
     """δ→α transition temperature T_t (K) of CsPbBr_xI_(3−x): the line through CsPbI3's 603 K (Dastidar et al.
     2017) and 298.15 K at the model's boundary composition; below 0 K means α is stable at every temperature."""
@@ -135,11 +133,8 @@ def driving_force(x, T=298.15, dataset: str | None = None, model: Model | None =
 
 def biaxial_modulus(x, dataset: str | None = None):
     """(001) biaxial modulus M = C11 + C12 − 2 C12²/C11 (GPa) of α-CsPbBr_xI_(3−x), C_ij linear in y = x/3."""
-    y = br_content(x) / 3.0
-    c_i = np.array(data.elastic_constants(data.ALPHA_END_MEMBERS["I"], dataset))
-    c_br = np.array(data.elastic_constants(data.ALPHA_END_MEMBERS["Br"], dataset))
-    c11 = (1 - y) * c_i[0] + y * c_br[0]
-    c12 = (1 - y) * c_i[1] + y * c_br[1]
+    c = strain.matrix_elastic_constants(x, dataset)
+    c11, c12 = c[..., 0], c[..., 1]
     return scalar_or_array(c11 + c12 - 2 * c12**2 / c11)
 
 
@@ -174,21 +169,22 @@ def _coherence_ratio(core, x, diameter, T, dataset):
         return np.where(np.isinf(h_c), np.inf, 1.0 + 2.0 * h_c / diameter)
 
 
-def _fractions(phi, diameter, h, ratio):
-    """(P_coh, matrix fraction within h of a dot surface) at loading φ; h = inf means α stable."""
-    finite_ratio = np.where(np.isinf(ratio), 1.0, ratio)
-    p = np.where(np.isinf(ratio), 1.0, geometry.nearest_neighbour_cdf(phi, finite_ratio))
-    p = np.where(phi > 0, p, np.where(np.isinf(ratio), 1.0, 0.0))
-    shell = geometry.matrix_within(phi, diameter, np.where(np.isinf(h), 0.0, h))
-    return p, np.asarray(shell)
+def _coherent(phi, ratio):
+    """P_coh at loading φ for a coherence ratio (d + 2h_c)/d; inf ratio (matched) means always coherent."""
+    matched = np.isinf(ratio)
+    p = np.where(matched, 1.0, geometry.nearest_neighbour_cdf(phi, np.where(matched, 1.0, ratio)))
+    return np.where(phi > 0, p, np.where(matched, 1.0, 0.0))
+
+
+def _shell(phi, diameter, h):
+    """Matrix fraction within h* (Å) of a dot surface; h* = inf (α stable) gives 0 here, handled by the caller."""
+    return np.asarray(geometry.matrix_within(phi, diameter, np.where(np.isinf(h), 0.0, h)))
 
 
 def coherent_probability(core: str, x, diameter, loading, T=298.15, dataset: str | None = None):
     """P_coh: probability that a dot's grown matrix shell stays coherent (nearest neighbour within d + 2h_c)."""
     d = positive("diameter (Å)", diameter)
-    phi = _loading(loading)
-    p, _ = _fractions(phi, d, np.zeros(1), _coherence_ratio(core, x, d, T, dataset))
-    return scalar_or_array(p)
+    return scalar_or_array(_coherent(_loading(loading), _coherence_ratio(core, x, d, T, dataset)))
 
 
 def coherence_ratio(core: str, x, diameter, T=298.15, dataset: str | None = None):
@@ -205,11 +201,8 @@ def combine(loading, diameter, anchoring_length_A, ratio, coherent_probability=N
     """
     h = np.asarray(anchoring_length_A, float)
     phi, d = np.asarray(loading, float), np.asarray(diameter, float)
-    if coherent_probability is None:
-        p, shell = _fractions(phi, d, h, np.asarray(ratio, float))
-    else:
-        p = np.asarray(coherent_probability, float)
-        shell = np.asarray(geometry.matrix_within(phi, d, np.where(np.isinf(h), 0.0, h)))
+    p = _coherent(phi, np.asarray(ratio, float)) if coherent_probability is None else np.asarray(coherent_probability, float)
+    shell = _shell(phi, d, h)
     stable = np.isinf(h)
     return {"anchored": np.where(stable, 1.0, p * shell), "destabilized": np.where(stable, 0.0, (1.0 - p) * shell),
             "stability_index": np.where(stable, 1.0, (2.0 * p - 1.0) * shell), "coherent_probability": p,
@@ -258,8 +251,8 @@ def critical_loading(core: str, x, diameter, T=298.15, dataset: str | None = Non
     stable = np.isinf(h)
 
     def anchored(log_phi):
-        p, shell = _fractions(np.exp(log_phi), d, h, ratio)
-        return p * shell >= threshold
+        phi = np.exp(log_phi)
+        return _coherent(phi, ratio) * _shell(phi, d, h) >= threshold
 
     lo = np.full(x.shape, np.log(1e-9))
     hi = np.full(x.shape, np.log(0.6399))

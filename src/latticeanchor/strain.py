@@ -38,7 +38,7 @@ from latticeanchor.errors import LatticeAnchorError
 from latticeanchor.validate import as_array, br_content, positive, scalar_or_array, temperature
 
 __all__ = ["parse_core", "core_lattice_constant", "mismatch", "zero_mismatch_x", "matrix_moduli",
-           "core_moduli", "critical_thickness", "critical_spacing", "critical_loading", "eshelby_energy",
+           "matrix_elastic_constants", "core_moduli", "critical_thickness", "critical_spacing", "critical_loading", "eshelby_energy",
            "GPA_A3_TO_EV"]
 
 GPA_A3_TO_EV = 1e9 * 1e-30 / 1.602176634e-19  # 1 GPa·Å³ in eV
@@ -109,13 +109,19 @@ def _vrh_cached(c11: float, c12: float, c44: float) -> tuple[float, float, float
     return k, g, (3.0 * k - 2.0 * g) / (6.0 * k + 2.0 * g)
 
 
+def matrix_elastic_constants(x, dataset: str | None = None) -> np.ndarray:
+    """Cubic (C11, C12, C44) in GPa of α-CsPbBr_xI_(3−x), linear in the Br fraction y = x/3; shape x.shape + (3,)."""
+    y = br_content(x)[..., None] / 3.0
+    c_i = np.array(data.elastic_constants(data.ALPHA_END_MEMBERS["I"], dataset))
+    c_br = np.array(data.elastic_constants(data.ALPHA_END_MEMBERS["Br"], dataset))
+    return (1 - y) * c_i + y * c_br
+
+
 def matrix_moduli(x, dataset: str | None = None):
     """(K, G in GPa, ν) of α-CsPbBr_xI_(3−x): C_ij linear in the Br fraction, then VRH (vectorized)."""
     x = br_content(x)
-    c_i = np.array(data.elastic_constants(data.ALPHA_END_MEMBERS["I"], dataset))
-    c_br = np.array(data.elastic_constants(data.ALPHA_END_MEMBERS["Br"], dataset))
     uniq, inverse = np.unique(x, return_inverse=True)
-    table = np.array([_vrh(*((1 - u / 3) * c_i + (u / 3) * c_br)) for u in uniq])
+    table = np.array([_vrh(*c) for c in matrix_elastic_constants(uniq, dataset)])
     out = table[inverse.reshape(x.shape)] if x.ndim else table[0]
     return tuple(scalar_or_array(np.asarray(out)[..., k]) for k in range(3))
 

@@ -91,7 +91,7 @@ def screen_table(cfg: dict) -> pd.DataFrame:
     frame = grid_frame(cfg["grid"]["cores"], axes["x"], axes["diameter_nm"], axes["loading"], axes["temperatures"])
     table = evaluate(frame, axes["temperatures"], cfg["study"]["dataset"], cfg["model"]["arrangement"],
                      tuple(cfg["model"]["target_gap_eV"]))
-    term_table = scoring.terms(table, cfg["score"], tuple(cfg["model"]["target_gap_eV"]))
+    term_table = scoring.terms(table, tuple(cfg["model"]["target_gap_eV"]))
     table = pd.concat([table, term_table], axis=1)
     table["score"] = scoring.weighted_score(term_table, cfg["score"])
     table["limiting_term"] = scoring.limiting_term(term_table, cfg["score"])

@@ -44,7 +44,7 @@ def processing_term(loading_fraction) -> np.ndarray:
     return np.exp(-(excess / GRAIN_LOSS_SCALE_FRACTION) ** 2)
 
 
-def terms(table: pd.DataFrame, weights: dict | None = None, target_gap=(1.1, 1.3)) -> pd.DataFrame:
+def terms(table: pd.DataFrame, target_gap=(1.1, 1.3)) -> pd.DataFrame:
     """DataFrame of the score terms (columns ``term_<name>``) for every candidate."""
     gap = table["dot_gap_eV"].to_numpy(float)
     distance = np.where(gap < target_gap[0], target_gap[0] - gap, np.where(gap > target_gap[1], gap - target_gap[1], 0.0))
