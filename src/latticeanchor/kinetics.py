@@ -279,12 +279,17 @@ def calibrate(activation_eV: float | None = None, dataset=None) -> Parameters:
     p = replace(p, log_prefactor=p.avrami_n * np.log(t0 / pr["lifetime_h"]))
     b = t["anchored_lifetime_bound"]
 
-    def excess(gain):
-        life = lifetime(b["core"], b["x"], b["diameter_A"], b["loading"], b["T_K"], dataset,
-                        replace(p, interface_gain_J_per_m2=gain))
-        return np.log(min(life, 1e30)) - np.log(b["min_lifetime_h"])
+    def meets(gain):
+        return lifetime(b["core"], b["x"], b["diameter_A"], b["loading"], b["T_K"], dataset,
+                        replace(p, interface_gain_J_per_m2=gain)) >= b["min_lifetime_h"]
 
-    gain = brentq(excess, 1e-3, 2.0, xtol=1e-10)
+    lo, hi = 1e-3, 2.0  # bisection keeping the side that meets the bound (the lifetime rises steeply there)
+    if meets(lo) or not meets(hi):
+        raise LatticeAnchorError("kinetics: the O1 bound cannot be met with an interface gain in [0.001, 2] J/m²")
+    while hi - lo > 1e-10:
+        mid = 0.5 * (lo + hi)
+        lo, hi = (lo, mid) if meets(mid) else (mid, hi)
+    gain = hi
     return replace(p, interface_gain_J_per_m2=gain)
 
 

@@ -13,8 +13,9 @@ ARRANGEMENTS = ("fcc", "random", "sc")  # geometry.PACKING_LIMIT keys (checked b
 
 def add_parser(sub) -> None:
     p = sub.add_parser("mismatch", help="lattice mismatch and dislocation onset of cores in CsPbBr_xI_(3-x)",
-                       description="Print x, a_matrix (Å), ε (%), critical thickness (Å), critical spacing (Å) "
-                                   "and critical loading (vol%) for each core.")
+                       description="Print x, a_matrix (Å), ε (%), and the Matthews–Blakeslee coherence thickness (Å), "
+                                   "spacing (Å) and loading φ_MB (vol%) for each core (a film criterion; the "
+                                   "stability model's critical loading is what `screen` reports).")
     p.add_argument("--core", type=core_list, default=["PbS"],
                    help="core(s), comma-separated: PbS, PbSe, PbTe or PbS0.5Se0.5 (default PbS)")
     p.add_argument("--x", default="0:3:0.25",
@@ -93,11 +94,14 @@ def run(args) -> int:
         write_csv(rows, args.csv, diameter_nm=args.diameter, T=args.T, arrangement=args.arrangement)
     print(f"# dataset {data.resolve_dataset(args.dataset)}, T = {args.T:g} K, dot diameter {args.diameter:g} nm, "
           f"{args.arrangement} arrangement; ε = (a_matrix − a_core)/a_core")
-    print(f"{'core':<12}{'x':>6}{'a_matrix/Å':>12}{'ε/%':>9}{'h_c/Å':>10}{'L_c/Å':>10}{'φ_c/vol%':>10}")
+    print("# h_c, L_c, φ_MB: Matthews–Blakeslee coherence of the matrix between two dots (a film criterion, not a "
+          "lifetime); the stability model's critical loading is stability.critical_loading (screen: "
+          "critical_loading_fraction)")
+    print(f"{'core':<12}{'x':>6}{'a_matrix/Å':>12}{'ε/%':>9}{'h_c/Å':>10}{'L_c/Å':>10}{'φ_MB/vol%':>11}")
     for r in rows:
         print(f"{r['core']:<12}{r['x']:>6.2f}{r['a_matrix_A']:>12.4f}{r['eps_percent']:>+9.3f}"
               f"{_fmt(r['critical_thickness_A'], 10, 1)}{_fmt(r['critical_spacing_A'], 10, 1)}"
-              f"{_fmt(r['critical_loading_vol_percent'], 10, 3)}")
+              f"{_fmt(r['critical_loading_vol_percent'], 11, 3)}")
     for core in cores:
         try:
             x0 = strain.zero_mismatch_x(core, args.T, args.dataset)
