@@ -44,7 +44,6 @@ iodide oxidation and loss in air, is outside this model), moisture kinetics (lif
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
@@ -74,44 +73,46 @@ class Model:
     interface_gain_J_per_m2: float
 
 
-@lru_cache(maxsize=1)
-def parameters() -> dict:
-    """The model's parameters from ``materials.json`` (block ``stability``), with their sources."""
-    block = data.load()["stability"]
-    return block
+def parameters(dataset=None):
+    """The model's parameters (block ``stability`` of the data file, read-only), with their sources.
+
+    dataset: a name, a materials JSON file or a ``data.MaterialSet`` (default: the package default).
+    """
+    return data.resolve(dataset).stability
 
 
-def default_model() -> Model:
+def default_model(dataset=None) -> Model:
     """The model with the data file's boundary composition and calibrated Δγ."""
-    p = parameters()
+    p = parameters(dataset)
     return Model(float(p["transition_temperature_K"]["x"][1]), float(p["interface_gain_J_per_m2"]["value"]))
 
 
-def ensemble() -> list[Model]:
+def ensemble(dataset=None) -> list[Model]:
     """Models spanning the assumption's range: boundary x = 2.1, 2.5, 2.9, each with its own calibrated Δγ.
 
     The screen averages the stability index over them, so a candidate that is anchored only under the most
     favourable assumption ranks below one anchored under all three.
     """
-    return [Model(float(bx), float(g)) for bx, g in zip(parameters()["ensemble"]["boundary_x"],
-                                                       parameters()["ensemble"]["interface_gain_J_per_m2"])]
+    p = parameters(dataset)
+    return [Model(float(bx), float(g)) for bx, g in zip(p["ensemble"]["boundary_x"],
+                                                       p["ensemble"]["interface_gain_J_per_m2"])]
 
 
-def _model(model) -> Model:
+def _model(model, dataset=None) -> Model:
     if model is None:
-        return default_model()
+        return default_model(dataset)
     if not isinstance(model, Model):
         raise LatticeAnchorError(f"model must be a latticeanchor.stability.Model, got {type(model).__name__}")
     return model
 
 
-def transition_temperature(x, model: Model | None = None):
+def transition_temperature(x, model: Model | None = None, dataset=None):
     """δ→α transition temperature T_t (K) of CsPbBr_xI_(3−x): the line through CsPbI3's 603 K (Dastidar et al.
     2017) and 298.15 K at the model's boundary composition; below 0 K means α is stable at every temperature."""
     x = br_content(x)
-    pts = parameters()["transition_temperature_K"]
+    pts = parameters(dataset)["transition_temperature_K"]
     x0, t0, t1 = pts["x"][0], pts["value"][0], pts["value"][1]
-    x1 = _model(model).boundary_x
+    x1 = _model(model, dataset).boundary_x
     return scalar_or_array(t0 + (t1 - t0) * (x - x0) / (x1 - x0))
 
 
@@ -125,10 +126,11 @@ def driving_force(x, T=298.15, dataset: str | None = None, model: Model | None =
     ΔS_v [T_t(x) − T] with ΔS = ΔH_CsPbI3 / T_t(CsPbI3) per formula unit (assumed independent of x).
     """
     x, T = br_content(x), temperature(T)
-    dH = float(parameters()["transition_enthalpy_J_per_mol"]["value"])
-    dS = dH / float(transition_temperature(0.0, model))  # J/(mol K), CsPbI3
+    dataset = data.resolve(dataset)
+    dH = float(parameters(dataset)["transition_enthalpy_J_per_mol"]["value"])
+    dS = dH / float(transition_temperature(0.0, model, dataset))  # J/(mol K), CsPbI3
     per_volume = dS / (AVOGADRO * _formula_volume_m3(x, T, dataset))  # J/(m³ K)
-    return scalar_or_array(per_volume * (np.asarray(transition_temperature(x, model)) - T) * 1e-9)
+    return scalar_or_array(per_volume * (np.asarray(transition_temperature(x, model, dataset)) - T) * 1e-9)
 
 
 def biaxial_modulus(x, dataset: str | None = None):
@@ -143,7 +145,8 @@ def anchoring_length(core: str, x, T=298.15, dataset: str | None = None, model: 
 
     ``inf`` where α is stable without dots (Δg_v ≤ 0). model: parameters (default: ``default_model()``).
     """
-    model = _model(model)
+    dataset = data.resolve(dataset)
+    model = _model(model, dataset)
     gain = float(positive("interface_gain (J/m²)", model.interface_gain_J_per_m2))
     dg = np.asarray(driving_force(x, T, dataset, model))
     eps = np.asarray(strain.mismatch(core, x, T, dataset))
@@ -163,6 +166,7 @@ def _loading(loading):
 
 def _coherence_ratio(core, x, diameter, T, dataset):
     """(d + 2h_c)/d: the nearest-neighbour distance, in diameters, below which a grown shell stays coherent."""
+    dataset = data.resolve(dataset)
     eps = np.asarray(strain.mismatch(core, x, T, dataset))
     h_c = np.asarray(strain.critical_thickness(eps, x, T, dataset))
     with np.errstate(invalid="ignore"):
@@ -213,6 +217,7 @@ def components(core: str, x, diameter, loading, T=298.15, dataset: str | None = 
     """All model outputs at once (arrays): anchored, destabilized, stability_index, coherent_probability, alpha_stable."""
     d = positive("diameter (Å)", diameter)
     phi = _loading(loading)
+    dataset = data.resolve(dataset)
     return combine(phi, d, anchoring_length(core, x, T, dataset, model), _coherence_ratio(core, x, d, T, dataset))
 
 
@@ -246,6 +251,7 @@ def critical_loading(core: str, x, diameter, T=298.15, dataset: str | None = Non
     if not 0 < threshold < 1:
         raise LatticeAnchorError(f"threshold must lie in (0, 1), got {threshold!r}")
     x, d, T = np.broadcast_arrays(br_content(x), positive("diameter (Å)", diameter), temperature(T))
+    dataset = data.resolve(dataset)
     h = np.asarray(anchoring_length(core, x, T, dataset, model)) * np.ones(x.shape)
     ratio = np.asarray(_coherence_ratio(core, x, d, T, dataset)) * np.ones(x.shape)
     stable = np.isinf(h)
