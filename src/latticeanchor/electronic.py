@@ -27,28 +27,36 @@ from __future__ import annotations
 import numpy as np
 
 from latticeanchor import data, vegard
+from latticeanchor.errors import LatticeAnchorError
 from latticeanchor.strain import parse_core
 from latticeanchor.validate import br_content, positive, scalar_or_array
 
 __all__ = ["dot_band_gap", "dot_band_edges", "matrix_band_edges", "band_alignment"]
 
 
-def dot_band_gap(core: str, diameter_nm):
+def dot_band_gap(core: str, diameter_nm, dataset=None):
     """First-exciton band gap (eV) of a ``core`` dot of ``diameter_nm`` (nm) at room temperature."""
     d = positive("diameter (nm)", diameter_nm)
+    ms = data.resolve(dataset)
     total = 0.0
     for name, frac in parse_core(core):
-        c = data.sizing_curve(name)
+        c = ms.core(name).sizing_curve
+        if c is None:
+            raise LatticeAnchorError(f"no sizing curve for {name!r}; known: "
+                                     f"{', '.join(k for k, v in ms.cores.items() if v.sizing_curve is not None)}")
         total = total + frac * (c["E_inf"] + 1.0 / (c["a"] * d**2 + c["b"] * d + c["c"]))
     return scalar_or_array(np.asarray(total))
 
 
-def dot_band_edges(core: str, diameter_nm) -> tuple:
+def dot_band_edges(core: str, diameter_nm, dataset=None) -> tuple:
     """(VBM, CBM, ligand uncertainty) in eV vs vacuum for the dot."""
-    gap = np.asarray(dot_band_gap(core, diameter_nm))
+    ms = data.resolve(dataset)
+    gap = np.asarray(dot_band_gap(core, diameter_nm, ms))
     mid, unc = 0.0, 0.0
     for name, frac in parse_core(core):
-        ref = data.load()["dot_band_edges"][name]
+        ref = ms.core(name).dot_band_edges
+        if ref is None:
+            raise LatticeAnchorError(f"no dot band edges recorded for {name!r}")
         mid += frac * (ref["vbm_ref"] + ref["gap_ref"] / 2)
         unc += frac * ref["ligand_uncertainty_eV"]
     return scalar_or_array(mid - gap / 2), scalar_or_array(mid + gap / 2), unc
@@ -57,10 +65,11 @@ def dot_band_edges(core: str, diameter_nm) -> tuple:
 def matrix_band_edges(x, dataset: str | None = None) -> tuple:
     """(VBM, CBM) in eV vs vacuum of α-CsPbBr_xI_(3−x)."""
     y = br_content(x) / 3.0
-    vbm_i = data.entry(data.ALPHA_END_MEMBERS["I"], "band_edges", dataset)["vbm"]
-    vbm_br = data.entry(data.ALPHA_END_MEMBERS["Br"], "band_edges", dataset)["vbm"]
+    ms = data.resolve(dataset)
+    m = ms.matrix()
+    vbm_i, vbm_br = m.x0.vbm.value, m.x3.vbm.value
     vbm = (1 - y) * vbm_i + y * vbm_br
-    return scalar_or_array(vbm), scalar_or_array(vbm + np.asarray(vegard.band_gap(x, dataset)))
+    return scalar_or_array(vbm), scalar_or_array(vbm + np.asarray(vegard.band_gap(x, ms)))
 
 
 REFERENCE_OFFSET_EV = 0.4  # half-width of the method/laboratory offset between the two level sets (assumed, ≈ 0.3–0.5 eV)
@@ -96,8 +105,9 @@ def band_alignment(core: str, diameter_nm, x, dataset: str | None = None) -> dic
     evidence (matrix PL quenched, dot PL under matrix excitation) is equally explained by Förster energy
     transfer from matrix to dots, which needs only spectral overlap, not a type-I offset.
     """
-    d_vbm, d_cbm, unc = dot_band_edges(core, diameter_nm)
-    m_vbm, m_cbm = matrix_band_edges(x, dataset)
+    ms = data.resolve(dataset)
+    d_vbm, d_cbm, unc = dot_band_edges(core, diameter_nm, ms)
+    m_vbm, m_cbm = matrix_band_edges(x, ms)
     vb = np.asarray(d_vbm) - np.asarray(m_vbm)
     cb = np.asarray(m_cbm) - np.asarray(d_cbm)
     margin = np.minimum(vb, cb)

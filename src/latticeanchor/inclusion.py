@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from latticeanchor import strain, vegard
+from latticeanchor import data, strain, vegard
 from latticeanchor.validate import positive, scalar_or_array, temperature
 
 __all__ = ["interface_pressure", "matrix_energy_density", "energies", "shell_energy", "critical_diameter"]
@@ -40,6 +40,7 @@ def _moduli(core, x, dataset):
 
 def interface_pressure(core: str, x, T=298.15, dataset=None):
     """p = 12 K_i μ_m ε/(3K_i + 4μ_m) in GPa (signed like ε; the dot is compressed for ε < 0)."""
+    dataset = data.resolve(dataset)
     eps = np.asarray(strain.mismatch(core, x, temperature(T), dataset), float)
     k_i, mu_m, _ = _moduli(core, x, dataset)
     return scalar_or_array(12.0 * k_i * mu_m * eps / (3.0 * k_i + 4.0 * mu_m))
@@ -47,6 +48,7 @@ def interface_pressure(core: str, x, T=298.15, dataset=None):
 
 def matrix_energy_density(core: str, x, T=298.15, dataset=None):
     """w(R) = 3p²/(8μ_m), GPa (= GJ/m³): the matrix strain-energy density at the dot surface; it falls as (R/r)⁶."""
+    dataset = data.resolve(dataset)
     p = np.asarray(interface_pressure(core, x, T, dataset))
     _, mu_m, _ = _moduli(core, x, dataset)
     return scalar_or_array(3.0 * p**2 / (8.0 * mu_m))
@@ -54,6 +56,7 @@ def matrix_energy_density(core: str, x, T=298.15, dataset=None):
 
 def energies(core: str, x, diameter, T=298.15, dataset=None) -> dict:
     """Eshelby energies of one dot of ``diameter`` (Å), eV: ``matrix_eV``, ``dot_eV`` and ``total_eV``."""
+    dataset = data.resolve(dataset)
     R = positive("diameter (Å)", diameter) / 2.0
     p = np.asarray(interface_pressure(core, x, T, dataset))
     k_i, mu_m, _ = _moduli(core, x, dataset)
@@ -64,6 +67,7 @@ def energies(core: str, x, diameter, T=298.15, dataset=None) -> dict:
 
 def shell_energy(core: str, x, diameter, thickness, T=298.15, dataset=None):
     """Matrix strain energy (eV) stored within ``thickness`` (Å) of the dot surface: W_m[1 − (R/(R+h))³]."""
+    dataset = data.resolve(dataset)
     R = positive("diameter (Å)", diameter) / 2.0
     h = positive("thickness (Å)", thickness, allow_zero=True)
     w_m = np.asarray(energies(core, x, diameter, T, dataset)["matrix_eV"])
@@ -75,6 +79,7 @@ def critical_diameter(core: str, x, T=298.15, dataset=None):
 
     ``inf`` at zero misfit. Broadcasts over x and T.
     """
+    dataset = data.resolve(dataset)
     T = temperature(T)
     p = np.abs(np.asarray(interface_pressure(core, x, T, dataset), float))
     _, mu_m, nu_m = _moduli(core, x, dataset)

@@ -41,7 +41,7 @@ from importlib import resources
 
 import numpy as np
 
-from latticeanchor import geometry, inclusion, phase_boundary, strain, vegard
+from latticeanchor import data, geometry, inclusion, phase_boundary, strain, vegard
 from latticeanchor.errors import LatticeAnchorError
 from latticeanchor.validate import as_array, br_content, positive, scalar_or_array, temperature
 
@@ -84,6 +84,7 @@ def _formula_volume_m3(x, T, dataset):
 
 def driving_force(x, T=298.15, dataset=None):
     """Δg_v = g_α − g_δ in J/m³ (> 0 where δ is stable) from the computed ΔH(x) and T_t(x)."""
+    dataset = data.resolve(dataset)
     x, T = br_content(x), temperature(T)
     dH = np.asarray(phase_boundary.transition_enthalpy(x), float)  # J/mol
     Tt = np.asarray(phase_boundary.transition_temperature(x), float)
@@ -100,6 +101,7 @@ def _p(params):
 
 def nucleation_barrier(x, T=298.15, dataset=None, params: Parameters | None = None):
     """ΔG* = 16πγ_n³/(3Δg_v²) in eV; ``inf`` where α is stable."""
+    dataset = data.resolve(dataset)
     dg = np.asarray(driving_force(x, T, dataset), float)
     g = _p(params).nucleation_gamma_J_per_m2
     with np.errstate(divide="ignore"):
@@ -108,6 +110,7 @@ def nucleation_barrier(x, T=298.15, dataset=None, params: Parameters | None = No
 
 def critical_radius(x, T=298.15, dataset=None, params: Parameters | None = None):
     """r* = 2γ_n/Δg_v in Å; ``inf`` where α is stable."""
+    dataset = data.resolve(dataset)
     dg = np.asarray(driving_force(x, T, dataset), float)
     g = _p(params).nucleation_gamma_J_per_m2
     return scalar_or_array(np.where(dg > 0, 2 * g / np.where(dg > 0, dg, 1.0) * 1e10, np.inf))
@@ -129,6 +132,7 @@ def _log_rate(x, T, dataset, p: Parameters):
 
 def time_constant(x, T=298.15, dataset=None, params: Parameters | None = None):
     """JMAK time constant τ (h) of the pristine film; ``inf`` where α is stable."""
+    dataset = data.resolve(dataset)
     p = _p(params)
     with np.errstate(over="ignore"):
         return scalar_or_array(np.exp(-_log_rate(x, T, dataset, p) / p.avrami_n))
@@ -137,6 +141,7 @@ def time_constant(x, T=298.15, dataset=None, params: Parameters | None = None):
 def anchoring_length(core: str, x, diameter, T=298.15, dataset=None, params: Parameters | None = None):
     """h* (Å): thickness of the α shell a coherent dot of ``diameter`` (Å) holds; ``inf`` where α is stable,
     0 for a dislocated dot (above ``inclusion.critical_diameter``) or when its Eshelby energy exceeds the gain."""
+    dataset = data.resolve(dataset)
     p = _p(params)
     d = positive("diameter (Å)", diameter)
     x, T = br_content(x), temperature(T)
@@ -175,6 +180,7 @@ def _fractions(phi, d, h, r_star):
 def free_fractions(core: str, x, diameter, loading, T=298.15, dataset=None, params: Parameters | None = None) -> dict:
     """``free`` F (matrix that can convert), ``nucleation`` N (matrix where a critical nucleus fits), ``anchored``
     1 − F, ``anchoring_length_A`` h* and ``critical_radius_A`` r*; fractions of the matrix volume."""
+    dataset = data.resolve(dataset)
     p = _p(params)
     d = positive("diameter (Å)", diameter)
     phi = _loading(loading)
@@ -199,6 +205,7 @@ def combine_lifetime(tau_h, free, nucleation, n, fraction):
 
 def transformed_fraction(core: str, x, diameter, loading, T, time_h, dataset=None, params: Parameters | None = None):
     """δ fraction (0–1) of the matrix after ``time_h`` hours at T (K); loading 0 is the pristine film."""
+    dataset = data.resolve(dataset)
     p = _p(params)
     t = positive("time_h", time_h, allow_zero=True)
     fr = free_fractions(core, x, diameter, loading, T, dataset, p)
@@ -214,6 +221,7 @@ def transformed_fraction(core: str, x, diameter, loading, T, time_h, dataset=Non
 
 def lifetime(core: str, x, diameter, loading, T=298.15, dataset=None, params: Parameters | None = None):
     """Hours until ``lifetime_fraction`` of the matrix has converted to δ; ``inf`` if it never does."""
+    dataset = data.resolve(dataset)
     p = _p(params)
     fr = free_fractions(core, x, diameter, loading, T, dataset, p)
     tau = np.asarray(time_constant(x, T, dataset, p))
@@ -227,6 +235,7 @@ def critical_loading(core: str, x, diameter, T=298.15, target_h=SIX_MONTHS_H, da
     0 where the pristine film already lasts that long; ``inf`` where even random close packing does not.
     Bisection in log φ (lifetime rises monotonically with loading: F and N both fall). Broadcasts.
     """
+    dataset = data.resolve(dataset)
     p = _p(params)
     target = float(positive("target_h", target_h))
     x, d, T = np.broadcast_arrays(br_content(x), positive("diameter (Å)", diameter), temperature(T))

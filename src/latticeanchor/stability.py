@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from latticeanchor import inclusion, kinetics, phase_boundary
+from latticeanchor import data, inclusion, kinetics, phase_boundary
 from latticeanchor.kinetics import SIX_MONTHS_H
 from latticeanchor.validate import positive, scalar_or_array
 
@@ -46,16 +46,19 @@ def boundary_x(T=298.15):
 
 def driving_force(x, T=298.15, dataset=None):
     """Δg_v = g_α − g_δ in GPa (= GJ/m³); > 0 where δ is the stable phase."""
+    dataset = data.resolve(dataset)
     return scalar_or_array(np.asarray(kinetics.driving_force(x, T, dataset)) * 1e-9)
 
 
 def critical_inclusion_diameter(core: str, x, T=298.15, dataset=None):
     """Diameter (Å) above which a dot relieves its misfit with a prismatic loop (``inclusion.critical_diameter``)."""
+    dataset = data.resolve(dataset)
     return inclusion.critical_diameter(core, x, T, dataset)
 
 
 def coherent(core: str, x, diameter, T=298.15, dataset=None):
     """True where a dot of ``diameter`` (Å) stays coherent with the matrix (below the critical inclusion size)."""
+    dataset = data.resolve(dataset)
     d = positive("diameter (Å)", diameter)
     out = d < np.asarray(critical_inclusion_diameter(core, x, T, dataset))
     return bool(out) if np.ndim(out) == 0 else out
@@ -63,24 +66,29 @@ def coherent(core: str, x, diameter, T=298.15, dataset=None):
 
 def anchoring_length(core: str, x, diameter, T=298.15, dataset=None, params=None):
     """h* (Å): thickness of the α shell one coherent dot holds; ``inf`` where α is stable without dots."""
+    dataset = data.resolve(dataset)
     return kinetics.anchoring_length(core, x, diameter, T, dataset, params)
 
 
 def anchored_fraction(core: str, x, diameter, loading, T=298.15, dataset=None, params=None):
     """Fraction (0–1) of the matrix held α by coherent dots (1 where α is stable without dots)."""
+    dataset = data.resolve(dataset)
     return kinetics.free_fractions(core, x, diameter, loading, T, dataset, params)["anchored"]
 
 
 def transformed_fraction(core: str, x, diameter, loading, T, time_h, dataset=None, params=None):
     """δ fraction of the matrix after ``time_h`` hours at T (K); ``loading`` 0 is the pristine film."""
+    dataset = data.resolve(dataset)
     return kinetics.transformed_fraction(core, x, diameter, loading, T, time_h, dataset, params)
 
 
 def lifetime(core: str, x, diameter, loading, T=298.15, dataset=None, params=None):
     """Hours until the stated fraction (``parameters().lifetime_fraction``, 5 %) of the matrix is δ; ``inf`` if never."""
+    dataset = data.resolve(dataset)
     return kinetics.lifetime(core, x, diameter, loading, T, dataset, params)
 
 
 def critical_loading(core: str, x, diameter, T=298.15, target_h=SIX_MONTHS_H, dataset=None, params=None):
     """Smallest loading whose lifetime reaches ``target_h`` (default six months) at T; 0 if the pristine film does."""
+    dataset = data.resolve(dataset)
     return kinetics.critical_loading(core, x, diameter, T, target_h, dataset, params)

@@ -1,6 +1,7 @@
 """Lattice mismatch between rock-salt cores and α-CsPbBr_xI_(3−x), and when it relaxes.
 
 Sign convention: ε = (a_matrix − a_core)/a_core (fraction). Lengths Å, temperatures K, moduli GPa.
+``dataset``: a name, a materials JSON file or a ``data.MaterialSet``, resolved once at each entry.
 
 Dislocation onset (``critical_thickness``) follows Matthews & Blakeslee, J. Cryst. Growth 27, 118
 (1974), DOI 10.1016/S0022-0248(74)80055-2, force balance for a single strained layer:
@@ -72,11 +73,13 @@ def parse_core(core: str) -> tuple[tuple[str, float], ...]:
 def core_lattice_constant(core: str, T=298.15, dataset: str | None = None):
     """Rock-salt lattice constant (Å) of the core at T (K); alloys by Vegard's law between end members."""
     T = temperature(T)
-    return scalar_or_array(sum(f * data.lattice_constant_at(name, T, dataset) for name, f in parse_core(core)))
+    ms = data.resolve(dataset)
+    return scalar_or_array(sum(f * ms.core(name).a(T) for name, f in parse_core(core)))
 
 
 def mismatch(core: str, x, T=298.15, dataset: str | None = None):
     """ε = (a_matrix − a_core)/a_core at Br content x and temperature T (K), broadcast over x and T."""
+    dataset = data.resolve(dataset)
     a_m = np.asarray(vegard.lattice_constant(x, T, dataset))
     a_c = np.asarray(core_lattice_constant(core, T, dataset))
     return scalar_or_array((a_m - a_c) / a_c)
@@ -85,13 +88,14 @@ def mismatch(core: str, x, T=298.15, dataset: str | None = None):
 def zero_mismatch_x(core: str, T=298.15, dataset: str | None = None) -> float:
     """Br content x in [0, 3] at which ε = 0 (T a scalar, K); an error when none exists."""
     T = float(temperature(T))
+    dataset = data.resolve(dataset)
     lo, hi = mismatch(core, 0.0, T, dataset), mismatch(core, 3.0, T, dataset)
     if lo == 0.0:
         return 0.0
     if np.sign(lo) == np.sign(hi):
         raise LatticeAnchorError(
             f"no zero-mismatch composition for {core} in x ∈ [0, 3] at {T:g} K with dataset "
-            f"{data.resolve_dataset(dataset)!r}: ε runs from {lo:+.2%} to {hi:+.2%}")
+            f"{dataset.name!r}: ε runs from {lo:+.2%} to {hi:+.2%}")
     return float(optimize.brentq(lambda x: mismatch(core, x, T, dataset), 0.0, 3.0, xtol=1e-12))
 
 
@@ -112,14 +116,16 @@ def _vrh_cached(c11: float, c12: float, c44: float) -> tuple[float, float, float
 def matrix_elastic_constants(x, dataset: str | None = None) -> np.ndarray:
     """Cubic (C11, C12, C44) in GPa of α-CsPbBr_xI_(3−x), linear in the Br fraction y = x/3; shape x.shape + (3,)."""
     y = br_content(x)[..., None] / 3.0
-    c_i = np.array(data.elastic_constants(data.ALPHA_END_MEMBERS["I"], dataset))
-    c_br = np.array(data.elastic_constants(data.ALPHA_END_MEMBERS["Br"], dataset))
+    m = data.resolve(dataset).matrix()
+    c_i = np.array(m.x0.elastic.tensor)
+    c_br = np.array(m.x3.elastic.tensor)
     return (1 - y) * c_i + y * c_br
 
 
 def matrix_moduli(x, dataset: str | None = None):
     """(K, G in GPa, ν) of α-CsPbBr_xI_(3−x): C_ij linear in the Br fraction, then VRH (vectorized)."""
     x = br_content(x)
+    dataset = data.resolve(dataset)
     uniq, inverse = np.unique(x, return_inverse=True)
     table = np.array([_vrh(*c) for c in matrix_elastic_constants(uniq, dataset)])
     out = table[inverse.reshape(x.shape)] if x.ndim else table[0]
@@ -128,7 +134,8 @@ def matrix_moduli(x, dataset: str | None = None):
 
 def core_moduli(core: str, dataset: str | None = None) -> tuple[float, float, float]:
     """(K, G in GPa, ν) of the rock-salt core (alloys: C_ij linear in composition), VRH."""
-    c = sum(f * np.array(data.elastic_constants(name, dataset)) for name, f in parse_core(core))
+    ms = data.resolve(dataset)
+    c = sum(f * np.array(ms.core(name).elastic.tensor) for name, f in parse_core(core))
     return _vrh(*c)
 
 
@@ -156,6 +163,7 @@ def critical_thickness(eps, matrix_x=2.0, T=298.15, dataset: str | None = None, 
     interface). Broadcasts over eps, matrix_x and T. Infinite at ε = 0.
     """
     eps = as_array("eps", eps)
+    dataset = data.resolve(dataset) if burgers is None or poisson is None else dataset
     b = positive("burgers (Å)", burgers) if burgers is not None else np.asarray(vegard.lattice_constant(matrix_x, T, dataset))
     nu = as_array("poisson", poisson) if poisson is not None else np.asarray(matrix_moduli(matrix_x, dataset)[2])
     if np.any((nu <= -1) | (nu >= 0.5)):
@@ -173,6 +181,7 @@ def critical_spacing(core: str, x, diameter, T=298.15, dataset: str | None = Non
     infinite at zero mismatch. diameter in Å.
     """
     d = positive("diameter (Å)", diameter)
+    dataset = data.resolve(dataset)
     eps = np.asarray(mismatch(core, x, T, dataset))
     return scalar_or_array(d + 2.0 * np.asarray(critical_thickness(eps, x, T, dataset, **mb_options)))
 
@@ -184,7 +193,7 @@ def critical_loading(core: str, x, diameter, T=298.15, dataset: str | None = Non
     Below it the matrix is thicker than 2 h_c and misfit dislocations are expected. 0 at zero
     mismatch; ``inf`` when even the arrangement's packing limit leaves the matrix too thick.
     """
-    spacing = critical_spacing(core, x, diameter, T, dataset, **mb_options)
+    spacing = critical_spacing(core, x, diameter, T, data.resolve(dataset), **mb_options)
     return geometry.volume_fraction(spacing, diameter, arrangement)
 
 
@@ -196,6 +205,7 @@ def eshelby_energy(core: str, x, diameter, T=298.15, dataset: str | None = None)
     The misfit strain is ``mismatch(core, x, T)``; the energy depends on ε².
     """
     d = positive("diameter (Å)", diameter)
+    dataset = data.resolve(dataset)
     eps = np.asarray(mismatch(core, x, T, dataset))
     k_i = core_moduli(core, dataset)[0]
     mu_m = np.asarray(matrix_moduli(x, dataset)[1])

@@ -17,11 +17,15 @@ TAU_THRESHOLD = 4.18
 __all__ = ["tolerance_factors", "TAU_THRESHOLD"]
 
 
-def tolerance_factors(x) -> dict:
-    """{'t': Goldschmidt, 'mu': octahedral factor, 'tau': Bartel τ} for Br content x (0..3)."""
+def tolerance_factors(x, dataset=None) -> dict:
+    """{'t': Goldschmidt, 'mu': octahedral factor, 'tau': Bartel τ} for Br content x (0..3).
+
+    dataset: a name, a materials JSON file or a ``data.MaterialSet`` (its Shannon radii).
+    """
     y = br_content(x) / 3.0
-    r_a, r_b = data.shannon_radius("Cs"), data.shannon_radius("Pb")
-    r_x = (1 - y) * data.shannon_radius("I") + y * data.shannon_radius("Br")
+    ms = data.resolve(dataset)
+    r_a, r_b = data.shannon_radius("Cs", ms), data.shannon_radius("Pb", ms)
+    r_x = (1 - y) * data.shannon_radius("I", ms) + y * data.shannon_radius("Br", ms)
     n_a = 1.0
     t = (r_a + r_x) / (np.sqrt(2.0) * (r_b + r_x))
     tau = r_x / r_b - n_a * (n_a - (r_a / r_b) / np.log(r_a / r_b))

@@ -6,7 +6,8 @@ With y = x/3 the Br fraction on the halide sites,
     E_g(x)  = (1 − y)·E_I + y·E_Br − b_g·y(1 − y)               [eV]
 
 End members a_I(T), a_Br(T) come from the selected dataset of ``latticeanchor.data`` and carry their
-own thermal expansion from their reference temperatures (``data.lattice_constant_at``). Vegard,
+own thermal expansion from their reference temperatures (``data.EndMember.a``). ``dataset``: a name, a
+materials JSON file or a resolved ``data.MaterialSet``. Vegard,
 Z. Phys. 5, 17 (1921), DOI 10.1007/BF01349680.
 """
 
@@ -24,12 +25,10 @@ __all__ = ["lattice_constant", "band_gap", "fit", "x_from_lattice_constant", "Ve
 
 
 def end_members(T=298.15, dataset: str | None = None) -> tuple[np.ndarray, np.ndarray, float]:
-    """(a_I, a_Br, bowing) in Å at temperature T (K) for ``dataset``."""
+    """(a_I, a_Br, bowing) in Å at temperature T (K) for ``dataset`` (name, materials file or ``MaterialSet``)."""
     T = temperature(T)
-    a_i = data.lattice_constant_at(data.ALPHA_END_MEMBERS["I"], T, dataset)
-    a_br = data.lattice_constant_at(data.ALPHA_END_MEMBERS["Br"], T, dataset)
-    bowing = data.value(data.ALLOY, "lattice_bowing", dataset)
-    return a_i, a_br, bowing
+    m = data.resolve(dataset).matrix()
+    return m.x0.a(T), m.x3.a(T), m.lattice_bowing.value
 
 
 def lattice_constant(x, T=298.15, dataset: str | None = None):
@@ -38,16 +37,15 @@ def lattice_constant(x, T=298.15, dataset: str | None = None):
     x: Br atoms per formula unit in [0, 3]; T: temperature in K (broadcast against x).
     """
     y = br_content(x) / 3.0
-    a_i, a_br, bowing = end_members(T, dataset)
+    a_i, a_br, bowing = end_members(T, data.resolve(dataset))
     return scalar_or_array((1.0 - y) * a_i + y * a_br - bowing * y * (1.0 - y))
 
 
 def band_gap(x, dataset: str | None = None):
     """Band gap (eV, room temperature) of α-CsPbBr_xI_(3−x) with the dataset's bowing parameter."""
     y = br_content(x) / 3.0
-    e_i = data.value(data.ALPHA_END_MEMBERS["I"], "band_gap", dataset)
-    e_br = data.value(data.ALPHA_END_MEMBERS["Br"], "band_gap", dataset)
-    bowing = data.value(data.ALLOY, "band_gap_bowing", dataset)
+    m = data.resolve(dataset).matrix()
+    e_i, e_br, bowing = m.x0.band_gap.value, m.x3.band_gap.value, m.band_gap_bowing.value
     return scalar_or_array((1.0 - y) * e_i + y * e_br - bowing * y * (1.0 - y))
 
 

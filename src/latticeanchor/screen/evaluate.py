@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from latticeanchor import electronic, geometry, kinetics, stability, strain, tolerance, vegard
+from latticeanchor import data, electronic, geometry, kinetics, stability, strain, tolerance, vegard
 from latticeanchor.screen import selectivity as sel
 
 KEY_COLUMNS = ["core", "x", "diameter_nm", "loading_fraction", "T_K"]
@@ -49,8 +49,10 @@ def evaluate(frame: pd.DataFrame, temperatures, dataset: str | None = None, arra
     """Add the descriptor columns to a frame with columns core, x, diameter_nm, loading_fraction, T_K.
 
     Everything that depends on (x, T), (x, d, T) or (x, d) is computed once per distinct combination; only the
-    dot-geometry fractions and the lifetime are evaluated per row.
+    dot-geometry fractions and the lifetime are evaluated per row. dataset: a name, a materials JSON file or a
+    ``data.MaterialSet`` (resolved once here and passed down).
     """
+    dataset = data.resolve(dataset)
     out = frame.copy()
     n = len(out)
     x_all, dnm_all, phi_all, T_all = (out[c].to_numpy(float) for c in ("x", "diameter_nm", "loading_fraction", "T_K"))
@@ -97,7 +99,7 @@ def evaluate(frame: pd.DataFrame, temperatures, dataset: str | None = None, arra
         # --- per (x, d)
         c_xd, f_xd = _groups(x, d)
         xu, du = x[f_xd], d[f_xd]
-        col("dot_gap_eV")[rows] = np.asarray(electronic.dot_band_gap(core, du / 10.0))[c_xd]
+        col("dot_gap_eV")[rows] = np.asarray(electronic.dot_band_gap(core, du / 10.0, dataset))[c_xd]
         align = electronic.band_alignment(core, du / 10.0, xu, dataset)
         for key, name in (("vb_offset", "vb_offset_eV"), ("cb_offset", "cb_offset_eV"),
                           ("type_I_probability", "type_I_probability")):
@@ -132,6 +134,6 @@ def evaluate(frame: pd.DataFrame, temperatures, dataset: str | None = None, arra
     out["gap_in_window"] = (out["dot_gap_eV"] >= target_gap[0]) & (out["dot_gap_eV"] <= target_gap[1])
     out["matrix_gap_eV"] = vegard.band_gap(x, dataset)
     out["alignment_margin_eV"] = np.minimum(out["vb_offset_eV"], out["cb_offset_eV"])
-    factors = tolerance.tolerance_factors(x)
+    factors = tolerance.tolerance_factors(x, dataset)
     out["tolerance_t"], out["octahedral_mu"], out["bartel_tau"] = factors["t"], factors["mu"], factors["tau"]
     return out

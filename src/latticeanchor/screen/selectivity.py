@@ -145,10 +145,11 @@ def delta_matches(max_area: float | None = None) -> np.ndarray:
 
 
 def _ratio(core, x, T, dataset):
-    cell_T = data.entry("CsPbI3_delta", "cell")["T"]
-    delta_scale = np.asarray(vegard.lattice_constant(x, T, dataset)) / vegard.lattice_constant(0.0, cell_T, dataset)
-    core_scale = np.asarray(strain.core_lattice_constant(core, T, dataset)) / float(
-        data.lattice_constant_at(REFERENCE_CORE, REFERENCE_T))
+    ms = data.resolve(dataset)
+    cell_T = data.resolve(None).polymorphs["CsPbI3_delta"].cell["T"]  # the table's reference cell
+    delta_scale = np.asarray(vegard.lattice_constant(x, T, ms)) / vegard.lattice_constant(0.0, cell_T, ms)
+    core_scale = np.asarray(strain.core_lattice_constant(core, T, ms)) / float(
+        data.resolve(None).core(REFERENCE_CORE).a(REFERENCE_T))
     return (delta_scale / core_scale)[..., None, None]
 
 
@@ -175,13 +176,14 @@ def delta_quality(core: str, x, T=298.15, dataset: str | None = None, max_area: 
 
 def alpha_quality(core: str, x, T=298.15, dataset: str | None = None):
     """Registry quality exp[−(ε/ε_s)²] of the cube-on-cube α interface (ρ = 1)."""
-    eps = np.asarray(strain.mismatch(core, x, T, dataset))
+    eps = np.asarray(strain.mismatch(core, x, T, data.resolve(dataset)))
     return np.exp(-(eps / STRAIN_SCALE) ** 2)
 
 
 def selectivity(core: str, x, T=298.15, dataset: str | None = None):
     """Q_α − Q_δ ∈ [−1, 1]; larger = the dot favours α more strongly than any δ coincidence."""
-    return alpha_quality(core, x, T, dataset) - delta_quality(core, x, T, dataset)
+    ms = data.resolve(dataset)
+    return alpha_quality(core, x, T, ms) - delta_quality(core, x, T, ms)
 
 
 def main(argv=None) -> None:  # pragma: no cover - maintenance entry point
