@@ -271,13 +271,24 @@ def _nose_temperature(p: Parameters, x: float, dataset) -> float:
     return float(res.x)
 
 
-def calibrate(activation_eV: float | None = None, dataset=None) -> Parameters:
-    """Re-derive γ_n, K₀ and the minimal Δγ from the targets in ``data/kinetics.json`` (see the module docstring)."""
+def calibrate(activation_eV: float | None = None, avrami_n: float | None = None, lifetime_fraction: float | None = None,
+              dataset=None) -> Parameters:
+    """Re-derive γ_n, K₀ and the minimal Δγ from the targets in ``data/kinetics.json`` (see the module docstring).
+
+    The assumed parameters (Q, n, the lifetime fraction) default to the data file's; give them to see how the
+    calibrated ones and every reported number move (``benchmarks/stability_sensitivity.py``).
+    """
     from scipy.optimize import brentq
 
     t = _targets()
     Q = float(t["activation_energy_eV"]["value"]) if activation_eV is None else float(activation_eV)
-    p = Parameters(float(t["avrami_exponent"]["value"]), Q, 0.01, 0.0, 0.1, float(t["lifetime_fraction"]["value"]))
+    n = float(t["avrami_exponent"]["value"]) if avrami_n is None else float(avrami_n)
+    f = float(t["lifetime_fraction"]["value"]) if lifetime_fraction is None else float(lifetime_fraction)
+    if not (Q > 0 and n >= 1 and 0 < f < 1):
+        raise LatticeAnchorError(f"calibrate: need activation_eV > 0, avrami_n ≥ 1, 0 < lifetime_fraction < 1; "
+                                 f"got {Q:g}, {n:g}, {f:g}")
+    dataset = data.resolve(dataset)
+    p = Parameters(n, Q, 0.01, 0.0, 0.1, f)
     nose = t["ttt_nose"]
     gamma = brentq(lambda g: _nose_temperature(replace(p, nucleation_gamma_J_per_m2=g), nose["x"], dataset)
                    - nose["T_K"], 1e-4, 0.2, xtol=1e-12)

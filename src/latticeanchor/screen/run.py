@@ -124,7 +124,7 @@ def ranked_table(table: pd.DataFrame, top: int) -> pd.DataFrame:
     window = tied.groupby(keys, observed=True, sort=False)["loading_fraction"].agg(["min", "max"])
     head = table.drop_duplicates(subset=keys, keep="first").head(top).copy()  # table is in rank order
     idx = pd.MultiIndex.from_frame(head[keys])
-    head.insert(head.columns.get_loc("loading_fraction") + 1, "loading_min_fraction", window["min"].reindex(idx).to_numpy())
+    head.insert(head.columns.get_loc("limiting_term") + 1, "loading_min_fraction", window["min"].reindex(idx).to_numpy())
     head.insert(head.columns.get_loc("loading_min_fraction") + 1, "loading_max_fraction",
                 window["max"].reindex(idx).to_numpy())
     head["rank"] = np.arange(1, len(head) + 1)
