@@ -73,27 +73,33 @@ class Model:
     interface_gain_J_per_m2: float
 
 
-def parameters(dataset=None):
+def parameters(dataset=None, *, matrix: str | None = None):
     """The model's parameters (block ``stability`` of the data file, read-only), with their sources.
 
-    dataset: a name, a materials JSON file or a ``data.MaterialSet`` (default: the package default).
+    dataset: a name, a materials JSON file or a ``data.MaterialSet`` (default: the package default); matrix:
+    the perovskite alloy (default ``"CsPb(Br,I)3"``). A matrix without α→δ data (no δ polymorph or transition
+    temperature recorded) raises: the model is not evaluated for it.
     """
-    return data.resolve(dataset).stability
+    m = data.resolve(dataset, matrix).matrix()
+    if m.stability is None or m.delta is None:
+        raise LatticeAnchorError(f"no α→δ stability data for matrix {m.name} (no δ polymorph and transition "
+                                 "temperature in the data): the stability model is not evaluated for it")
+    return m.stability
 
 
-def default_model(dataset=None) -> Model:
+def default_model(dataset=None, *, matrix: str | None = None) -> Model:
     """The model with the data file's boundary composition and calibrated Δγ."""
-    p = parameters(dataset)
+    p = parameters(dataset, matrix=matrix)
     return Model(float(p["transition_temperature_K"]["x"][1]), float(p["interface_gain_J_per_m2"]["value"]))
 
 
-def ensemble(dataset=None) -> list[Model]:
+def ensemble(dataset=None, *, matrix: str | None = None) -> list[Model]:
     """Models spanning the assumption's range: boundary x = 2.1, 2.5, 2.9, each with its own calibrated Δγ.
 
     The screen averages the stability index over them, so a candidate that is anchored only under the most
     favourable assumption ranks below one anchored under all three.
     """
-    p = parameters(dataset)
+    p = parameters(dataset, matrix=matrix)
     return [Model(float(bx), float(g)) for bx, g in zip(p["ensemble"]["boundary_x"],
                                                        p["ensemble"]["interface_gain_J_per_m2"])]
 
@@ -106,10 +112,11 @@ def _model(model, dataset=None) -> Model:
     return model
 
 
-def transition_temperature(x, model: Model | None = None, dataset=None):
+def transition_temperature(x, model: Model | None = None, dataset=None, *, matrix: str | None = None):
     """δ→α transition temperature T_t (K) of CsPbBr_xI_(3−x): the line through CsPbI3's 603 K (Dastidar et al.
     2017) and 298.15 K at the model's boundary composition; below 0 K means α is stable at every temperature."""
     x = br_content(x)
+    dataset = data.resolve(dataset, matrix)
     pts = parameters(dataset)["transition_temperature_K"]
     x0, t0, t1 = pts["x"][0], pts["value"][0], pts["value"][1]
     x1 = _model(model, dataset).boundary_x
@@ -120,32 +127,33 @@ def _formula_volume_m3(x, T, dataset):
     return np.asarray(vegard.lattice_constant(x, T, dataset)) ** 3 * 1e-30
 
 
-def driving_force(x, T=298.15, dataset: str | None = None, model: Model | None = None):
+def driving_force(x, T=298.15, dataset: str | None = None, model: Model | None = None, *, matrix: str | None = None):
     """Δg_v = g_α − g_δ (GPa = GJ/m³) of the bulk perovskite; > 0 where δ is the stable phase.
 
     ΔS_v [T_t(x) − T] with ΔS = ΔH_CsPbI3 / T_t(CsPbI3) per formula unit (assumed independent of x).
     """
     x, T = br_content(x), temperature(T)
-    dataset = data.resolve(dataset)
+    dataset = data.resolve(dataset, matrix)
     dH = float(parameters(dataset)["transition_enthalpy_J_per_mol"]["value"])
     dS = dH / float(transition_temperature(0.0, model, dataset))  # J/(mol K), CsPbI3
     per_volume = dS / (AVOGADRO * _formula_volume_m3(x, T, dataset))  # J/(m³ K)
     return scalar_or_array(per_volume * (np.asarray(transition_temperature(x, model, dataset)) - T) * 1e-9)
 
 
-def biaxial_modulus(x, dataset: str | None = None):
+def biaxial_modulus(x, dataset: str | None = None, *, matrix: str | None = None):
     """(001) biaxial modulus M = C11 + C12 − 2 C12²/C11 (GPa) of α-CsPbBr_xI_(3−x), C_ij linear in y = x/3."""
-    c = strain.matrix_elastic_constants(x, dataset)
+    c = strain.matrix_elastic_constants(x, dataset, matrix=matrix)
     c11, c12 = c[..., 0], c[..., 1]
     return scalar_or_array(c11 + c12 - 2 * c12**2 / c11)
 
 
-def anchoring_length(core: str, x, T=298.15, dataset: str | None = None, model: Model | None = None):
+def anchoring_length(core: str, x, T=298.15, dataset: str | None = None, model: Model | None = None, *,
+                     matrix: str | None = None):
     """h* = Δγ/(Δg_v + M ε²) in Å: matrix thickness a coherent dot surface holds in α.
 
     ``inf`` where α is stable without dots (Δg_v ≤ 0). model: parameters (default: ``default_model()``).
     """
-    dataset = data.resolve(dataset)
+    dataset = data.resolve(dataset, matrix)
     model = _model(model, dataset)
     gain = float(positive("interface_gain (J/m²)", model.interface_gain_J_per_m2))
     dg = np.asarray(driving_force(x, T, dataset, model))
@@ -185,15 +193,16 @@ def _shell(phi, diameter, h):
     return np.asarray(geometry.matrix_within(phi, diameter, np.where(np.isinf(h), 0.0, h)))
 
 
-def coherent_probability(core: str, x, diameter, loading, T=298.15, dataset: str | None = None):
+def coherent_probability(core: str, x, diameter, loading, T=298.15, dataset: str | None = None, *,
+                         matrix: str | None = None):
     """P_coh: probability that a dot's grown matrix shell stays coherent (nearest neighbour within d + 2h_c)."""
     d = positive("diameter (Å)", diameter)
-    return scalar_or_array(_coherent(_loading(loading), _coherence_ratio(core, x, d, T, dataset)))
+    return scalar_or_array(_coherent(_loading(loading), _coherence_ratio(core, x, d, T, data.resolve(dataset, matrix))))
 
 
-def coherence_ratio(core: str, x, diameter, T=298.15, dataset: str | None = None):
+def coherence_ratio(core: str, x, diameter, T=298.15, dataset: str | None = None, *, matrix: str | None = None):
     """(d + 2h_c)/d: nearest-neighbour distance, in diameters, within which a dot's grown shell stays coherent."""
-    return _coherence_ratio(core, x, positive("diameter (Å)", diameter), temperature(T), dataset)
+    return _coherence_ratio(core, x, positive("diameter (Å)", diameter), temperature(T), data.resolve(dataset, matrix))
 
 
 def combine(loading, diameter, anchoring_length_A, ratio, coherent_probability=None) -> dict:
@@ -213,35 +222,39 @@ def combine(loading, diameter, anchoring_length_A, ratio, coherent_probability=N
             "alpha_stable": stable}
 
 
-def components(core: str, x, diameter, loading, T=298.15, dataset: str | None = None, model: Model | None = None) -> dict:
+def components(core: str, x, diameter, loading, T=298.15, dataset: str | None = None, model: Model | None = None, *,
+               matrix: str | None = None) -> dict:
     """All model outputs at once (arrays): anchored, destabilized, stability_index, coherent_probability, alpha_stable."""
     d = positive("diameter (Å)", diameter)
     phi = _loading(loading)
-    dataset = data.resolve(dataset)
+    dataset = data.resolve(dataset, matrix)
     return combine(phi, d, anchoring_length(core, x, T, dataset, model), _coherence_ratio(core, x, d, T, dataset))
 
 
-def anchored_fraction(core: str, x, diameter, loading, T=298.15, dataset: str | None = None, model: Model | None = None):
+def anchored_fraction(core: str, x, diameter, loading, T=298.15, dataset: str | None = None, model: Model | None = None,
+                      *, matrix: str | None = None):
     """Fraction (0–1) of the matrix volume held in the α phase by coherent dots.
 
     core: 'PbS', 'PbSe' or an alloy; x: Br per formula unit; diameter: dot diameter in Å; loading: dot volume
     fraction (0 ≤ φ < 0.64); T in K. Broadcasts. 1 where α is the stable bulk phase (nothing to anchor).
     """
-    return scalar_or_array(components(core, x, diameter, loading, T, dataset, model)["anchored"])
+    return scalar_or_array(components(core, x, diameter, loading, T, dataset, model, matrix=matrix)["anchored"])
 
 
-def destabilized_fraction(core: str, x, diameter, loading, T=298.15, dataset: str | None = None, model: Model | None = None):
+def destabilized_fraction(core: str, x, diameter, loading, T=298.15, dataset: str | None = None,
+                          model: Model | None = None, *, matrix: str | None = None):
     """Fraction (0–1) of the matrix within h* of dislocated dots: δ nucleates there sooner than in a pristine film."""
-    return scalar_or_array(components(core, x, diameter, loading, T, dataset, model)["destabilized"])
+    return scalar_or_array(components(core, x, diameter, loading, T, dataset, model, matrix=matrix)["destabilized"])
 
 
-def stability_index(core: str, x, diameter, loading, T=298.15, dataset: str | None = None, model: Model | None = None):
+def stability_index(core: str, x, diameter, loading, T=298.15, dataset: str | None = None, model: Model | None = None,
+                    *, matrix: str | None = None):
     """anchored − destabilized ∈ [−1, 1]: 0 = pristine metastable film, < 0 worse than pristine, 1 = anchored."""
-    return scalar_or_array(components(core, x, diameter, loading, T, dataset, model)["stability_index"])
+    return scalar_or_array(components(core, x, diameter, loading, T, dataset, model, matrix=matrix)["stability_index"])
 
 
 def critical_loading(core: str, x, diameter, T=298.15, dataset: str | None = None, model: Model | None = None,
-                     threshold: float = ANCHORED_THRESHOLD):
+                     threshold: float = ANCHORED_THRESHOLD, *, matrix: str | None = None):
     """Smallest dot volume fraction at which ``anchored_fraction`` reaches ``threshold`` (default 0.97).
 
     0 where α is stable without dots; ``inf`` where even random close packing does not reach it. Broadcasts
@@ -251,7 +264,7 @@ def critical_loading(core: str, x, diameter, T=298.15, dataset: str | None = Non
     if not 0 < threshold < 1:
         raise LatticeAnchorError(f"threshold must lie in (0, 1), got {threshold!r}")
     x, d, T = np.broadcast_arrays(br_content(x), positive("diameter (Å)", diameter), temperature(T))
-    dataset = data.resolve(dataset)
+    dataset = data.resolve(dataset, matrix)
     h = np.asarray(anchoring_length(core, x, T, dataset, model)) * np.ones(x.shape)
     ratio = np.asarray(_coherence_ratio(core, x, d, T, dataset)) * np.ones(x.shape)
     stable = np.isinf(h)
