@@ -62,11 +62,13 @@ def dot_band_edges(core: str, diameter_nm, dataset=None) -> tuple:
     return scalar_or_array(mid - gap / 2), scalar_or_array(mid + gap / 2), unc
 
 
-def matrix_band_edges(x, dataset: str | None = None) -> tuple:
-    """(VBM, CBM) in eV vs vacuum of α-CsPbBr_xI_(3−x)."""
+def matrix_band_edges(x, dataset: str | None = None, *, matrix: str | None = None) -> tuple:
+    """(VBM, CBM) in eV vs vacuum of α-CsPbBr_xI_(3−x) (or of ``matrix``, x its first-named halide)."""
     y = br_content(x) / 3.0
-    ms = data.resolve(dataset)
+    ms = data.resolve(dataset, matrix)
     m = ms.matrix()
+    if m.x0.vbm is None or m.x3.vbm is None:
+        raise LatticeAnchorError(f"no band edges recorded for the end members of {m.name}: alignment not evaluated")
     vbm_i, vbm_br = m.x0.vbm.value, m.x3.vbm.value
     vbm = (1 - y) * vbm_i + y * vbm_br
     return scalar_or_array(vbm), scalar_or_array(vbm + np.asarray(vegard.band_gap(x, ms)))
@@ -92,7 +94,7 @@ def _sum_uniform_cdf(t, a, b):
     return out / area
 
 
-def band_alignment(core: str, diameter_nm, x, dataset: str | None = None) -> dict:
+def band_alignment(core: str, diameter_nm, x, dataset: str | None = None, *, matrix: str | None = None) -> dict:
     """Type-I test of a dot in the matrix: both dot band edges inside the matrix gap.
 
     Returns ``vb_offset`` (dot VBM − matrix VBM), ``cb_offset`` (matrix CBM − dot CBM), ``margin`` = min of the
@@ -105,7 +107,7 @@ def band_alignment(core: str, diameter_nm, x, dataset: str | None = None) -> dic
     evidence (matrix PL quenched, dot PL under matrix excitation) is equally explained by Förster energy
     transfer from matrix to dots, which needs only spectral overlap, not a type-I offset.
     """
-    ms = data.resolve(dataset)
+    ms = data.resolve(dataset, matrix)
     d_vbm, d_cbm, unc = dot_band_edges(core, diameter_nm, ms)
     m_vbm, m_cbm = matrix_band_edges(x, ms)
     vb = np.asarray(d_vbm) - np.asarray(m_vbm)

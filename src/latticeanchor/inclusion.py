@@ -38,25 +38,25 @@ def _moduli(core, x, dataset):
     return k_i, mu_m, nu_m
 
 
-def interface_pressure(core: str, x, T=298.15, dataset=None):
+def interface_pressure(core: str, x, T=298.15, dataset=None, *, matrix: str | None = None):
     """p = 12 K_i μ_m ε/(3K_i + 4μ_m) in GPa (signed like ε; the dot is compressed for ε < 0)."""
-    dataset = data.resolve(dataset)
+    dataset = data.resolve(dataset, matrix)
     eps = np.asarray(strain.mismatch(core, x, temperature(T), dataset), float)
     k_i, mu_m, _ = _moduli(core, x, dataset)
     return scalar_or_array(12.0 * k_i * mu_m * eps / (3.0 * k_i + 4.0 * mu_m))
 
 
-def matrix_energy_density(core: str, x, T=298.15, dataset=None):
+def matrix_energy_density(core: str, x, T=298.15, dataset=None, *, matrix: str | None = None):
     """w(R) = 3p²/(8μ_m), GPa (= GJ/m³): the matrix strain-energy density at the dot surface; it falls as (R/r)⁶."""
-    dataset = data.resolve(dataset)
+    dataset = data.resolve(dataset, matrix)
     p = np.asarray(interface_pressure(core, x, T, dataset))
     _, mu_m, _ = _moduli(core, x, dataset)
     return scalar_or_array(3.0 * p**2 / (8.0 * mu_m))
 
 
-def energies(core: str, x, diameter, T=298.15, dataset=None) -> dict:
+def energies(core: str, x, diameter, T=298.15, dataset=None, *, matrix: str | None = None) -> dict:
     """Eshelby energies of one dot of ``diameter`` (Å), eV: ``matrix_eV``, ``dot_eV`` and ``total_eV``."""
-    dataset = data.resolve(dataset)
+    dataset = data.resolve(dataset, matrix)
     R = positive("diameter (Å)", diameter) / 2.0
     p = np.asarray(interface_pressure(core, x, T, dataset))
     k_i, mu_m, _ = _moduli(core, x, dataset)
@@ -65,21 +65,21 @@ def energies(core: str, x, diameter, T=298.15, dataset=None) -> dict:
     return {"matrix_eV": scalar_or_array(w_m), "dot_eV": scalar_or_array(w_i), "total_eV": scalar_or_array(w_m + w_i)}
 
 
-def shell_energy(core: str, x, diameter, thickness, T=298.15, dataset=None):
+def shell_energy(core: str, x, diameter, thickness, T=298.15, dataset=None, *, matrix: str | None = None):
     """Matrix strain energy (eV) stored within ``thickness`` (Å) of the dot surface: W_m[1 − (R/(R+h))³]."""
-    dataset = data.resolve(dataset)
+    dataset = data.resolve(dataset, matrix)
     R = positive("diameter (Å)", diameter) / 2.0
     h = positive("thickness (Å)", thickness, allow_zero=True)
     w_m = np.asarray(energies(core, x, diameter, T, dataset)["matrix_eV"])
     return scalar_or_array(w_m * (1.0 - (R / (R + h)) ** 3))
 
 
-def critical_diameter(core: str, x, T=298.15, dataset=None):
+def critical_diameter(core: str, x, T=298.15, dataset=None, *, matrix: str | None = None):
     """Dot diameter (Å) above which punching a prismatic loop around it lowers the energy (see module docstring).
 
     ``inf`` at zero misfit. Broadcasts over x and T.
     """
-    dataset = data.resolve(dataset)
+    dataset = data.resolve(dataset, matrix)
     T = temperature(T)
     p = np.abs(np.asarray(interface_pressure(core, x, T, dataset), float))
     _, mu_m, nu_m = _moduli(core, x, dataset)

@@ -78,13 +78,25 @@ class Parameters:
     lifetime_fraction: float
 
 
+BOUNDARY_MATRIX = "CsPb(Br,I)3"  # the matrix the computed phase boundary (and so this model) covers
+
+
+def _resolve(dataset, matrix):
+    """Resolve once; refuse a matrix the computed α/δ boundary does not cover (the model is not evaluated)."""
+    ms = data.resolve(dataset, matrix)
+    if ms.default_matrix != BOUNDARY_MATRIX:
+        raise LatticeAnchorError(f"no α→δ kinetics for matrix {ms.default_matrix}: the computed phase boundary covers "
+                                 f"{BOUNDARY_MATRIX} only (the stability model is not evaluated for it)")
+    return ms
+
+
 def _formula_volume_m3(x, T, dataset):
     return np.asarray(vegard.lattice_constant(x, T, dataset), float) ** 3 * 1e-30
 
 
-def driving_force(x, T=298.15, dataset=None):
+def driving_force(x, T=298.15, dataset=None, *, matrix: str | None = None):
     """Δg_v = g_α − g_δ in J/m³ (> 0 where δ is stable) from the computed ΔH(x) and T_t(x)."""
-    dataset = data.resolve(dataset)
+    dataset = _resolve(dataset, matrix)
     x, T = br_content(x), temperature(T)
     dH = np.asarray(phase_boundary.transition_enthalpy(x), float)  # J/mol
     Tt = np.asarray(phase_boundary.transition_temperature(x), float)
@@ -99,18 +111,18 @@ def _p(params):
     return params
 
 
-def nucleation_barrier(x, T=298.15, dataset=None, params: Parameters | None = None):
+def nucleation_barrier(x, T=298.15, dataset=None, params: Parameters | None = None, *, matrix: str | None = None):
     """ΔG* = 16πγ_n³/(3Δg_v²) in eV; ``inf`` where α is stable."""
-    dataset = data.resolve(dataset)
+    dataset = _resolve(dataset, matrix)
     dg = np.asarray(driving_force(x, T, dataset), float)
     g = _p(params).nucleation_gamma_J_per_m2
     with np.errstate(divide="ignore"):
         return scalar_or_array(np.where(dg > 0, 16 * np.pi * g**3 / (3 * np.where(dg > 0, dg, 1.0) ** 2) / EV, np.inf))
 
 
-def critical_radius(x, T=298.15, dataset=None, params: Parameters | None = None):
+def critical_radius(x, T=298.15, dataset=None, params: Parameters | None = None, *, matrix: str | None = None):
     """r* = 2γ_n/Δg_v in Å; ``inf`` where α is stable."""
-    dataset = data.resolve(dataset)
+    dataset = _resolve(dataset, matrix)
     dg = np.asarray(driving_force(x, T, dataset), float)
     g = _p(params).nucleation_gamma_J_per_m2
     return scalar_or_array(np.where(dg > 0, 2 * g / np.where(dg > 0, dg, 1.0) * 1e10, np.inf))
@@ -130,18 +142,19 @@ def _log_rate(x, T, dataset, p: Parameters):
     return np.where(stable, -np.inf, log_rate)
 
 
-def time_constant(x, T=298.15, dataset=None, params: Parameters | None = None):
+def time_constant(x, T=298.15, dataset=None, params: Parameters | None = None, *, matrix: str | None = None):
     """JMAK time constant τ (h) of the pristine film; ``inf`` where α is stable."""
-    dataset = data.resolve(dataset)
+    dataset = _resolve(dataset, matrix)
     p = _p(params)
     with np.errstate(over="ignore"):
         return scalar_or_array(np.exp(-_log_rate(x, T, dataset, p) / p.avrami_n))
 
 
-def anchoring_length(core: str, x, diameter, T=298.15, dataset=None, params: Parameters | None = None):
+def anchoring_length(core: str, x, diameter, T=298.15, dataset=None, params: Parameters | None = None, *,
+                     matrix: str | None = None):
     """h* (Å): thickness of the α shell a coherent dot of ``diameter`` (Å) holds; ``inf`` where α is stable,
     0 for a dislocated dot (above ``inclusion.critical_diameter``) or when its Eshelby energy exceeds the gain."""
-    dataset = data.resolve(dataset)
+    dataset = _resolve(dataset, matrix)
     p = _p(params)
     d = positive("diameter (Å)", diameter)
     x, T = br_content(x), temperature(T)
@@ -177,10 +190,11 @@ def _fractions(phi, d, h, r_star):
     return np.where(stable, 0.0, F), np.where(stable, 0.0, N)
 
 
-def free_fractions(core: str, x, diameter, loading, T=298.15, dataset=None, params: Parameters | None = None) -> dict:
+def free_fractions(core: str, x, diameter, loading, T=298.15, dataset=None, params: Parameters | None = None, *,
+                   matrix: str | None = None) -> dict:
     """``free`` F (matrix that can convert), ``nucleation`` N (matrix where a critical nucleus fits), ``anchored``
     1 − F, ``anchoring_length_A`` h* and ``critical_radius_A`` r*; fractions of the matrix volume."""
-    dataset = data.resolve(dataset)
+    dataset = _resolve(dataset, matrix)
     p = _p(params)
     d = positive("diameter (Å)", diameter)
     phi = _loading(loading)
@@ -203,9 +217,10 @@ def combine_lifetime(tau_h, free, nucleation, n, fraction):
     return np.where(ok, t, np.inf)
 
 
-def transformed_fraction(core: str, x, diameter, loading, T, time_h, dataset=None, params: Parameters | None = None):
+def transformed_fraction(core: str, x, diameter, loading, T, time_h, dataset=None, params: Parameters | None = None, *,
+                         matrix: str | None = None):
     """δ fraction (0–1) of the matrix after ``time_h`` hours at T (K); loading 0 is the pristine film."""
-    dataset = data.resolve(dataset)
+    dataset = _resolve(dataset, matrix)
     p = _p(params)
     t = positive("time_h", time_h, allow_zero=True)
     fr = free_fractions(core, x, diameter, loading, T, dataset, p)
@@ -219,9 +234,10 @@ def transformed_fraction(core: str, x, diameter, loading, T, time_h, dataset=Non
     return scalar_or_array(np.where(F > 0, F * -np.expm1(-arg), 0.0))
 
 
-def lifetime(core: str, x, diameter, loading, T=298.15, dataset=None, params: Parameters | None = None):
+def lifetime(core: str, x, diameter, loading, T=298.15, dataset=None, params: Parameters | None = None, *,
+             matrix: str | None = None):
     """Hours until ``lifetime_fraction`` of the matrix has converted to δ; ``inf`` if it never does."""
-    dataset = data.resolve(dataset)
+    dataset = _resolve(dataset, matrix)
     p = _p(params)
     fr = free_fractions(core, x, diameter, loading, T, dataset, p)
     tau = np.asarray(time_constant(x, T, dataset, p))
@@ -229,13 +245,13 @@ def lifetime(core: str, x, diameter, loading, T=298.15, dataset=None, params: Pa
 
 
 def critical_loading(core: str, x, diameter, T=298.15, target_h=SIX_MONTHS_H, dataset=None,
-                     params: Parameters | None = None):
+                     params: Parameters | None = None, *, matrix: str | None = None):
     """Smallest loading (volume fraction) whose lifetime reaches ``target_h`` hours at T.
 
     0 where the pristine film already lasts that long; ``inf`` where even random close packing does not.
     Bisection in log φ (lifetime rises monotonically with loading: F and N both fall). Broadcasts.
     """
-    dataset = data.resolve(dataset)
+    dataset = _resolve(dataset, matrix)
     p = _p(params)
     target = float(positive("target_h", target_h))
     x, d, T = np.broadcast_arrays(br_content(x), positive("diameter (Å)", diameter), temperature(T))
@@ -287,7 +303,7 @@ def calibrate(activation_eV: float | None = None, avrami_n: float | None = None,
     if not (Q > 0 and n >= 1 and 0 < f < 1):
         raise LatticeAnchorError(f"calibrate: need activation_eV > 0, avrami_n ≥ 1, 0 < lifetime_fraction < 1; "
                                  f"got {Q:g}, {n:g}, {f:g}")
-    dataset = data.resolve(dataset)
+    dataset = _resolve(dataset, None)
     p = Parameters(n, Q, 0.01, 0.0, 0.1, f)
     nose = t["ttt_nose"]
     gamma = brentq(lambda g: _nose_temperature(replace(p, nucleation_gamma_J_per_m2=g), nose["x"], dataset)

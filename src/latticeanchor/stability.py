@@ -44,51 +44,59 @@ def boundary_x(T=298.15):
     return phase_boundary.boundary_x(T)
 
 
-def driving_force(x, T=298.15, dataset=None):
+def driving_force(x, T=298.15, dataset=None, *,
+        matrix: str | None = None):
     """Δg_v = g_α − g_δ in GPa (= GJ/m³); > 0 where δ is the stable phase."""
-    dataset = data.resolve(dataset)
+    dataset = data.resolve(dataset, matrix)
     return scalar_or_array(np.asarray(kinetics.driving_force(x, T, dataset)) * 1e-9)
 
 
-def critical_inclusion_diameter(core: str, x, T=298.15, dataset=None):
+def critical_inclusion_diameter(core: str, x, T=298.15, dataset=None, *,
+        matrix: str | None = None):
     """Diameter (Å) above which a dot relieves its misfit with a prismatic loop (``inclusion.critical_diameter``)."""
-    dataset = data.resolve(dataset)
+    dataset = data.resolve(dataset, matrix)
     return inclusion.critical_diameter(core, x, T, dataset)
 
 
-def coherent(core: str, x, diameter, T=298.15, dataset=None):
+def coherent(core: str, x, diameter, T=298.15, dataset=None, *,
+        matrix: str | None = None):
     """True where a dot of ``diameter`` (Å) stays coherent with the matrix (below the critical inclusion size)."""
-    dataset = data.resolve(dataset)
+    dataset = data.resolve(dataset, matrix)
     d = positive("diameter (Å)", diameter)
     out = d < np.asarray(critical_inclusion_diameter(core, x, T, dataset))
     return bool(out) if np.ndim(out) == 0 else out
 
 
-def anchoring_length(core: str, x, diameter, T=298.15, dataset=None, params=None):
+def anchoring_length(core: str, x, diameter, T=298.15, dataset=None, params=None, *,
+        matrix: str | None = None):
     """h* (Å): thickness of the α shell one coherent dot holds; ``inf`` where α is stable without dots."""
-    dataset = data.resolve(dataset)
+    dataset = data.resolve(dataset, matrix)
     return kinetics.anchoring_length(core, x, diameter, T, dataset, params)
 
 
-def anchored_fraction(core: str, x, diameter, loading, T=298.15, dataset=None, params=None):
+def anchored_fraction(core: str, x, diameter, loading, T=298.15, dataset=None, params=None, *,
+        matrix: str | None = None):
     """Fraction (0–1) of the matrix held α by coherent dots (1 where α is stable without dots)."""
-    dataset = data.resolve(dataset)
+    dataset = data.resolve(dataset, matrix)
     return kinetics.free_fractions(core, x, diameter, loading, T, dataset, params)["anchored"]
 
 
-def transformed_fraction(core: str, x, diameter, loading, T, time_h, dataset=None, params=None):
+def transformed_fraction(core: str, x, diameter, loading, T, time_h, dataset=None, params=None, *,
+        matrix: str | None = None):
     """δ fraction of the matrix after ``time_h`` hours at T (K); ``loading`` 0 is the pristine film."""
-    dataset = data.resolve(dataset)
+    dataset = data.resolve(dataset, matrix)
     return kinetics.transformed_fraction(core, x, diameter, loading, T, time_h, dataset, params)
 
 
-def lifetime(core: str, x, diameter, loading, T=298.15, dataset=None, params=None):
+def lifetime(core: str, x, diameter, loading, T=298.15, dataset=None, params=None, *,
+        matrix: str | None = None):
     """Hours until the stated fraction (``parameters().lifetime_fraction``, 5 %) of the matrix is δ; ``inf`` if never."""
-    dataset = data.resolve(dataset)
+    dataset = data.resolve(dataset, matrix)
     return kinetics.lifetime(core, x, diameter, loading, T, dataset, params)
 
 
-def critical_loading(core: str, x, diameter, T=298.15, target_h=SIX_MONTHS_H, dataset=None, params=None):
+def critical_loading(core: str, x, diameter, T=298.15, target_h=SIX_MONTHS_H, dataset=None, params=None, *,
+        matrix: str | None = None):
     """Smallest loading whose lifetime reaches ``target_h`` (default six months) at T; 0 if the pristine film does."""
-    dataset = data.resolve(dataset)
+    dataset = data.resolve(dataset, matrix)
     return kinetics.critical_loading(core, x, diameter, T, target_h, dataset, params)

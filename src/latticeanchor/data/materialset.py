@@ -15,7 +15,7 @@ from __future__ import annotations
 import copy
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -197,6 +197,12 @@ class MaterialSet:
             raise LatticeAnchorError(f"unknown matrix {key!r}; known: {', '.join(self.matrices)}")
         return self.matrices[key]
 
+    def with_matrix(self, name: str | None) -> "MaterialSet":
+        """This set with ``name`` as the matrix the models use (``None``: unchanged); cached per set."""
+        if name is None or name == self.default_matrix:
+            return self
+        return _with_matrix(self, _matrix_name(self, name))
+
     def core(self, name: str) -> Core:
         """The rock-salt end member ``name`` (e.g. 'PbS')."""
         if name not in self.cores:
@@ -334,11 +340,15 @@ def _looks_like_path(name: str) -> bool:
     return name.endswith(".json") or os.sep in name or (os.altsep is not None and os.altsep in name)
 
 
-def resolve(dataset=None) -> MaterialSet:
+def resolve(dataset=None, matrix: str | None = None) -> MaterialSet:
     """A ``MaterialSet`` from a dataset name (``None``: the default), a path to a JSON file, or a ``MaterialSet``.
 
-    Cheap for a ``MaterialSet`` (returned as is) and for names and files already resolved in this process.
+    matrix: the halide-perovskite alloy the models use, e.g. ``"MAPb(Br,I)3"`` (``None``: the set's own,
+    ``"CsPb(Br,I)3"`` for the package data). Cheap for a ``MaterialSet`` (returned as is) and for names and
+    files already resolved in this process.
     """
+    if matrix is not None:
+        return resolve(dataset).with_matrix(matrix)
     if isinstance(dataset, MaterialSet):
         return dataset
     if dataset is None:
@@ -359,9 +369,24 @@ def resolve(dataset=None) -> MaterialSet:
     return _package_set(dataset)
 
 
-def dataset(name_or_path=None) -> MaterialSet:
-    """The immutable resolved material set of a dataset name, a user JSON file, or ``None`` (the default)."""
-    return resolve(name_or_path)
+def dataset(name_or_path=None, matrix: str | None = None) -> MaterialSet:
+    """The immutable resolved material set of a dataset name, a user JSON file, or ``None`` (the default).
+
+    matrix: the matrix alloy the models use with this set (default: the file's ``default_matrix``).
+    """
+    return resolve(name_or_path, matrix)
+
+
+def _matrix_name(ms: MaterialSet, name) -> str:
+    if not isinstance(name, str) or name not in ms.matrices:
+        raise LatticeAnchorError(f"unknown matrix {name!r}; known: {', '.join(ms.matrices)} (x = content of the "
+                                 "first-named halide per formula unit)")
+    return name
+
+
+@lru_cache(maxsize=64)
+def _with_matrix(ms: MaterialSet, name: str) -> MaterialSet:
+    return replace(ms, default_matrix=name)
 
 
 def raw_copy() -> dict:
