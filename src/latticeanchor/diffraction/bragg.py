@@ -29,6 +29,7 @@ from functools import lru_cache
 import numpy as np
 
 from latticeanchor.errors import LatticeAnchorError
+from latticeanchor.diffraction.structure_factor import GRID_TOLERANCE_A, MAX_MEMORY_BYTES, NUFFT_EPS
 from latticeanchor.diffraction.wavelengths import Radiation, resolve_radiation
 
 TWO_THETA_TOL_DEG = 1e-5  # pymatgen AbstractDiffractionPatternCalculator.TWO_THETA_TOL (degrees)
@@ -103,6 +104,17 @@ def _group_by_element(st):
 MAX_REFLECTIONS = 20_000_000
 
 
+def _form_term(sym: str, z: int, b_iso: float):
+    """s² (Å⁻²) → f(s)·exp(−B s²) (electrons) of element ``sym``, pymatgen's form factor (see module doc)."""
+    coeff = np.asarray(atomic_scattering_params()[sym], dtype=float)
+
+    def term(s2):
+        f = z - MOTT_BETHE * s2 * np.sum(coeff[:, 0] * np.exp(-coeff[:, 1] * s2[:, None]), axis=1)
+        return f * np.exp(-b_iso * s2) if b_iso else f
+
+    return term
+
+
 def estimated_reflections(structure, wavelength_angstrom: float, two_theta_max_deg: float = 180.0) -> float:
     """Number of reciprocal-lattice points inside the limiting sphere |g| ≤ 2 sinθ_max/λ: (4π/3) g³ V."""
     st = as_structure(structure)
@@ -111,13 +123,21 @@ def estimated_reflections(structure, wavelength_angstrom: float, two_theta_max_d
 
 
 def reflection_list(structure, wavelength_angstrom: float, two_theta=(5, 90), debye_waller_factors=None,
-                    chunk_entries: int = 1 << 22, max_reflections: float = MAX_REFLECTIONS):
+                    chunk_entries: int = 1 << 22, max_reflections: float = MAX_REFLECTIONS, method: str = "auto",
+                    max_memory_bytes: float = MAX_MEMORY_BYTES, grid_tolerance: float = GRID_TOLERANCE_A,
+                    nufft_eps: float = NUFFT_EPS):
     """All reciprocal-lattice points of the Friedel half-space inside the 2θ range.
 
     ``debye_waller_factors``: element → B (Å²); None for the room-temperature defaults, {} for none.
-    Refuses (LatticeAnchorError) when more than ``max_reflections`` points would be enumerated.
+    ``method``: how the structure factors are summed (:mod:`latticeanchor.diffraction.structure_factor`):
+    'exact' (direct sum, the reference), 'fft' (atoms on a grid commensurate with the cell within
+    ``grid_tolerance`` Å: exact, O(N log N)), 'nufft' (FINUFFT at relative precision ``nufft_eps``), or
+    'auto' (fft when on a grid, else nufft when finufft is installed, the exact sum for small cells).
+    Refuses (LatticeAnchorError) when more than ``max_reflections`` points would be enumerated or the
+    estimated memory exceeds ``max_memory_bytes`` (both checked before allocating).
     Returns (hkl int array (M, 3), g = 1/d in Å⁻¹ (M,), |F|² in electrons² (M,)).
     """
+    from latticeanchor.diffraction import structure_factor as sf
     from latticeanchor.diffraction.thermal import debye_waller_for
 
     st = as_structure(structure)
@@ -144,8 +164,31 @@ def reflection_list(structure, wavelength_angstrom: float, two_theta=(5, 90), de
     H, K, L = (int(math.floor(max_r * x + 1e-9)) for x in (a, b, c))
     groups = _group_by_element(st)
     dw = debye_waller_for(groups, debye_waller_factors)
+    n_half = n_est / 2
+    how, grid = sf.choose_method(method, groups, st, float(grid_tolerance), n_half)
+    if how == "fft":
+        need = sf.estimate_memory_bytes("fft", n_half, len(groups), grid=grid[0])
+    elif how == "nufft":
+        per_h = (2 * K + 1) * (2 * L + 1)
+        slab_h = max(1, min(H + 1, int(max(max_memory_bytes - sf.estimate_memory_bytes("exact", n_half, 0), 0)
+                                       // (16.0 * (len(groups) + 2 * sf.NUFFT_UPSAMPLING**3) * per_h))))
+        need = sf.estimate_memory_bytes("nufft", n_half, len(groups), modes_per_slab=(slab_h + 1) * per_h)
+    else:
+        n_atoms = max(len(v[1]) for v in groups.values())
+        need = sf.estimate_memory_bytes("exact", n_half, len(groups)) + 16.0 * 3 * n_atoms * (H + 2 * K + 2 * L + 3)
+    if not need <= max_memory_bytes:
+        raise LatticeAnchorError(f"the {how} structure factors need about {need / 1e9:.3g} GB ({n_half:.3g} reflections), "
+                                 f"above the budget of {max_memory_bytes / 1e9:.3g} GB; use a smaller 2θ range or cell, "
+                                 "or raise max_memory_bytes")
+    if how != "exact":
+        terms = {sym: _form_term(sym, z, dw.get(sym, 0.0)) for sym, (fc, w, z) in groups.items()}
+        if how == "fft":
+            provider = sf.GridFactors(groups, grid[0], grid[1])
+        else:
+            provider = sf.NufftFactors(groups, K, L, nufft_eps, slab_h)
+        return sf.reflections_fast(recip, H, K, L, min_r, max_r, groups, provider, terms)
 
-    # (h, k) rows whose line along b3 passes within max_r of the origin (h >= 0 half-space).
+    # exact sum (the reference): (h, k) rows whose line along b3 passes within max_r of the origin (h >= 0 half-space).
     hh, kk = np.meshgrid(np.arange(0, H + 1), np.arange(-K, K + 1), indexing="ij")
     hh, kk = hh.ravel(), kk.ravel()
     keep = (hh > 0) | (kk >= 0)
