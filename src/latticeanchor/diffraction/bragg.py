@@ -100,6 +100,46 @@ def _group_by_element(st):
     return out
 
 
+def _cell_arrays(structure):
+    """(pymatgen Lattice, groups element → (frac coords (n, 3), occupancies (n,), Z)) of a periodic structure;
+    ASE Atoms are read as arrays (no per-site objects), so a 10⁶-atom cell costs no pymatgen Structure."""
+    from pymatgen.core import Lattice
+
+    try:
+        from ase import Atoms
+    except ImportError:  # pragma: no cover
+        Atoms = ()
+    if not (Atoms and isinstance(structure, Atoms)):
+        st = as_structure(structure)
+        if not st.is_ordered:
+            return st.lattice, _group_by_element(st)
+        syms = np.array([site.specie.symbol for site in st])
+        frac = st.frac_coords
+        lat = st.lattice
+        zs = {}
+    else:
+        if not all(structure.pbc):
+            as_structure(structure)  # the one-line refusal of a non-periodic Atoms
+        syms = np.asarray(structure.get_chemical_symbols())
+        lat = Lattice(structure.cell.array)
+        frac = lat.get_fractional_coords(structure.positions)
+        zs = {}
+    params = atomic_scattering_params()
+    elements, inv = np.unique(syms, return_inverse=True)
+    out = {}
+    for e, sym in enumerate(elements):
+        sym = str(sym)
+        if sym not in params:
+            raise LatticeAnchorError(f"no X-ray scattering factors for species {sym}")
+        if sym not in zs:
+            from pymatgen.core.periodic_table import Element
+
+            zs[sym] = Element(sym).Z
+        sel = inv == e
+        out[sym] = (np.ascontiguousarray(frac[sel], dtype=float), np.ones(int(sel.sum())), int(zs[sym]))
+    return lat, out
+
+
 #: Largest number of reciprocal-lattice points a pattern may enumerate unless the caller raises it.
 MAX_REFLECTIONS = 20_000_000
 
@@ -140,18 +180,18 @@ def reflection_list(structure, wavelength_angstrom: float, two_theta=(5, 90), de
     from latticeanchor.diffraction import structure_factor as sf
     from latticeanchor.diffraction.thermal import debye_waller_for
 
-    st = as_structure(structure)
+    lat, groups = _cell_arrays(structure)
     lam = float(wavelength_angstrom)
     if not (math.isfinite(lam) and lam > 0):
         raise LatticeAnchorError(f"wavelength must be a positive number of Å, got {wavelength_angstrom!r}")
     tmax = 180.0 if two_theta is None else float(two_theta[1]) if math.isfinite(float(two_theta[1])) else 180.0
-    n_est = estimated_reflections(st, lam, tmax)
+    g_max = 2 * math.sin(math.radians(min(tmax, 180.0) / 2)) / lam
+    n_est = 4.0 / 3.0 * math.pi * g_max**3 * lat.volume  # as estimated_reflections
     if not n_est <= max_reflections:
         raise LatticeAnchorError(
-            f"about {n_est:.3g} reflections (cell volume {st.lattice.volume:.4g} Å³, λ = {lam:g} Å, 2θ ≤ {tmax:g}°) "
+            f"about {n_est:.3g} reflections (cell volume {lat.volume:.4g} Å³, λ = {lam:g} Å, 2θ ≤ {tmax:g}°) "
             f"exceed the budget of {max_reflections:.3g}; use a longer wavelength, a smaller 2θ range or cell, "
             "or raise max_reflections")
-    lat = st.lattice
     if two_theta is None:
         min_r, max_r = 0.0, 2.0 / lam
     else:
@@ -162,10 +202,9 @@ def reflection_list(structure, wavelength_angstrom: float, two_theta=(5, 90), de
     recip = lat.reciprocal_lattice_crystallographic.matrix  # rows b1, b2, b3 in Å⁻¹ (no 2π)
     a, b, c = lat.abc
     H, K, L = (int(math.floor(max_r * x + 1e-9)) for x in (a, b, c))
-    groups = _group_by_element(st)
     dw = debye_waller_for(groups, debye_waller_factors)
     n_half = n_est / 2
-    how, grid = sf.choose_method(method, groups, st, float(grid_tolerance), n_half)
+    how, grid = sf.choose_method(method, groups, lat.matrix, float(grid_tolerance), n_half)
     if how == "fft":
         need = sf.estimate_memory_bytes("fft", n_half, len(groups), grid=grid[0])
     elif how == "nufft":
@@ -280,8 +319,15 @@ def _families(hkl_all: np.ndarray, gid: np.ndarray, order: np.ndarray):
 
 def _peaks_from_reflections(hkl, g, intensity, lam: float, is_hex: bool):
     """Merge reflections into peaks exactly as pymatgen does; returns raw (x, y, hkls, d)."""
-    order = np.lexsort((-hkl[:, 2], -hkl[:, 1], -hkl[:, 0], g))
-    hkl, g, intensity = hkl[order], g[order], intensity[order]
+    # pymatgen's order (g, −h, −k, −l): one int64 code for (−h, −k, −l) makes it a two-key sort
+    m = int(np.abs(hkl).max()) if len(hkl) else 0
+    base = 2 * m + 1
+    h64 = hkl.astype(np.int64)
+    code = ((m - h64[:, 0]) * base + (m - h64[:, 1])) * base + (m - h64[:, 2])
+    del h64
+    order = np.lexsort((code, g))
+    del code
+    hkl, g, intensity = np.take(hkl, order, axis=0), g[order], intensity[order]
     theta = np.arcsin(np.clip(lam * g / 2, -1, 1))
     cos2t = np.cos(2 * theta)
     lorentz = (1 + cos2t**2) / (np.sin(theta) ** 2 * np.cos(theta))
@@ -331,7 +377,7 @@ def _parent_families(fams, n):
 def bragg_pattern(structure, wavelength="CuKa", two_theta=(5, 90), *, energy_kev=None, kalpha2: bool = False,
                   kalpha2_ratio: float = 0.5, debye_waller_factors=None, scaled: bool = True,
                   chunk_entries: int = 1 << 22, max_reflections: float = MAX_REFLECTIONS,
-                  parent_labels: bool = True):
+                  parent_labels: bool = True, method: str = "auto", max_memory_bytes: float = MAX_MEMORY_BYTES):
     """Powder XRD pattern of a periodic structure, pymatgen ``XRDCalculator`` physics, fast on supercells.
 
     Parameters
@@ -346,6 +392,8 @@ def bragg_pattern(structure, wavelength="CuKa", two_theta=(5, 90), *, energy_kev
         for the room-temperature values of the data file, {} for none.
     max_reflections : refuse (LatticeAnchorError) a pattern that would enumerate more reciprocal-lattice
         points (estimated before allocating).
+    method : structure-factor summation, 'auto' (default), 'fft', 'nufft' or 'exact' (see
+        :func:`reflection_list`); ``max_memory_bytes`` its memory budget (estimated before allocating).
     scaled : scale so the strongest peak is 100 (as pymatgen).
     parent_labels : for an n1×n2×n3 supercell of the α or rock-salt cell (see
         :func:`latticeanchor.diffraction.phases.parent_cell`), label peaks in the parent cell's indices
@@ -365,7 +413,8 @@ def bragg_pattern(structure, wavelength="CuKa", two_theta=(5, 90), *, energy_kev
     is_hex = st.lattice.is_hexagonal()
     xs, ys, hk, ds = [], [], [], []
     for lam, wgt in zip(rad.lines, rad.weights):
-        hkl, g, i2 = reflection_list(st, lam, two_theta, debye_waller_factors, chunk_entries, max_reflections)
+        hkl, g, i2 = reflection_list(st, lam, two_theta, debye_waller_factors, chunk_entries, max_reflections,
+                                     method=method, max_memory_bytes=max_memory_bytes)
         if len(g) == 0:
             continue
         x, y, fam, d = _peaks_from_reflections(hkl, g, i2, lam, is_hex)

@@ -157,7 +157,7 @@ class NufftFactors:
         return self._S[sym].ravel()[idx]
 
 
-def choose_method(method: str, groups: dict, st, tolerance: float, n_half: float):
+def choose_method(method: str, groups: dict, lattice_matrix, tolerance: float, n_half: float):
     """Resolve ``method`` ('auto' | 'exact' | 'fft' | 'nufft') to (method, grid info or None)."""
     if method not in METHODS:
         raise LatticeAnchorError(f"structure-factor method must be one of {', '.join(METHODS)}, got {method!r}")
@@ -166,7 +166,7 @@ def choose_method(method: str, groups: dict, st, tolerance: float, n_half: float
     grid = None
     if method in ("auto", "fft"):
         frac = np.concatenate([g[0] for g in groups.values()])
-        found = commensurate_grid(frac, st.lattice.matrix, tolerance)
+        found = commensurate_grid(frac, np.asarray(lattice_matrix, float), tolerance)
         if found is not None:
             M, n = found
             index, start = {}, 0
