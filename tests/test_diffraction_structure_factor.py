@@ -135,3 +135,28 @@ def test_method_and_memory_budget_refusals_before_allocating():
     big = Structure(Lattice.cubic(2000.0), ["Pb"], [[0, 0, 0]])  # 6·10⁹ reflections: refused at once
     with pytest.raises(LatticeAnchorError, match="GB"):
         reflection_list(big, LAM, (5, 90), method="fft", max_reflections=1e12)
+
+
+def test_weak_peak_prefilter_leaves_the_peaks_unchanged(monkeypatch):
+    # the dense-bin pre-selection of strong peaks (used above DENSE_MERGE_MIN reflections) must give exactly
+    # the sorted merge's peaks: forced on for an ordered 4×4×4 supercell, whose superstructure points (F = 0)
+    # make peaks that are cut, plus a weakly displaced one (diffuse points at the threshold)
+    from latticeanchor.diffraction import bragg
+
+    st = Structure(Lattice.cubic(6.0), ["Cs", "Pb", "I", "I", "I"],
+                   [[.5, .5, .5], [0, 0, 0], [.5, 0, 0], [0, .5, 0], [0, 0, .5]])
+    st.make_supercell([4, 4, 4])
+    for st in (st, _alpha_supercell(4, sigma=0.01)):
+        _check_prefilter(monkeypatch, bragg, st)
+
+
+def _check_prefilter(monkeypatch, bragg, st):
+    hkl, g, f2 = reflection_list(st, LAM, (0, 90), method="exact")
+    monkeypatch.setattr(bragg, "DENSE_MERGE_MIN", 10**12)
+    ref = bragg._peaks_from_reflections(hkl, g, f2, LAM, False)
+    monkeypatch.setattr(bragg, "DENSE_MERGE_MIN", 0)
+    sub = bragg._strong_peak_reflections(hkl, g, f2, LAM)
+    assert 0 < len(sub[1]) < len(g)  # something was cut before the sort
+    got = bragg._peaks_from_reflections(hkl, g, f2, LAM, False)
+    assert np.array_equal(got[0], ref[0]) and np.array_equal(got[1], ref[1]) and np.array_equal(got[3], ref[3])
+    assert got[2] == ref[2]

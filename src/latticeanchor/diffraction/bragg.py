@@ -13,7 +13,11 @@ Materials*, Cambridge 2007, chapters 11–12, DOI 10.1017/CBO9780511611490):
 * isotropic Debye–Waller factors exp(−B s²) per element (B in Å²): by default the room-temperature
   values of the data file (:mod:`latticeanchor.diffraction.thermal`); ``debye_waller_factors={}`` for none.
 
-The speed-up over pymatgen's per-point phase matrix: the phase exp(2πi(hx + ky + lz)) factorizes, so
+Structure factors: on a grid commensurate with the cell by one FFT of each element's occupancy grid
+(exact), off it by a non-uniform FFT (:mod:`latticeanchor.diffraction.structure_factor`), and for small
+cells or ``method="exact"`` by the direct sum below, the reference.
+
+The exact sum's speed-up over pymatgen's per-point phase matrix: the phase exp(2πi(hx + ky + lz)) factorizes, so
 for every element the structure-factor sum S_e(h, k, l) = Σ_j w_j e^{2πi h x_j} e^{2πi k y_j} e^{2πi l z_j}
 over the whole integer box of the supercell's reciprocal lattice is one complex matrix product per chunk
 of (h, k) rows: [(e^{2πi h x_j} e^{2πi k y_j} w_j)]ᵀ · [e^{2πi l z_j}]. This is exact (no interpolation),
@@ -317,8 +321,40 @@ def _families(hkl_all: np.ndarray, gid: np.ndarray, order: np.ndarray):
     return result
 
 
+DENSE_MERGE_MIN = 1_000_000  # reflections: below this the sorted merge is cheaper than the dense 2θ bins
+
+
+def _lorentz_intensity(g, intensity, lam: float):
+    """(2θ in degrees, 2·|F|²·LP) of reflections at g (Å⁻¹): pymatgen's Lorentz-polarization factor."""
+    theta = np.arcsin(np.clip(lam * g / 2, -1, 1))
+    cos2t = np.cos(2 * theta)
+    lorentz = (1 + cos2t**2) / (np.sin(theta) ** 2 * np.cos(theta))
+    return np.degrees(2 * theta), 2 * intensity * lorentz  # factor 2: the −g half-space (Friedel)
+
+
+def _strong_peak_reflections(hkl, g, intensity, lam: float):
+    """The reflections of the peaks that survive pymatgen's 0.001 % cut, found without sorting: peak sums by
+    a dense bincount over the 2θ keys (at most 180°/1e-5° + 1 bins). On a large supercell most reflections
+    are weak diffuse points of dropped peaks, so the sorted merge then runs on a small subset."""
+    if len(g) < DENSE_MERGE_MIN:
+        return hkl, g, intensity
+    tt, inten = _lorentz_intensity(g, intensity, lam)
+    keys = np.round(tt / TWO_THETA_TOL_DEG).astype(np.int64)
+    k0 = int(keys.min())
+    keys -= k0
+    ysum = np.bincount(keys, weights=inten)
+    present = np.bincount(keys) > 0
+    top = float(ysum[present].max())
+    if not (math.isfinite(top) and top > 0):
+        return hkl, g, intensity
+    strong = present & (ysum / top * 100 > SCALED_INTENSITY_TOL * (1 - 1e-9))  # slack: the final cut decides
+    sel = strong[keys]
+    return hkl[sel], g[sel], intensity[sel]
+
+
 def _peaks_from_reflections(hkl, g, intensity, lam: float, is_hex: bool):
     """Merge reflections into peaks exactly as pymatgen does; returns raw (x, y, hkls, d)."""
+    hkl, g, intensity = _strong_peak_reflections(hkl, g, intensity, lam)
     # pymatgen's order (g, −h, −k, −l): one int64 code for (−h, −k, −l) makes it a two-key sort
     m = int(np.abs(hkl).max()) if len(hkl) else 0
     base = 2 * m + 1
@@ -328,11 +364,7 @@ def _peaks_from_reflections(hkl, g, intensity, lam: float, is_hex: bool):
     order = np.lexsort((code, g))
     del code
     hkl, g, intensity = np.take(hkl, order, axis=0), g[order], intensity[order]
-    theta = np.arcsin(np.clip(lam * g / 2, -1, 1))
-    cos2t = np.cos(2 * theta)
-    lorentz = (1 + cos2t**2) / (np.sin(theta) ** 2 * np.cos(theta))
-    inten = 2 * intensity * lorentz  # factor 2: the −g half-space (Friedel)
-    tt = np.degrees(2 * theta)
+    tt, inten = _lorentz_intensity(g, intensity, lam)
     keys = np.round(tt / TWO_THETA_TOL_DEG).astype(np.int64)
     # pymatgen merges by key in a dict; g-sorted keys are non-decreasing, but guard with a stable sort
     korder = np.argsort(keys, kind="stable")
