@@ -27,6 +27,7 @@ import numpy as np
 from latticeanchor import data, vegard
 from latticeanchor.strain import parse_core
 from latticeanchor.validate import br_content, positive, scalar_or_array
+from latticeanchor.validate import MAX_DOT_DIAMETER_A, at_most, broadcasting
 
 __all__ = ["dot_band_gap", "dot_band_edges", "matrix_band_edges", "band_alignment"]
 
@@ -34,6 +35,7 @@ __all__ = ["dot_band_gap", "dot_band_edges", "matrix_band_edges", "band_alignmen
 def dot_band_gap(core: str, diameter_nm):
     """First-exciton band gap (eV) of a ``core`` dot of ``diameter_nm`` (nm) at room temperature."""
     d = positive("diameter (nm)", diameter_nm)
+    at_most("diameter (nm)", d, MAX_DOT_DIAMETER_A / 10.0, "nm")
     total = 0.0
     for name, frac in parse_core(core):
         c = data.sizing_curve(name)
@@ -61,6 +63,7 @@ def matrix_band_edges(x, dataset: str | None = None) -> tuple:
     return scalar_or_array(vbm), scalar_or_array(vbm + np.asarray(vegard.band_gap(x, dataset)))
 
 
+@broadcasting("diameter_nm", "x")
 def band_alignment(core: str, diameter_nm, x, dataset: str | None = None) -> dict:
     """Type-I test of a dot in the matrix: both dot band edges inside the matrix gap.
 

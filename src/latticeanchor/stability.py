@@ -51,6 +51,7 @@ import numpy as np
 from latticeanchor import data, geometry, strain, vegard
 from latticeanchor.errors import LatticeAnchorError
 from latticeanchor.validate import as_array, br_content, positive, scalar_or_array, temperature
+from latticeanchor.validate import broadcasting
 
 __all__ = ["ANCHORED_THRESHOLD", "Model", "default_model", "ensemble", "parameters", "calibration",
            "calibrate_interface_gain", "transition_temperature", "driving_force", "biaxial_modulus",
@@ -119,6 +120,7 @@ def _formula_volume_m3(x, T, dataset):
     return np.asarray(vegard.lattice_constant(x, T, dataset)) ** 3 * 1e-30
 
 
+@broadcasting("x", "T")
 def driving_force(x, T=298.15, dataset: str | None = None, model: Model | None = None):
     """Δg_v = g_α − g_δ (GPa = GJ/m³) of the bulk perovskite; > 0 where δ is the stable phase.
 
@@ -138,6 +140,7 @@ def biaxial_modulus(x, dataset: str | None = None):
     return scalar_or_array(c11 + c12 - 2 * c12**2 / c11)
 
 
+@broadcasting("x", "T")
 def anchoring_length(core: str, x, T=298.15, dataset: str | None = None, model: Model | None = None):
     """h* = Δγ/(Δg_v + M ε²) in Å: matrix thickness a coherent dot surface holds in α.
 
@@ -181,17 +184,20 @@ def _shell(phi, diameter, h):
     return np.asarray(geometry.matrix_within(phi, diameter, np.where(np.isinf(h), 0.0, h)))
 
 
+@broadcasting("x", "diameter", "loading", "T")
 def coherent_probability(core: str, x, diameter, loading, T=298.15, dataset: str | None = None):
     """P_coh: probability that a dot's grown matrix shell stays coherent (nearest neighbour within d + 2h_c)."""
     d = positive("diameter (Å)", diameter)
     return scalar_or_array(_coherent(_loading(loading), _coherence_ratio(core, x, d, T, dataset)))
 
 
+@broadcasting("x", "diameter", "T")
 def coherence_ratio(core: str, x, diameter, T=298.15, dataset: str | None = None):
     """(d + 2h_c)/d: nearest-neighbour distance, in diameters, within which a dot's grown shell stays coherent."""
     return _coherence_ratio(core, x, positive("diameter (Å)", diameter), temperature(T), dataset)
 
 
+@broadcasting("loading", "diameter", "anchoring_length_A", "ratio", "coherent_probability")
 def combine(loading, diameter, anchoring_length_A, ratio, coherent_probability=None) -> dict:
     """The model's outputs from its two lengths: h* (Å, ``inf`` where α is stable) and the coherence ratio.
 
@@ -209,6 +215,7 @@ def combine(loading, diameter, anchoring_length_A, ratio, coherent_probability=N
             "alpha_stable": stable}
 
 
+@broadcasting("x", "diameter", "loading", "T")
 def components(core: str, x, diameter, loading, T=298.15, dataset: str | None = None, model: Model | None = None) -> dict:
     """All model outputs at once (arrays): anchored, destabilized, stability_index, coherent_probability, alpha_stable."""
     d = positive("diameter (Å)", diameter)
@@ -216,6 +223,7 @@ def components(core: str, x, diameter, loading, T=298.15, dataset: str | None = 
     return combine(phi, d, anchoring_length(core, x, T, dataset, model), _coherence_ratio(core, x, d, T, dataset))
 
 
+@broadcasting("x", "diameter", "loading", "T")
 def anchored_fraction(core: str, x, diameter, loading, T=298.15, dataset: str | None = None, model: Model | None = None):
     """Fraction (0–1) of the matrix volume held in the α phase by coherent dots.
 
@@ -225,16 +233,19 @@ def anchored_fraction(core: str, x, diameter, loading, T=298.15, dataset: str | 
     return scalar_or_array(components(core, x, diameter, loading, T, dataset, model)["anchored"])
 
 
+@broadcasting("x", "diameter", "loading", "T")
 def destabilized_fraction(core: str, x, diameter, loading, T=298.15, dataset: str | None = None, model: Model | None = None):
     """Fraction (0–1) of the matrix within h* of dislocated dots: δ nucleates there sooner than in a pristine film."""
     return scalar_or_array(components(core, x, diameter, loading, T, dataset, model)["destabilized"])
 
 
+@broadcasting("x", "diameter", "loading", "T")
 def stability_index(core: str, x, diameter, loading, T=298.15, dataset: str | None = None, model: Model | None = None):
     """anchored − destabilized ∈ [−1, 1]: 0 = pristine metastable film, < 0 worse than pristine, 1 = anchored."""
     return scalar_or_array(components(core, x, diameter, loading, T, dataset, model)["stability_index"])
 
 
+@broadcasting("x", "diameter", "T")
 def critical_loading(core: str, x, diameter, T=298.15, dataset: str | None = None, model: Model | None = None,
                      threshold: float = ANCHORED_THRESHOLD):
     """Smallest dot volume fraction at which ``anchored_fraction`` reaches ``threshold`` (default 0.97).

@@ -123,3 +123,50 @@ def within_budget(name: str, n: float, budget: float, hint: str = "") -> None:
     """Refuse work estimated at ``n`` units above ``budget`` (before anything is allocated)."""
     if not n <= budget:
         raise LatticeAnchorError(f"{name}: about {n:.3g} exceeds the budget {budget:.3g}{'; ' + hint if hint else ''}")
+
+
+def broadcasting(*names: str):
+    """Decorator: before the call, refuse (by name) array arguments among ``names`` whose shapes do not
+    broadcast together, instead of numpy's ValueError deep inside the model."""
+    import functools
+    import inspect
+
+    def decorate(func):
+        signature = inspect.signature(func)
+
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            try:
+                bound = signature.bind(*args, **kwargs)
+            except TypeError:
+                return func(*args, **kwargs)  # Python's own message for a wrong call
+            given = {n: bound.arguments[n] for n in names if bound.arguments.get(n) is not None}
+            if len(given) > 1:
+                shapes = {}
+                for n, v in given.items():
+                    try:
+                        shapes[n] = np.shape(v)
+                    except ValueError:  # ragged nested lists
+                        raise LatticeAnchorError(f"{n} must be a number or a regular array of numbers") from None
+                try:
+                    np.broadcast_shapes(*shapes.values())
+                except ValueError:
+                    listed = ", ".join(f"{n} {s}" for n, s in shapes.items())
+                    raise LatticeAnchorError(f"shapes do not broadcast: {listed}") from None
+            return func(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+MAX_DOT_DIAMETER_A = 1000.0  # 100 nm: beyond it a "dot" is bulk (no confinement) and d³ terms overflow
+
+
+def at_most(name: str, value, high: float, unit: str = "") -> np.ndarray:
+    """``value`` (array) finite and ≤ ``high``: sizes beyond any physical object overflow the models."""
+    arr = as_array(name, value)
+    if np.any(arr > high):
+        raise LatticeAnchorError(f"{name} must be at most {high:g}{' ' + unit if unit else ''}, "
+                                 f"got {arr[arr > high].ravel()[0]:g}")
+    return arr

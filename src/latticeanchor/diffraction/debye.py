@@ -98,8 +98,8 @@ def _validate_q(q) -> np.ndarray:
     from latticeanchor.validate import as_array
 
     q = np.atleast_1d(as_array("q (Å⁻¹)", q)).astype(float)
-    if q.ndim != 1:
-        raise LatticeAnchorError("q (Å⁻¹) must be a 1-D array")
+    if q.ndim != 1 or q.size == 0:
+        raise LatticeAnchorError(f"q (Å⁻¹) must be a non-empty 1-D array, got shape {q.shape}")
     if np.any(q < 0):
         raise LatticeAnchorError(f"q (Å⁻¹) must be non-negative, got {q[q < 0][0]:g}")
     return q

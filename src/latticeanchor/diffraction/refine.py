@@ -339,9 +339,13 @@ def _xy(pattern, two_theta_range):
             raise LatticeAnchorError("pattern 2θ values repeat; each 2θ must appear once")
     sel = np.ones_like(x, bool)
     if two_theta_range is not None:
-        lo, hi = (float(v) for v in two_theta_range)
+        try:
+            lo, hi = (float(v) for v in two_theta_range)
+        except (TypeError, ValueError):
+            raise LatticeAnchorError(f"two_theta_range must be two numbers (MIN, MAX) in degrees, got {two_theta_range!r}") \
+                from None
         if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
-            raise LatticeAnchorError(f"2θ range must be two finite numbers MIN < MAX, got {two_theta_range!r}")
+            raise LatticeAnchorError(f"two_theta_range must be two finite numbers MIN < MAX, got {two_theta_range!r}")
         sel = (x >= lo) & (x <= hi)
     if sel.sum() < 20:
         where = (f"2θ range {float(two_theta_range[0]):g}–{float(two_theta_range[1]):g}°" if two_theta_range is not None
