@@ -273,10 +273,10 @@ CASES = [
     ("screen-out-nul", ["screen", "--out", "res\x00x"], "control character", None),
     ("screen-out-escape", ["screen", "--out", "res\x1b[31m"], "control character", None),
     ("screen-out-unknown-user", ["screen", "--out", "~no_such_user_21/r"], "cannot expand", None),
-    ("study-init-symlink", ["study", "init", "s"], "exists; not overwritten", symlink("s.toml", "nowhere")),
+    ("study-init-symlink", ["study", "init", "s"], "symbolic link", symlink("s.toml", "nowhere")),
     ("study-init-newline", ["study", "init", "s\nx"], "not a plain name", None),
     # --- work budgets (issue 21) ----------------------------------------------------------------------
-    ("screen-top-huge", ["screen", "--top", "1" + "0" * 30], "study.top", None),
+    ("screen-top-huge", ["screen", "--top", "1" + "0" * 30], "top (ranked candidates) must be ≤ 10,000", None),
     ("screen-top-1e30", ["screen", "--top", "1e30"], "positive integer", None),
     ("toml-top-huge", ["screen", "{study}"], "study.top", grid(study="top = 1000000000")),
     ("xrd-compare-rows-budget", ["xrd", "compare", "m.xy", "--max-rows", "100"], "--max-rows",
@@ -345,7 +345,7 @@ def test_hostile_input_is_one_line_exit_2_and_writes_nothing(argv, needle, setup
 
 
 def test_the_table_covers_every_class():
-    assert len(CASES) >= 60
+    assert len(CASES) >= 160
     assert len({c[0] for c in CASES}) == len(CASES)
 
 
@@ -378,6 +378,81 @@ def test_a_second_screen_into_a_locked_folder_is_refused(tmp_path, monkeypatch, 
         os.close(fd)
     assert code == 2 and "another latticeanchor screen is writing" in err
     assert not any((tmp_path / "res").iterdir())
+
+
+# --- output folders holding the user's files (issue 21) ------------------------------------------------
+
+def test_screen_into_a_folder_of_user_files_writes_into_a_study_subfolder(tmp_path, monkeypatch, capsys):
+    """`--out res` where res/ holds the user's own files (even names we write): the results go to
+    res/<study>/, and every user file keeps its bytes."""
+    monkeypatch.chdir(tmp_path)
+    grid(study='name = "mine"')(tmp_path)
+    user_folder("structures/my.vasp", "candidates.csv", "manifest.json", "notes.txt")(tmp_path)
+    before = {p: p.read_bytes() for p in (tmp_path / "res").rglob("*") if p.is_file()}
+    code, err = _run_case(["screen", "study.toml", "--out", "res", "--no-structures", "--no-sensitivity"], tmp_path,
+                          capsys)
+    assert code == 0, err
+    assert {p: p.read_bytes() for p in before} == before
+    assert (tmp_path / "res" / "mine" / "ranked.csv").is_file() and (tmp_path / "res" / "mine" / "manifest.json").is_file()
+    assert sorted(p.name for p in (tmp_path / "res").iterdir()) == ["candidates.csv", "manifest.json", "mine",
+                                                                   "notes.txt", "structures"]
+
+
+def test_out_tilde_is_the_home_folder_never_a_folder_named_tilde(tmp_path, monkeypatch, capsys):
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "thesis.tex").write_text("a user's file\n")
+    monkeypatch.setenv("HOME", str(home))
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    grid(study='name = "tilde"')(work)
+    code, err = _run_case(["screen", "study.toml", "--out", "~", "--no-structures", "--no-sensitivity"], work, capsys)
+    assert code == 0, err
+    assert not (work / "~").exists()
+    assert sorted(p.name for p in home.iterdir()) == ["thesis.tex", "tilde"]  # nothing among the user's files
+    assert (home / "tilde" / "candidates.csv").is_file()
+
+
+def test_out_root_resolves_to_a_study_subfolder():
+    """`--out /` (root in a container): never the 8 files among /bin, /etc, ...; resolved without writing."""
+    from latticeanchor.screen.run import _resolve_out
+
+    assert _resolve_out({"study": {"name": "default"}}, "/") == Path("/default")
+
+
+def test_a_failed_write_names_the_users_path_not_the_temporary(tmp_path, monkeypatch):
+    """Disk full (ENOSPC) while the temporary is written: one LatticeAnchorError naming out.txt, no temporary
+    left behind, the old file intact."""
+    import errno
+
+    from latticeanchor import atomic
+
+    target = tmp_path / "out.txt"
+    target.write_text("old\n")
+
+    def full(self, *args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(self))
+
+    monkeypatch.setattr(Path, "write_text", full)
+    with pytest.raises(LatticeAnchorError) as err:
+        atomic.write_text(target, "new\n")
+    monkeypatch.undo()
+    message = str(err.value)
+    assert "out.txt" in message and "No space left" in message and "/.out.txt." not in message
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.txt"] and target.read_text() == "old\n"
+
+
+def test_a_special_file_that_appears_during_the_work_is_not_replaced(tmp_path):
+    """The guard runs again just before the rename: a pipe made at the target while the writer works."""
+    from latticeanchor import atomic
+
+    target = tmp_path / "o.txt"
+    with pytest.raises(LatticeAnchorError, match="not a regular file"):
+        with atomic.atomic_path(target) as tmp:
+            tmp.write_text("x")
+            os.mkfifo(target)
+    assert target.is_fifo() and sorted(p.name for p in tmp_path.iterdir()) == ["o.txt"]
 
 
 # --- what needs a real process -----------------------------------------------------------------------
