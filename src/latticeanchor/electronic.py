@@ -30,6 +30,7 @@ from latticeanchor import data, vegard
 from latticeanchor.errors import LatticeAnchorError
 from latticeanchor.strain import parse_core
 from latticeanchor.validate import br_content, positive, scalar_or_array
+from latticeanchor.validate import MAX_DOT_DIAMETER_A, at_most, broadcasting
 
 __all__ = ["dot_band_gap", "dot_band_edges", "matrix_band_edges", "band_alignment"]
 
@@ -38,6 +39,7 @@ def dot_band_gap(core: str, diameter_nm, dataset=None):
     """First-exciton band gap (eV) of a ``core`` dot of ``diameter_nm`` (nm) at room temperature."""
     d = positive("diameter (nm)", diameter_nm)
     ms = data.resolve(dataset)
+    at_most("diameter (nm)", d, MAX_DOT_DIAMETER_A / 10.0, "nm")
     total = 0.0
     for name, frac in parse_core(core):
         c = ms.core(name).sizing_curve
@@ -74,6 +76,7 @@ def matrix_band_edges(x, dataset: str | None = None, *, matrix: str | None = Non
     return scalar_or_array(vbm), scalar_or_array(vbm + np.asarray(vegard.band_gap(x, ms)))
 
 
+@broadcasting("diameter_nm", "x")
 REFERENCE_OFFSET_EV = 0.4  # half-width of the method/laboratory offset between the two level sets (assumed, ≈ 0.3–0.5 eV)
 DECIDED_PROBABILITY = 0.95  # a label is given only when the data decide it at this level
 

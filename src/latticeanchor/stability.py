@@ -24,7 +24,7 @@ import numpy as np
 
 from latticeanchor import data, inclusion, kinetics, phase_boundary
 from latticeanchor.kinetics import SIX_MONTHS_H
-from latticeanchor.validate import positive, scalar_or_array
+from latticeanchor.validate import broadcasting, positive, scalar_or_array
 
 __all__ = ["SIX_MONTHS_H", "transition_temperature", "boundary_x", "driving_force", "critical_inclusion_diameter",
            "coherent", "anchoring_length", "anchored_fraction", "transformed_fraction", "lifetime",
@@ -44,6 +44,7 @@ def boundary_x(T=298.15):
     return phase_boundary.boundary_x(T)
 
 
+@broadcasting("x", "T")
 def driving_force(x, T=298.15, dataset=None, *,
         matrix: str | None = None):
     """Δg_v = g_α − g_δ in GPa (= GJ/m³); > 0 where δ is the stable phase."""
@@ -51,6 +52,7 @@ def driving_force(x, T=298.15, dataset=None, *,
     return scalar_or_array(np.asarray(kinetics.driving_force(x, T, dataset)) * 1e-9)
 
 
+@broadcasting("x", "T")
 def critical_inclusion_diameter(core: str, x, T=298.15, dataset=None, *,
         matrix: str | None = None):
     """Diameter (Å) above which a dot relieves its misfit with a prismatic loop (``inclusion.critical_diameter``)."""
@@ -58,6 +60,7 @@ def critical_inclusion_diameter(core: str, x, T=298.15, dataset=None, *,
     return inclusion.critical_diameter(core, x, T, dataset)
 
 
+@broadcasting("x", "diameter", "T")
 def coherent(core: str, x, diameter, T=298.15, dataset=None, *,
         matrix: str | None = None):
     """True where a dot of ``diameter`` (Å) stays coherent with the matrix (below the critical inclusion size)."""
@@ -67,6 +70,7 @@ def coherent(core: str, x, diameter, T=298.15, dataset=None, *,
     return bool(out) if np.ndim(out) == 0 else out
 
 
+@broadcasting("x", "diameter", "T")
 def anchoring_length(core: str, x, diameter, T=298.15, dataset=None, params=None, *,
         matrix: str | None = None):
     """h* (Å): thickness of the α shell one coherent dot holds; ``inf`` where α is stable without dots."""
@@ -74,6 +78,7 @@ def anchoring_length(core: str, x, diameter, T=298.15, dataset=None, params=None
     return kinetics.anchoring_length(core, x, diameter, T, dataset, params)
 
 
+@broadcasting("x", "diameter", "loading", "T")
 def anchored_fraction(core: str, x, diameter, loading, T=298.15, dataset=None, params=None, *,
         matrix: str | None = None):
     """Fraction (0–1) of the matrix held α by coherent dots (1 where α is stable without dots)."""
@@ -81,6 +86,7 @@ def anchored_fraction(core: str, x, diameter, loading, T=298.15, dataset=None, p
     return kinetics.free_fractions(core, x, diameter, loading, T, dataset, params)["anchored"]
 
 
+@broadcasting("x", "diameter", "loading", "T", "time_h")
 def transformed_fraction(core: str, x, diameter, loading, T, time_h, dataset=None, params=None, *,
         matrix: str | None = None):
     """δ fraction of the matrix after ``time_h`` hours at T (K); ``loading`` 0 is the pristine film."""
@@ -88,6 +94,7 @@ def transformed_fraction(core: str, x, diameter, loading, T, time_h, dataset=Non
     return kinetics.transformed_fraction(core, x, diameter, loading, T, time_h, dataset, params)
 
 
+@broadcasting("x", "diameter", "loading", "T")
 def lifetime(core: str, x, diameter, loading, T=298.15, dataset=None, params=None, *,
         matrix: str | None = None):
     """Hours until the stated fraction (``parameters().lifetime_fraction``, 5 %) of the matrix is δ; ``inf`` if never."""
@@ -95,6 +102,7 @@ def lifetime(core: str, x, diameter, loading, T=298.15, dataset=None, params=Non
     return kinetics.lifetime(core, x, diameter, loading, T, dataset, params)
 
 
+@broadcasting("x", "diameter", "T")
 def critical_loading(core: str, x, diameter, T=298.15, target_h=SIX_MONTHS_H, dataset=None, params=None, *,
         matrix: str | None = None):
     """Smallest loading whose lifetime reaches ``target_h`` (default six months) at T; 0 if the pristine film does."""

@@ -132,7 +132,8 @@ def rocksalt_core(core: str = "PbS", diameter=30.0, shape: str = "sphere", a=Non
     T = float(temperature(scalar("T (K)", T)))
     seed = parse_seed(seed)
     a_val = _core_a(core, a, T, dataset)
-    check_atom_budget(int(np.ceil(8.0 * np.pi * d**3 / 6.0 / a_val**3)), max_atoms, f"a {d:g} Å {core} dot")
+    ratio = min(d / a_val, 1e10)  # no float overflow for absurd diameters: the count only has to exceed the budget
+    check_atom_budget(int(np.ceil(8.0 * np.pi * ratio**3 / 6.0)), max_atoms, f"a {d:g} Å {core} dot")
 
     offset = np.zeros(3) if center == "Pb" else np.full(3, 0.5)  # centre in units of a (Pb at the origin)
     if shape == "sphere":

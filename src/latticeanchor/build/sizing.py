@@ -31,7 +31,8 @@ def estimate_core_atoms(diameter, a) -> int:
     lattice constant ``a`` (Å): 8 atoms per a³ times the dot volume, rounded up (±surface sites)."""
     d = float(positive("diameter (Å)", scalar("diameter (Å)", diameter)))
     a = float(positive("a (Å)", scalar("a (Å)", a)))
-    return int(math.ceil(8.0 * math.pi * d**3 / 6.0 / a**3)) + 1
+    ratio = min(d / a, 1e10)  # beyond 1e10 cells across (4e30 atoms) the count only has to exceed any budget
+    return int(math.ceil(8.0 * math.pi * ratio**3 / 6.0)) + 1
 
 
 def estimate_matrix_atoms(phase: str, size) -> int:

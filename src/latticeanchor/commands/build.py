@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
-
 from latticeanchor import data, io
 from latticeanchor.build import alpha_matrix, check, delta_matrix, embed, rocksalt_core
 from latticeanchor.build.cores import CENTERS, SHAPES
@@ -87,23 +85,10 @@ def build_from_args(args):
                  charge_balance=args.charge_balance)
 
 
-def _check_output(path: str) -> Path:
-    """One-line errors for an output path that cannot be a file (checked before any work)."""
-    p = Path(path)
-    if not str(path).strip():
-        raise LatticeAnchorError("output path is empty")
-    if p.is_dir():
-        raise LatticeAnchorError(f"output {path!r} is a directory; give a file name")
-    for parent in p.parents:
-        if parent.exists():
-            if not parent.is_dir():
-                raise LatticeAnchorError(f"output {path!r}: {str(parent)!r} is a file, not a directory")
-            break
-    return p
-
-
 def run(args) -> int:
-    _check_output(args.output)
+    from latticeanchor.atomic import check_target
+
+    args.output = str(check_target(args.output, "-o/--output"))  # before any work; '~' expanded
     fmt = args.format if args.format is not None else io.format_from_path(args.output)
     if fmt not in io.FORMATS:
         raise LatticeAnchorError(f"unknown format {fmt!r}; use one of {', '.join(io.FORMATS)}")

@@ -78,9 +78,9 @@ def check_args(args) -> tuple[list[str], list[float], float]:
     for core in cores:
         strain.parse_core(core)
     if args.plot is not None:
-        check_target(args.plot, "--plot", PLOT_SUFFIXES)
+        args.plot = str(check_target(args.plot, "--plot", PLOT_SUFFIXES))  # '~' expanded
     if args.csv is not None:
-        check_target(args.csv, "--csv", (".csv", ".txt", ".tsv"))
+        args.csv = str(check_target(args.csv, "--csv", (".csv", ".txt", ".tsv")))
     return cores, xs, 10.0 * args.diameter
 
 

@@ -32,7 +32,8 @@ def add_parser(sub) -> None:
                    help="dot volume fraction(s), e.g. 0.1 or 0:0.3:0.01 (overrides grid.loading)")
     p.add_argument("--T", default=None, metavar="K", help="temperature(s) in K: value or list (overrides grid.temperatures)")
     p.add_argument("--dataset", default=None, help="reference dataset (overrides study.dataset)")
-    p.add_argument("--top", type=positive_int, default=None, help="number of ranked candidates (default from the study)")
+    p.add_argument("--top", type=positive_int, default=None,
+                   help="number of ranked candidates, at most 10,000 (default from the study)")
     p.add_argument("--seed", type=non_negative_int, default=None, help="seed for built structures (default from the study)")
     p.add_argument("--max-points", type=positive_int, default=None,
                    help="grid-size budget: refuse a larger grid (default study.max_points, 2,000,000)")

@@ -161,9 +161,28 @@ def _form_term(sym: str, z: int, b_iso: float):
 
 def estimated_reflections(structure, wavelength_angstrom: float, two_theta_max_deg: float = 180.0) -> float:
     """Number of reciprocal-lattice points inside the limiting sphere |g| ≤ 2 sinθ_max/λ: (4π/3) g³ V."""
+    from latticeanchor.validate import real
+
     st = as_structure(structure)
-    g = 2 * math.sin(math.radians(min(float(two_theta_max_deg), 180.0) / 2)) / float(wavelength_angstrom)
+    lam = real("wavelength (Å)", wavelength_angstrom, 0.0, low_open=True)
+    tmax = real("two_theta_max (degrees)", two_theta_max_deg, 0.0)
+    g = 2 * math.sin(math.radians(min(tmax, 180.0) / 2)) / lam
     return 4.0 / 3.0 * math.pi * g**3 * st.lattice.volume
+
+
+def two_theta_pair(two_theta):
+    """``two_theta`` as (min, max) degrees with 0 ≤ min < max ≤ 180, or None; anything else is refused by name."""
+    if two_theta is None:
+        return None
+    if isinstance(two_theta, (str, bytes)) or np.ndim(two_theta) != 1 or len(two_theta) != 2:
+        raise LatticeAnchorError(f"two_theta must be a pair (min, max) of degrees or None, got {two_theta!r}")
+    try:
+        t0, t1 = (float(t) for t in two_theta)
+    except (TypeError, ValueError):
+        raise LatticeAnchorError(f"two_theta must be a pair of numbers (degrees), got {two_theta!r}") from None
+    if not (np.isfinite(t0) and np.isfinite(t1)) or t0 < 0 or t1 <= t0 or t1 > 180:
+        raise LatticeAnchorError(f"two_theta range must satisfy 0 <= min < max <= 180 degrees, got {two_theta!r}")
+    return t0, t1
 
 
 def reflection_list(structure, wavelength_angstrom: float, two_theta=(5, 90), debye_waller_factors=None,
@@ -185,10 +204,14 @@ def reflection_list(structure, wavelength_angstrom: float, two_theta=(5, 90), de
     from latticeanchor.diffraction.thermal import debye_waller_for
 
     lat, groups = _cell_arrays(structure)
-    lam = float(wavelength_angstrom)
+    try:
+        lam = float(wavelength_angstrom)
+    except (TypeError, ValueError):
+        lam = float("nan")
     if not (math.isfinite(lam) and lam > 0):
         raise LatticeAnchorError(f"wavelength must be a positive number of Å, got {wavelength_angstrom!r}")
-    tmax = 180.0 if two_theta is None else float(two_theta[1]) if math.isfinite(float(two_theta[1])) else 180.0
+    two_theta = two_theta_pair(two_theta)
+    tmax = 180.0 if two_theta is None else two_theta[1]
     g_max = 2 * math.sin(math.radians(min(tmax, 180.0) / 2)) / lam
     n_est = 4.0 / 3.0 * math.pi * g_max**3 * lat.volume  # as estimated_reflections
     if not n_est <= max_reflections:
@@ -491,9 +514,16 @@ def bragg_profile(structure, two_theta_grid, wavelength="CuKa", *, fwhm: float =
 
     from latticeanchor.diffraction.profiles import profile
 
-    grid = np.asarray(two_theta_grid, float)
+    from latticeanchor.validate import as_array, real
+
+    grid = np.atleast_1d(as_array("2θ grid (degrees)", two_theta_grid))
+    if grid.ndim != 1 or grid.size == 0:
+        raise LatticeAnchorError(f"2θ grid (degrees) must be a non-empty 1-D array, got shape {grid.shape}")
     lo, hi = float(grid.min()), float(grid.max())
-    reach = window_fwhm * float(fwhm)
+    if lo < 0 or hi > 180:
+        raise LatticeAnchorError(f"2θ grid (degrees) must lie in [0, 180], got {lo:g}..{hi:g}")
+    reach = real("window_fwhm", window_fwhm, 0.0, 1e3, low_open=True) * real("fwhm (degrees)", fwhm, 0.0, 90.0,
+                                                                            low_open=True)
     empty = "the simulated profile is empty in this range (no peak within reach of the grid)"
     try:
         full = bragg_pattern(structure, wavelength, (max(lo - reach, 0.0), min(hi + reach, 180.0)),

@@ -13,6 +13,7 @@ from ``usedWavelength`` (Å); positions from start/end or listPositions; intensi
 from __future__ import annotations
 
 import math
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -371,6 +372,13 @@ def read_pattern(path, wavelength=None, x_unit: str | None = None, third_column:
     x_unit : '2theta' (degrees), 'q_A' (Å⁻¹) or 'q_nm' (nm⁻¹); default from the header, else 2θ.
     third_column : 'auto', 'sigma' or 'background' (see module docstring).
     """
+    if isinstance(path, bytes) or not isinstance(path, (str, os.PathLike)):
+        raise LatticeAnchorError(f"path must be a file name (str or pathlib.Path), got {type(path).__name__}")
+    if x_unit is not None and not isinstance(x_unit, str):
+        raise LatticeAnchorError(f"x_unit must be '2theta', 'q_A' or 'q_nm', got {x_unit!r}")
+    _normalize_unit(x_unit)  # an unknown unit is refused before the file is read
+    if third_column not in ("auto", "sigma", "background"):
+        raise LatticeAnchorError(f"third_column must be 'auto', 'sigma' or 'background', got {third_column!r}")
     path = Path(path)
     if not path.exists():
         raise LatticeAnchorError(f"{path}: no such file")

@@ -100,7 +100,8 @@ def ortho_cspbbr3(scale: float = 1.0, tilt_scale: float = ORTHO_TILT_SCALE):
     return Structure.from_spacegroup("Pnma", lat, ["Cs", "Pb", "Br", "Br"], coords.tolist())
 
 
-_ALPHA_RE = re.compile(r"^(?:alpha|α)(?:[-_:]?(?:x\s*=?\s*)?([0-9.]+))?$", re.IGNORECASE)
+# x is one decimal number (1, 1.5, .5, 2.): "alpha-x1.2.3" and "alpha-x." are not phase names
+_ALPHA_RE = re.compile(r"^(?:alpha|α)(?:[-_:]?(?:x\s*=?\s*)?(\d+(?:\.\d*)?|\.\d+))?$", re.IGNORECASE)
 
 
 def known_phase_names() -> list[str]:

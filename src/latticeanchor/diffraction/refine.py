@@ -233,6 +233,54 @@ class RefinementResult:
                 "warnings": list(self.warnings), "notes": list(self.notes)}
 
 
+MAX_PATTERN_POINTS = 200_000  # rows of a fitted pattern (a 0.001° step over 5–150° is 145,000)
+MAX_PARAMETERS = 64  # refined parameters (4 per phase + 3 + background terms)
+MAX_BACKGROUND_TERMS = 24
+
+
+def _check_options(*, max_strain, fit_zero, fit_displacement, n_background, background, fwhm0, window_deg,
+                   fix_scale, max_rwp) -> None:
+    """refine_cubic's options, each named in its error."""
+    from latticeanchor.validate import integer, one_of, real
+
+    real("max_strain", max_strain, 0.0, 0.5, low_open=True)
+    for name, flag in (("fit_zero", fit_zero), ("fit_displacement", fit_displacement)):
+        if not isinstance(flag, (bool, np.bool_)):
+            raise LatticeAnchorError(f"{name} must be True or False, got {flag!r}")
+    integer("n_background", n_background, 0, MAX_BACKGROUND_TERMS)
+    one_of("background", background, ("snip", "file", "none"))
+    real("fwhm0 (degrees)", fwhm0, 0.0, 10.0, low_open=True)
+    real("window_deg (degrees)", window_deg, 0.0, 90.0, low_open=True)
+    real("max_rwp (percent)", max_rwp, 0.0, low_open=True)
+    if fix_scale is not None and not isinstance(fix_scale, dict):
+        raise LatticeAnchorError(f"fix_scale must be None or a dict, got {type(fix_scale).__name__}")
+
+
+def _check_rows(pattern, max_points) -> None:
+    """Refuse a pattern of more than ``max_points`` rows (the work budget), before any array is made."""
+    from latticeanchor.validate import integer
+
+    budget = integer("max_points", max_points, 1)
+    if hasattr(pattern, "two_theta") and hasattr(pattern, "intensity"):
+        x = pattern.two_theta
+    else:
+        try:
+            pair = len(pattern) == 2 and not isinstance(pattern, (str, bytes, dict))
+            x = pattern[0] if pair else None
+        except (TypeError, KeyError, IndexError):
+            x = None
+        if x is None:
+            raise LatticeAnchorError("pattern must be a MeasuredPattern or a pair (2θ degrees, intensity), "
+                                     f"got {type(pattern).__name__}")
+    try:
+        n = int(np.size(x))
+    except (TypeError, ValueError):
+        raise LatticeAnchorError("pattern 2θ must be an array of numbers") from None
+    if n > budget:
+        raise LatticeAnchorError(f"pattern: {n:,} rows exceed the budget max_points {budget:,}; crop it with "
+                                 "two_theta_range or rebin it, or raise max_points (xrd compare --max-rows)")
+
+
 def _radiation_of(pattern, wavelength, notes=None):
     """(lines Å, weights): the radiation the pattern's file states (``xrd simulate`` headers, XRDML) wins over a
     named ``wavelength`` of the same tube; an explicit different wavelength wins with a note."""
@@ -291,12 +339,18 @@ def _xy(pattern, two_theta_range):
             raise LatticeAnchorError("pattern 2θ values repeat; each 2θ must appear once")
     sel = np.ones_like(x, bool)
     if two_theta_range is not None:
-        lo, hi = (float(v) for v in two_theta_range)
+        try:
+            lo, hi = (float(v) for v in two_theta_range)
+        except (TypeError, ValueError):
+            raise LatticeAnchorError(f"two_theta_range must be two numbers (MIN, MAX) in degrees, got {two_theta_range!r}") \
+                from None
         if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
-            raise LatticeAnchorError(f"2θ range must be two finite numbers MIN < MAX, got {two_theta_range!r}")
+            raise LatticeAnchorError(f"two_theta_range must be two finite numbers MIN < MAX, got {two_theta_range!r}")
         sel = (x >= lo) & (x <= hi)
     if sel.sum() < 20:
-        raise LatticeAnchorError(f"fewer than 20 points in 2θ range {two_theta_range!r}")
+        where = (f"2θ range {float(two_theta_range[0]):g}–{float(two_theta_range[1]):g}°" if two_theta_range is not None
+                 else f"the whole pattern ({x.min():g}–{x.max():g}°)" if len(x) else "the pattern (empty)")
+        raise LatticeAnchorError(f"pattern: {int(sel.sum())} points in {where}; refinement needs at least 20")
     if np.ptp(y[sel]) <= 0:
         raise LatticeAnchorError("pattern is flat (every intensity equal in the fitted range): nothing to refine")
     if sig is not None:
@@ -345,7 +399,8 @@ def _snip_with_fitted_ends(x, y, model, p, window_deg):
 def refine_cubic(pattern, phases=("alpha",), *, wavelength=None, two_theta_range=None, max_strain: float = 0.03,
                  fit_zero: bool = False, fit_displacement: bool = True, n_background: int = 4,
                  background: str = "snip", fwhm0: float = 0.15, window_deg: float = 3.0,
-                 fix_scale: dict | None = None, max_rwp: float = 15.0) -> RefinementResult:
+                 fix_scale: dict | None = None, max_rwp: float = 15.0, max_points: int = MAX_PATTERN_POINTS,
+                 max_parameters: int = MAX_PARAMETERS) -> RefinementResult:
     """Refine (pseudo-)cubic lattice constants of one or more phases.
 
     Parameters
@@ -362,6 +417,8 @@ def refine_cubic(pattern, phases=("alpha",), *, wavelength=None, two_theta_range
         grazing-incidence data (no specimen-height geometry).
     n_background : Chebyshev terms on top of the SNIP background ('snip') or alone ('none').
     max_rwp : percent; a larger Rwp adds a "poor fit" warning to ``warnings``.
+    max_points, max_parameters : work budget: refuse (LatticeAnchorError) a fitted pattern of more rows or a
+        fit of more parameters (4 per phase + 3 + n_background), before any work.
 
     Before least squares every phase's lattice is scanned over the allowed strain (for α phases the whole
     Vegard range too) for the best correlation with the pattern (global start). ``warnings`` names strongly
@@ -383,6 +440,14 @@ def refine_cubic(pattern, phases=("alpha",), *, wavelength=None, two_theta_range
     phases = list(phases.items()) if isinstance(phases, dict) else list(phases)
     if not phases:
         raise LatticeAnchorError("refine_cubic needs at least one phase")
+    _check_options(max_strain=max_strain, fit_zero=fit_zero, fit_displacement=fit_displacement,
+                   n_background=n_background, background=background, fwhm0=fwhm0, window_deg=window_deg,
+                   fix_scale=fix_scale, max_rwp=max_rwp)
+    n_par = 4 * len(phases) + 3 + n_background
+    if n_par > max_parameters:
+        raise LatticeAnchorError(f"phases/n_background: {len(phases)} phases and {n_background} background terms are "
+                                 f"{n_par} refined parameters, more than max_parameters {max_parameters}")
+    _check_rows(pattern, max_points)
     x, y, file_bg, sigma = _xy(pattern, two_theta_range)
     notes: list = []
     lines, lweights = _radiation_of(pattern, wavelength, notes)

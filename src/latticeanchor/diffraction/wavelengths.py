@@ -159,6 +159,10 @@ def resolve_radiation(wavelength="CuKa", energy_kev=None, kalpha2: bool = False,
     single line (for 'CuKa' the weighted average 1.54184 Å, as in pymatgen)."""
     if isinstance(wavelength, Radiation):
         return wavelength
+    from latticeanchor.validate import real
+
+    # Kα2/Kα1 is 0.5 for every laboratory tube (Hölzer et al. 1997); a negative ratio makes negative intensities
+    kalpha2_ratio = real("kalpha2_ratio (Kα2/Kα1)", kalpha2_ratio, 0.0, 1.0)
     lam = resolve_wavelength(wavelength, energy_kev)
     name = wavelength if isinstance(wavelength, str) else f"{lam:.6g} Å"
     if kalpha2 and isinstance(wavelength, str) and energy_kev is None:

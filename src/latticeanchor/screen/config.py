@@ -87,6 +87,25 @@ class StudyKey:
                 raise LatticeAnchorError(f"{where}: {v:g}{unit} is outside the valid range {self.valid_text()}")
 
 
+MAX_TOP = 10_000  # ranked candidates written and printed (the whole table is candidates.csv)
+
+
+def screenable(core: str, parts=None) -> None:
+    """Refuse a core the screen cannot score: every end member needs a first-exciton sizing curve and dot
+    band edges in the data file (PbTe has neither yet; ``mismatch`` and ``build`` accept it)."""
+    from latticeanchor import data, strain
+
+    raw = data.load()
+    for name, _ in parts if parts is not None else strain.parse_core(core):
+        missing = [what for what, table in (("sizing curve", raw.get("sizing_curves", {})),
+                                            ("dot band edges", raw.get("dot_band_edges", {}))) if name not in table]
+        if missing:
+            known = ", ".join(k for k in raw.get("sizing_curves", {}) if not k.startswith("_"))
+            raise LatticeAnchorError(f"grid.cores: {core!r} cannot be screened: no {' and no '.join(missing)} for "
+                                     f"{name} in the data file (screenable: {known}); `latticeanchor mismatch` and "
+                                     "`build` accept it")
+
+
 _GAP = "dot band-gap window [low, high] (eV) of the score's gap term"
 STUDY_KEYS: tuple[StudyKey, ...] = (
     StudyKey("study", "name", str, "study", "", "plain name (letters, digits, . _ -; no path): results go to "
@@ -94,10 +113,11 @@ STUDY_KEYS: tuple[StudyKey, ...] = (
     StudyKey("study", "description", str, "", "", "free text"),
     StudyKey("study", "dataset", str, None, "", "reference dataset of latticeanchor.data (default: the package default)"),
     StudyKey("study", "seed", int, 0, "", "seed of the built structures' random halide placement", low=0),
-    StudyKey("study", "top", int, 10, "", "number of candidates in ranked.csv", low=1),
+    StudyKey("study", "top", int, 10, "", "number of candidates in ranked.csv (and printed)", low=1, high=MAX_TOP),
     StudyKey("study", "max_points", int, DEFAULT_MAX_POINTS, "grid points",
              "work budget: refuse a grid of more points (cores × x × diameters × loadings × T)", low=1),
-    StudyKey("grid", "cores", list, ["PbS"], "", "rock-salt dot cores: PbS, PbSe, PbTe or alloys like PbS0.5Se0.5",
+    StudyKey("grid", "cores", list, ["PbS"], "", "rock-salt dot cores: PbS, PbSe or alloys like PbS0.5Se0.5 "
+             "(PbTe has no cited sizing curve yet: refused)",
              example=["PbS", "PbSe"]),
     StudyKey("grid", "x", RANGE, None, "Br per formula unit", "matrix composition x of CsPbBr_xI_(3-x)",
              low=0.0, high=3.0, example={"start": 0.0, "stop": 3.0, "step": 0.05}),
@@ -379,9 +399,10 @@ def validate(raw: dict, max_points: int | None = None) -> dict:
         if not isinstance(core, str) or not core.strip():
             raise LatticeAnchorError(f"grid.cores: expected core names, got {core!r}")
         try:
-            strain.parse_core(core)
+            parts = strain.parse_core(core)
         except LatticeAnchorError as exc:
             raise LatticeAnchorError(f"grid.cores: {exc}") from None
+        screenable(core, parts)
     if len(set(grid["cores"])) != len(grid["cores"]):
         raise LatticeAnchorError(f"grid.cores: a core is listed twice in {grid['cores']}")
     x = expand_range("grid.x", grid["x"], budget)

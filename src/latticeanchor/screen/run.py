@@ -21,7 +21,9 @@ Folder safety: the study name is a plain name, so the default folder stays under
 directory; the folder is locked while a screen writes into it (a second screen is refused); every
 output is recorded in the manifest *before* it is written, and only files the manifest records are
 ever deleted (a user's own ``structures/`` or ``candidates.csv`` is never removed: the run is refused
-instead); temporaries left by a killed run (``.<name>.XXXXXXXX<suffix>``) are removed.
+instead); a folder holding files but no latticeanchor manifest (``--out ~``, ``--out .``) gets the results
+in its ``<study>/`` subfolder, never among the user's files; temporaries left by a killed run
+(``.<name>.XXXXXXXX<suffix>``) are removed.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from latticeanchor import __version__
-from latticeanchor.atomic import atomic_path, check_folder, stale_temporaries, write_json
+from latticeanchor.atomic import atomic_path, check_folder, clean_path, stale_temporaries, write_json
 from latticeanchor.errors import LatticeAnchorError
 from latticeanchor.screen import score as scoring
 from latticeanchor.screen.config import check_name, config_hash, load_config
@@ -171,19 +173,37 @@ def reasons(row) -> str:
 
 
 def _resolve_out(cfg: dict, out) -> Path:
-    """The results folder: ``out`` as given (must not be empty or lie under a regular file), else
-    ``./latticeanchor-results/<study.name>`` (the name is a plain name: never outside the working dir)."""
+    """The results folder: ``out`` as given (checked by ``atomic.check_folder``: no control characters, a
+    leading ``~`` expanded, not under a regular file, writable), else ``./latticeanchor-results/<study.name>``
+    (the name is a plain name: never outside the working dir). A folder that holds files and no
+    latticeanchor manifest (``--out ~``, ``--out /``, a project folder) is not written into: the results go
+    to its ``<study.name>/`` subfolder, which must itself be new, empty or a latticeanchor results folder."""
+    name = check_name(cfg["study"]["name"])
     if out is None:
-        folder = Path.cwd() / "latticeanchor-results" / check_name(cfg["study"]["name"])
+        folder = Path.cwd() / "latticeanchor-results" / name
     else:
-        text = str(out)
-        if not text.strip() or "\x00" in text:
-            raise LatticeAnchorError(f"--out: {text!r} is not a folder name")
-        folder = Path(text)
+        folder = clean_path(out, "--out")
     if folder.exists() and not folder.is_dir():
-        raise LatticeAnchorError(f"--out: {str(folder)!r} exists and is not a folder")
+        raise LatticeAnchorError(f"--out: {str(out if out is not None else folder)!r} exists and is not a folder")
     check_folder(folder, "--out")
+    if _foreign(folder):
+        sub = folder / name
+        if sub.exists() and (not sub.is_dir() or _foreign(sub)):
+            raise LatticeAnchorError(f"--out: {str(folder)!r} and its subfolder {name!r} hold files not written by "
+                                     "latticeanchor; choose a new or empty folder")
+        folder = sub
     return folder
+
+
+def _foreign(folder: Path) -> bool:
+    """Whether ``folder`` holds anything and no latticeanchor manifest (our own stale temporaries aside)."""
+    if not folder.is_dir() or _load_manifest(folder / "manifest.json"):
+        return False
+    ours = {t for name in OUTPUTS for t in stale_temporaries(folder / name)}
+    try:
+        return any(entry not in ours for entry in folder.iterdir())
+    except OSError as exc:
+        raise LatticeAnchorError(f"--out: cannot list {str(folder)!r}: {exc.strerror}") from None
 
 
 def _load_manifest(path: Path) -> dict:
@@ -376,22 +396,27 @@ def run(config=None, out=None, top: int | None = None, seed: int | None = None, 
     validated before the results folder is touched."""
     t0 = time.perf_counter()
     cfg = load_config(config, max_points=max_points)
+    from latticeanchor.screen.config import MAX_TOP
+    from latticeanchor.validate import integer
+
     if top is not None:
-        if int(top) < 1:
-            raise LatticeAnchorError(f"top must be ≥ 1, got {top}")
-        cfg["study"]["top"] = int(top)
+        cfg["study"]["top"] = integer("top (ranked candidates)", top, low=1, high=MAX_TOP)
     if seed is not None:
-        if int(seed) < 0:
-            raise LatticeAnchorError(f"seed must be ≥ 0, got {seed}")
-        cfg["study"]["seed"] = int(seed)
+        cfg["study"]["seed"] = integer("seed", seed, low=0)
     digest = config_hash(cfg)
     folder = _resolve_out(cfg, out)
+    t = time.perf_counter()
+    # always in memory, and before the folder is touched: a refusal of the model writes nothing, and a
+    # resumed run writes the same bytes as an uninterrupted one
+    table = screen_table(cfg)
+    evaluate_s = time.perf_counter() - t
     folder.mkdir(parents=True, exist_ok=True)
     with folder_lock(folder):
-        return _run_locked(cfg, digest, folder, t0, build_structures, plots, quiet)
+        return _run_locked(cfg, digest, folder, t0, build_structures, plots, quiet, table, evaluate_s)
 
 
-def _run_locked(cfg, digest, folder: Path, t0: float, build_structures: bool, plots: bool, quiet: bool) -> ScreenResult:
+def _run_locked(cfg, digest, folder: Path, t0: float, build_structures: bool, plots: bool, quiet: bool,
+                table: pd.DataFrame, evaluate_s: float) -> ScreenResult:
     manifest = _load_manifest(folder / "manifest.json")
     _clean_folder(folder, manifest)
     if manifest.get("config_hash") != digest:
@@ -414,13 +439,12 @@ def _run_locked(cfg, digest, folder: Path, t0: float, build_structures: bool, pl
 
     timings: dict = {}
     t = time.perf_counter()
-    table = screen_table(cfg)  # always in memory: a resumed run writes the same bytes as an uninterrupted one
     if not (manifest["steps"].get("candidates") and (folder / "candidates.csv").exists()):
         register([folder / "candidates.csv"])
         _write_csv(table, folder / "candidates.csv")
         manifest["steps"]["candidates"] = True
         _write_manifest(folder, manifest)
-    timings["evaluate_s"] = time.perf_counter() - t
+    timings["evaluate_s"] = evaluate_s + time.perf_counter() - t
     ranked = ranked_table(table, cfg["study"]["top"])
     ranked["reasons"] = [reasons(r) for _, r in ranked.iterrows()]
     register([folder / "ranked.csv"])
