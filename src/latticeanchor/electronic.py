@@ -76,7 +76,6 @@ def matrix_band_edges(x, dataset: str | None = None, *, matrix: str | None = Non
     return scalar_or_array(vbm), scalar_or_array(vbm + np.asarray(vegard.band_gap(x, ms)))
 
 
-@broadcasting("diameter_nm", "x")
 REFERENCE_OFFSET_EV = 0.4  # half-width of the method/laboratory offset between the two level sets (assumed, ≈ 0.3–0.5 eV)
 DECIDED_PROBABILITY = 0.95  # a label is given only when the data decide it at this level
 
@@ -97,6 +96,7 @@ def _sum_uniform_cdf(t, a, b):
     return out / area
 
 
+@broadcasting("diameter_nm", "x")
 def band_alignment(core: str, diameter_nm, x, dataset: str | None = None, *, matrix: str | None = None) -> dict:
     """Type-I test of a dot in the matrix: both dot band edges inside the matrix gap.
 
