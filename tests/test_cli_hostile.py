@@ -199,6 +199,7 @@ CASES = [
     ("study-init-exists", ["study", "init", "s"], "exists; not overwritten", a_file("s.toml")),
     # --- build and xrd (owned elsewhere; the cases that already pass here) ------------------------
     ("build-diameter-nan", ["build", "-o", "o.vasp", "--diameter", "nan"], "finite", None),
+    ("build-diameter-in-angstrom", ["build", "-o", "o.vasp", "--diameter", "30"], "did you give Å", None),
     ("build-size-zero", ["build", "-o", "o.vasp", "--size", "0"], "size", None),
     ("build-x-5", ["build", "-o", "o.vasp", "--x", "5"], "x must lie in [0, 3]", None),
     ("build-seed-negative", ["build", "-o", "o.vasp", "--seed", "-1"], "seed", None),

@@ -50,7 +50,7 @@ import numpy as np
 
 from latticeanchor import data, geometry, strain, vegard
 from latticeanchor.errors import LatticeAnchorError
-from latticeanchor.validate import as_array, br_content, positive, scalar_or_array, temperature
+from latticeanchor.validate import as_array, br_content, positive, scalar_or_array, temperature, dot_diameter
 
 __all__ = ["ANCHORED_THRESHOLD", "Model", "default_model", "ensemble", "parameters", "calibration",
            "calibrate_interface_gain", "transition_temperature", "driving_force", "biaxial_modulus",
@@ -183,13 +183,13 @@ def _shell(phi, diameter, h):
 
 def coherent_probability(core: str, x, diameter, loading, T=298.15, dataset: str | None = None):
     """P_coh: probability that a dot's grown matrix shell stays coherent (nearest neighbour within d + 2h_c)."""
-    d = positive("diameter (Å)", diameter)
+    d = dot_diameter(diameter)
     return scalar_or_array(_coherent(_loading(loading), _coherence_ratio(core, x, d, T, dataset)))
 
 
 def coherence_ratio(core: str, x, diameter, T=298.15, dataset: str | None = None):
     """(d + 2h_c)/d: nearest-neighbour distance, in diameters, within which a dot's grown shell stays coherent."""
-    return _coherence_ratio(core, x, positive("diameter (Å)", diameter), temperature(T), dataset)
+    return _coherence_ratio(core, x, dot_diameter(diameter), temperature(T), dataset)
 
 
 def combine(loading, diameter, anchoring_length_A, ratio, coherent_probability=None) -> dict:
@@ -211,7 +211,7 @@ def combine(loading, diameter, anchoring_length_A, ratio, coherent_probability=N
 
 def components(core: str, x, diameter, loading, T=298.15, dataset: str | None = None, model: Model | None = None) -> dict:
     """All model outputs at once (arrays): anchored, destabilized, stability_index, coherent_probability, alpha_stable."""
-    d = positive("diameter (Å)", diameter)
+    d = dot_diameter(diameter)
     phi = _loading(loading)
     return combine(phi, d, anchoring_length(core, x, T, dataset, model), _coherence_ratio(core, x, d, T, dataset))
 
@@ -245,7 +245,7 @@ def critical_loading(core: str, x, diameter, T=298.15, dataset: str | None = Non
     """
     if not 0 < threshold < 1:
         raise LatticeAnchorError(f"threshold must lie in (0, 1), got {threshold!r}")
-    x, d, T = np.broadcast_arrays(br_content(x), positive("diameter (Å)", diameter), temperature(T))
+    x, d, T = np.broadcast_arrays(br_content(x), dot_diameter(diameter), temperature(T))
     h = np.asarray(anchoring_length(core, x, T, dataset, model)) * np.ones(x.shape)
     ratio = np.asarray(_coherence_ratio(core, x, d, T, dataset)) * np.ones(x.shape)
     stable = np.isinf(h)

@@ -50,6 +50,7 @@ def scalar_or_array(arr: np.ndarray):
 
 
 DIAMETER_NM_RANGE = (1.0, 20.0)  # plausible quantum-dot diameters, nm (Liu et al. 2019 used 2.5-5 nm dots)
+DIAMETER_MIN_A = 10.0  # Å: the smallest physical dot, ≈ 1 nm (below it a "dot" is a molecular cluster)
 
 
 def dot_diameter_nm(name: str, value) -> np.ndarray:
@@ -62,4 +63,18 @@ def dot_diameter_nm(name: str, value) -> np.ndarray:
         hint = (f" — did you give Å? {v:g} Å is {v / 10:g} nm" if v > hi else
                 f" — did you give µm? {v:g} µm is {1000 * v:g} nm" if 0 < v < lo / 100 else "")
         raise LatticeAnchorError(f"{name}: {v:g} nm is outside the plausible dot size {lo:g}-{hi:g} nm{hint}")
+    return arr
+
+
+def dot_diameter(value, name: str = "diameter (Å)") -> np.ndarray:
+    """Validate dot diameter(s) in Å, the library's unit: positive and ≥ ``DIAMETER_MIN_A`` (10 Å ≈ 1 nm,
+    the smallest physical dot). A smaller value is almost always nm given by mistake, and the message
+    says so (``stability.critical_loading("PbS", 1.0, 3.5)`` means 35 Å). Every library function taking
+    a ``diameter`` in Å calls this one validator."""
+    arr = positive(name, value)
+    bad = arr < DIAMETER_MIN_A
+    if np.any(bad):
+        v = float(arr[bad].ravel()[0])
+        raise LatticeAnchorError(f"{name}: {v:g} Å is below the smallest physical dot ({DIAMETER_MIN_A:g} Å = "
+                                 f"{DIAMETER_MIN_A / 10:g} nm) — did you give nm? {v:g} nm is {10 * v:g} Å")
     return arr
