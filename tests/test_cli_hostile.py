@@ -233,6 +233,7 @@ CASES = [
     ("study-init-exists", ["study", "init", "s"], "exists; not overwritten", a_file("s.toml")),
     # --- build and xrd (owned elsewhere; the cases that already pass here) ------------------------
     ("build-diameter-nan", ["build", "-o", "o.vasp", "--diameter", "nan"], "finite", None),
+    ("build-diameter-in-angstrom", ["build", "-o", "o.vasp", "--diameter", "30"], "did you give Å", None),
     ("build-size-zero", ["build", "-o", "o.vasp", "--size", "0"], "size", None),
     ("build-x-5", ["build", "-o", "o.vasp", "--x", "5"], "x must lie in [0, 3]", None),
     ("build-seed-negative", ["build", "-o", "o.vasp", "--seed", "-1"], "seed", None),
@@ -357,8 +358,8 @@ def test_the_table_covers_every_class():
 def test_missing_extras_are_refused_before_the_screen_runs(missing, argv, needle, tmp_path, monkeypatch, capsys):
     from latticeanchor.commands import screen as screen_command
 
-    real = screen_command.has_module
-    monkeypatch.setattr(screen_command, "has_module", lambda name: False if name == missing else real(name))
+    # Every other extra present, whatever this machine has: the refusal names the one that is missing.
+    monkeypatch.setattr(screen_command, "has_module", lambda name: name != missing)
     monkeypatch.chdir(tmp_path)
     code, err = _run_case(argv, tmp_path, capsys)
     assert code == 2 and needle in err and len(err.strip().splitlines()) == 1

@@ -33,8 +33,24 @@ def test_mismatch_diameter_is_nm_and_csv_matches_the_library(tmp_path, capsys):
     csv = pd.read_csv(out)
     assert list(csv["core"]) == ["PbS"] * 3 + ["PbSe"] * 3 and (csv["diameter_nm"] == 3.5).all()
     lib = pd.DataFrame(table("PbS", [0, 1.5, 3], 298.15, 35.0) + table("PbSe", [0, 1.5, 3], 298.15, 35.0))
-    for col in ("eps_percent", "critical_spacing_A", "critical_loading_vol_percent"):
+    for col in ("eps_fraction", "mb_critical_spacing_A", "mb_critical_loading_fraction"):
         assert np.allclose(csv[col], lib[col], rtol=1e-12), col
+
+
+def test_mismatch_csv_columns_mean_what_the_screens_mean(tmp_path):
+    """One column convention: a column the mismatch CSV shares by name with the screen's candidates.csv
+    holds the same number (fractions, Å), checked against the screen's own evaluation."""
+    from latticeanchor.screen.evaluate import evaluate, grid_frame
+
+    out = tmp_path / "m.csv"
+    assert main(["mismatch", "--core", "PbS", "--x", "1,2", "--diameter", "3.5", "--csv", str(out)]) == 0
+    csv = pd.read_csv(out)
+    screen = evaluate(grid_frame(["PbS"], [1.0, 2.0], [3.5], [0.1], [298.15]), [298.15])
+    shared = [c for c in csv.columns if c in screen.columns and c not in ("core", "x", "diameter_nm", "T_K")]
+    assert {"eps_fraction", "a_matrix_A", "mb_critical_thickness_A", "mb_critical_loading_fraction"} <= set(shared)
+    for col in shared:
+        assert np.allclose(csv[col], screen[col], rtol=1e-9), col
+    assert not [c for c in csv.columns if "percent" in c]
 
 
 def test_help_does_not_import_numpy():

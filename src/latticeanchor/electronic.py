@@ -29,17 +29,16 @@ import numpy as np
 from latticeanchor import data, vegard
 from latticeanchor.errors import LatticeAnchorError
 from latticeanchor.strain import parse_core
-from latticeanchor.validate import br_content, positive, scalar_or_array
-from latticeanchor.validate import MAX_DOT_DIAMETER_A, at_most, broadcasting
+from latticeanchor.validate import br_content, dot_diameter_nm, scalar_or_array
+from latticeanchor.validate import broadcasting
 
 __all__ = ["dot_band_gap", "dot_band_edges", "matrix_band_edges", "band_alignment"]
 
 
 def dot_band_gap(core: str, diameter_nm, dataset=None):
     """First-exciton band gap (eV) of a ``core`` dot of ``diameter_nm`` (nm) at room temperature."""
-    d = positive("diameter (nm)", diameter_nm)
+    d = dot_diameter_nm("diameter (nm)", diameter_nm)  # the nm-side guard: 35 (Å by mistake) is refused
     ms = data.resolve(dataset)
-    at_most("diameter (nm)", d, MAX_DOT_DIAMETER_A / 10.0, "nm")
     total = 0.0
     for name, frac in parse_core(core):
         c = ms.core(name).sizing_curve

@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from latticeanchor import data, strain, vegard
-from latticeanchor.validate import MAX_DOT_DIAMETER_A, at_most, positive, scalar_or_array, temperature
+from latticeanchor.validate import dot_diameter, positive, scalar_or_array, temperature
 
 __all__ = ["interface_pressure", "matrix_energy_density", "energies", "shell_energy", "critical_diameter"]
 
@@ -57,7 +57,7 @@ def matrix_energy_density(core: str, x, T=298.15, dataset=None, *, matrix: str |
 def energies(core: str, x, diameter, T=298.15, dataset=None, *, matrix: str | None = None) -> dict:
     """Eshelby energies of one dot of ``diameter`` (Å), eV: ``matrix_eV``, ``dot_eV`` and ``total_eV``."""
     dataset = data.resolve(dataset, matrix)
-    R = at_most("diameter (Å)", positive("diameter (Å)", diameter), MAX_DOT_DIAMETER_A, "Å") / 2.0
+    R = dot_diameter(diameter) / 2.0
     p = np.asarray(interface_pressure(core, x, T, dataset))
     k_i, mu_m, _ = _moduli(core, x, dataset)
     w_m = np.pi * R**3 * p**2 / (2.0 * mu_m) * GPA_A3_TO_EV
@@ -68,7 +68,7 @@ def energies(core: str, x, diameter, T=298.15, dataset=None, *, matrix: str | No
 def shell_energy(core: str, x, diameter, thickness, T=298.15, dataset=None, *, matrix: str | None = None):
     """Matrix strain energy (eV) stored within ``thickness`` (Å) of the dot surface: W_m[1 − (R/(R+h))³]."""
     dataset = data.resolve(dataset, matrix)
-    R = at_most("diameter (Å)", positive("diameter (Å)", diameter), MAX_DOT_DIAMETER_A, "Å") / 2.0
+    R = dot_diameter(diameter) / 2.0
     h = positive("thickness (Å)", thickness, allow_zero=True)
     w_m = np.asarray(energies(core, x, diameter, T, dataset)["matrix_eV"])
     return scalar_or_array(w_m * (1.0 - (R / (R + h)) ** 3))

@@ -43,7 +43,7 @@ import numpy as np
 
 from latticeanchor import data, geometry, inclusion, phase_boundary, strain, vegard
 from latticeanchor.errors import LatticeAnchorError
-from latticeanchor.validate import MAX_DOT_DIAMETER_A, as_array, at_most, br_content, positive, scalar_or_array, temperature
+from latticeanchor.validate import as_array, br_content, dot_diameter, positive, scalar_or_array, temperature
 
 __all__ = ["Parameters", "parameters", "calibration", "driving_force", "nucleation_barrier", "critical_radius",
            "time_constant", "anchoring_length", "free_fractions", "transformed_fraction", "lifetime",
@@ -156,7 +156,7 @@ def anchoring_length(core: str, x, diameter, T=298.15, dataset=None, params: Par
     0 for a dislocated dot (above ``inclusion.critical_diameter``) or when its Eshelby energy exceeds the gain."""
     dataset = _resolve(dataset, matrix)
     p = _p(params)
-    d = _diameter(diameter)
+    d = dot_diameter(diameter)
     x, T = br_content(x), temperature(T)
     R = d / 2.0
     dg = np.asarray(driving_force(x, T, dataset), float)
@@ -169,10 +169,6 @@ def anchoring_length(core: str, x, diameter, T=298.15, dataset=None, params: Par
         h = np.cbrt(R**3 + 3.0 * v_shell_A3 / (4.0 * np.pi)) - R
     h = np.where(coherent, h, 0.0)
     return scalar_or_array(np.where(dg > 0, h, np.inf))
-
-
-def _diameter(diameter):
-    return at_most("diameter (Å)", positive("diameter (Å)", diameter), MAX_DOT_DIAMETER_A, "Å")
 
 
 def _loading(loading):
@@ -200,7 +196,7 @@ def free_fractions(core: str, x, diameter, loading, T=298.15, dataset=None, para
     1 − F, ``anchoring_length_A`` h* and ``critical_radius_A`` r*; fractions of the matrix volume."""
     dataset = _resolve(dataset, matrix)
     p = _p(params)
-    d = _diameter(diameter)
+    d = dot_diameter(diameter)
     phi = _loading(loading)
     h = np.asarray(anchoring_length(core, x, d, T, dataset, p), float)
     r_star = np.asarray(critical_radius(x, T, dataset, p), float)
@@ -258,7 +254,7 @@ def critical_loading(core: str, x, diameter, T=298.15, target_h=SIX_MONTHS_H, da
     dataset = _resolve(dataset, matrix)
     p = _p(params)
     target = float(positive("target_h", target_h))
-    x, d, T = np.broadcast_arrays(br_content(x), _diameter(diameter), temperature(T))
+    x, d, T = np.broadcast_arrays(br_content(x), dot_diameter(diameter), temperature(T))
     h = np.asarray(anchoring_length(core, x, d, T, dataset, p), float) * np.ones(x.shape)
     r_star = np.asarray(critical_radius(x, T, dataset, p), float) * np.ones(x.shape)
     tau = np.asarray(time_constant(x, T, dataset, p), float) * np.ones(x.shape)

@@ -24,7 +24,7 @@ import numpy as np
 
 from latticeanchor import data, inclusion, kinetics, phase_boundary
 from latticeanchor.kinetics import SIX_MONTHS_H
-from latticeanchor.validate import broadcasting, positive, scalar_or_array
+from latticeanchor.validate import broadcasting, dot_diameter, scalar_or_array
 
 __all__ = ["SIX_MONTHS_H", "transition_temperature", "boundary_x", "driving_force", "critical_inclusion_diameter",
            "coherent", "anchoring_length", "anchored_fraction", "transformed_fraction", "lifetime",
@@ -65,7 +65,7 @@ def coherent(core: str, x, diameter, T=298.15, dataset=None, *,
         matrix: str | None = None):
     """True where a dot of ``diameter`` (Å) stays coherent with the matrix (below the critical inclusion size)."""
     dataset = data.resolve(dataset, matrix)
-    d = positive("diameter (Å)", diameter)
+    d = dot_diameter(diameter)
     out = d < np.asarray(critical_inclusion_diameter(core, x, T, dataset))
     return bool(out) if np.ndim(out) == 0 else out
 

@@ -38,8 +38,8 @@ from scipy import optimize, special
 
 from latticeanchor import data, geometry, vegard
 from latticeanchor.errors import LatticeAnchorError
-from latticeanchor.validate import as_array, br_content, positive, scalar_or_array, temperature
-from latticeanchor.validate import MAX_DOT_DIAMETER_A, at_most, broadcasting
+from latticeanchor.validate import as_array, br_content, dot_diameter, positive, scalar_or_array, temperature
+from latticeanchor.validate import broadcasting
 
 __all__ = ["parse_core", "core_lattice_constant", "mismatch", "zero_mismatch_x", "matrix_moduli",
            "matrix_elastic_constants", "core_moduli", "critical_thickness", "critical_spacing", "critical_loading", "eshelby_energy",
@@ -200,7 +200,7 @@ def critical_spacing(core: str, x, diameter, T=298.15, dataset: str | None = Non
     d + 2 h_c(ε(core, x, T)), with h_c from ``critical_thickness`` (extra keywords go to it);
     infinite at zero mismatch. diameter in Å.
     """
-    d = positive("diameter (Å)", diameter)
+    d = dot_diameter(diameter)
     dataset = data.resolve(dataset, matrix)
     eps = np.asarray(mismatch(core, x, T, dataset))
     return scalar_or_array(d + 2.0 * np.asarray(critical_thickness(eps, x, T, dataset, **mb_options)))
@@ -226,9 +226,8 @@ def eshelby_energy(core: str, x, diameter, T=298.15, dataset: str | None = None,
     ``interface_pressure_GPa`` p = 12 K_i μ_m ε/(3K_i + 4μ_m), and the moduli used (GPa).
     The misfit strain is ``mismatch(core, x, T)``; the energy depends on ε².
     """
-    d = positive("diameter (Å)", diameter)
+    d = dot_diameter(diameter)
     dataset = data.resolve(dataset, matrix)
-    at_most("diameter (Å)", d, MAX_DOT_DIAMETER_A, "Å")
     eps = np.asarray(mismatch(core, x, T, dataset))
     k_i = core_moduli(core, dataset)[0]
     mu_m = np.asarray(matrix_moduli(x, dataset)[1])
