@@ -67,3 +67,10 @@ def test_alignment_is_never_called_type_ii_inside_the_uncertainty():
     from latticeanchor import vegard
 
     assert np.allclose(np.asarray(cbm) - np.asarray(vbm), vegard.band_gap(x))
+
+
+def test_pbs_in_mapbi3_is_not_called_type_ii_by_the_mixed_reference():
+    """Ning et al. 2015 treat PbS in MAPbI3 as type I; nominal mixed-laboratory offsets say otherwise, so the
+    reference offset must keep the label undetermined rather than assert type II."""
+    r = electronic.band_alignment("PbS", 3.5, 0.0, matrix="MAPb(Br,I)3")
+    assert r["cb_offset"] < 0 and r["classification"] == "undetermined"

@@ -244,9 +244,10 @@ def _check_options(*, max_strain, fit_zero, fit_displacement, n_background, back
     from latticeanchor.validate import integer, one_of, real
 
     real("max_strain", max_strain, 0.0, 0.5, low_open=True)
-    for name, flag in (("fit_zero", fit_zero), ("fit_displacement", fit_displacement)):
-        if not isinstance(flag, (bool, np.bool_)):
-            raise LatticeAnchorError(f"{name} must be True or False, got {flag!r}")
+    if not isinstance(fit_zero, (bool, np.bool_)):
+        raise LatticeAnchorError(f"fit_zero must be True or False, got {fit_zero!r}")
+    if not (isinstance(fit_displacement, (bool, np.bool_)) or fit_displacement == "auto"):
+        raise LatticeAnchorError(f"fit_displacement must be True, False or 'auto', got {fit_displacement!r}")
     integer("n_background", n_background, 0, MAX_BACKGROUND_TERMS)
     one_of("background", background, ("snip", "file", "none"))
     real("fwhm0 (degrees)", fwhm0, 0.0, 10.0, low_open=True)
