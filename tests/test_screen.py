@@ -199,6 +199,25 @@ def test_pareto_front_matches_brute_force():
         assert mask[i] == (not dominated)
 
 
+def _brute_force_front(values):
+    return np.array([not np.any(np.all(values >= v, axis=1) & np.any(values > v, axis=1)) for v in values])
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_two_objective_pareto_front_matches_brute_force_with_ties(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 400))
+    # coarse rounding: many ties in each objective and many identical rows
+    values = np.round(rng.random((n, 2)), int(rng.integers(0, 3)))
+    if seed == 0:
+        values = np.vstack([values, values[:5], [[np.inf, -np.inf], [-np.inf, -np.inf]]])
+    mask = pareto_front(values)
+    assert mask.dtype == bool and mask.shape == (len(values),)
+    assert np.array_equal(mask, _brute_force_front(np.round(values, 12)))
+    # the 2-D sweep and the general block algorithm (a third, constant objective) agree
+    assert np.array_equal(mask, pareto_front(np.column_stack([values, np.zeros(len(values))])))
+
+
 def test_top_candidate_is_on_the_pareto_front(default_table):
     assert default_table.iloc[0]["pareto"]
 
@@ -301,11 +320,23 @@ def test_best_per_core_is_the_top_row_of_each_core_and_temperature(tmp_path):
 
 
 def test_fast_csv_writer_is_byte_identical_to_pandas():
-    from latticeanchor.screen.run import _csv_text
+    from latticeanchor.screen.columnar import csv_bytes
 
     rng = np.random.default_rng(2)
-    frame = pd.DataFrame({"core": pd.Categorical(["PbS", "PbSe", "PbS"]), "x": [0.0, 1.2345678, 3.0],
+    frame = pd.DataFrame({"core": pd.Categorical(["PbS", "PbSe", "PbS"]), "x": [0.0, 1.2345678, -0.0],
                           "small": rng.random(3) * 1e-9, "big": [np.inf, -np.inf, 1e300], "gap": [np.nan, 1.0, 2.0],
-                          "n": np.array([1, 2, 3]), "flag": [True, False, True], "label": ["type I", "undetermined", ""]})
-    assert _csv_text(frame) == frame.to_csv(index=False, float_format="%.6g")
-    assert _csv_text(frame.assign(label=["a, b", "c", "d"])) is None  # needs quoting: pandas writes it
+                          "n": np.array([1, 2, 3]), "flag": [True, False, True], "label": ["type I", "undetermined", ""],
+                          "ε_text": ["α", None, "δ stable"]})
+    assert csv_bytes(frame) == frame.to_csv(index=False, float_format="%.6g").encode()
+    assert csv_bytes(frame.assign(label=["a, b", "c", "d"])) is None  # needs quoting: pandas writes it
+
+
+def test_columnar_csv_in_chunks_is_pandas_bytes_for_a_screen_table(tmp_path):
+    from latticeanchor.screen.columnar import csv_chunks, write_csv
+
+    table = screen_table(load_config(SMALL))
+    expected = table.to_csv(index=False, float_format="%.6g").encode()
+    assert b"".join(csv_chunks(table, chunk_rows=37)) == expected  # chunk boundaries inside the table
+    write_csv(table.assign(label="a, b"), tmp_path / "q.csv")  # quoting needed: pandas writes it
+    assert (tmp_path / "q.csv").read_bytes() == table.assign(label="a, b").to_csv(index=False,
+                                                                                   float_format="%.6g").encode()
