@@ -85,8 +85,9 @@ class ScreenResult:
         return "\n".join(lines)
 
 
-def screen_table(cfg: dict) -> pd.DataFrame:
-    """Evaluate, score and rank every grid point of a validated config (no files)."""
+def screen_table(cfg: dict, pareto: bool = True) -> pd.DataFrame:
+    """Evaluate, score and rank every grid point of a validated config (no files). ``pareto=False`` skips
+    the Pareto front (column ``pareto`` all False): the ranking does not depend on it."""
     axes = cfg["_axes"]
     frame = grid_frame(cfg["grid"]["cores"], axes["x"], axes["diameter_nm"], axes["loading"], axes["temperatures"])
     table = evaluate(frame, axes["temperatures"], cfg["study"]["dataset"], cfg["model"]["arrangement"],
@@ -98,7 +99,8 @@ def screen_table(cfg: dict) -> pd.DataFrame:
     groups = table.groupby(["core", "x", "diameter_nm", "loading_fraction"], observed=True)
     table["score_worst_T"] = groups["score"].transform("min")
     # Pareto front of the candidates' worst-temperature term vectors (a film must survive every temperature)
-    table["pareto"] = scoring.pareto_front(groups[list(term_table.columns)].transform("min").to_numpy())
+    table["pareto"] = scoring.pareto_front(groups[list(term_table.columns)].transform("min").to_numpy()) \
+        if pareto else np.zeros(len(table), bool)
     # deterministic ranking: worst-temperature score, own score, then the key columns
     order = np.lexsort((table["T_K"], table["loading_fraction"], table["diameter_nm"], table["x"],
                         table["core"].cat.codes, -table["score"].round(12), -table["score_worst_T"].round(12)))

@@ -33,7 +33,7 @@ def dataset_sensitivity(cfg: dict, top: pd.Series | dict | None = None, datasets
         sub["study"]["dataset"] = data.resolve_dataset(name)
         sub["grid"]["cores"] = [core]
         sub["_axes"]["temperatures"] = [T]  # ranked at this temperature alone (no worst-T over the others)
-        best = screen_table(sub).iloc[0]
+        best = screen_table(sub, pareto=False).iloc[0]  # the ranking alone: no Pareto front
         rows.append({"dataset": sub["study"]["dataset"], "core": core, "T": T, "x": float(best[COL_X]),
                      "loading": float(best[COL_LOADING]), "score": float(best[COL_SCORE]),
                      "is_study_dataset": sub["study"]["dataset"] == cfg["study"]["dataset"]})
