@@ -340,3 +340,52 @@ def test_columnar_csv_in_chunks_is_pandas_bytes_for_a_screen_table(tmp_path):
     write_csv(table.assign(label="a, b"), tmp_path / "q.csv")  # quoting needed: pandas writes it
     assert (tmp_path / "q.csv").read_bytes() == table.assign(label="a, b").to_csv(index=False,
                                                                                    float_format="%.6g").encode()
+
+
+# --- columnar results -------------------------------------------------------------------------------
+
+def test_parquet_results_carry_units_and_load_back_like_the_csv(tmp_path):
+    pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    from latticeanchor.screen import ScreenResult
+    from latticeanchor.screen.columnar import parquet_units
+
+    csv = run(SMALL, out=tmp_path / "c", quiet=True, plots=False)
+    pqt = run({**SMALL, "output": {"format": "parquet"}}, out=tmp_path / "p", quiet=True, plots=False)
+    assert (tmp_path / "p" / "candidates.parquet").exists() and not (tmp_path / "p" / "candidates.csv").exists()
+    units = parquet_units(tmp_path / "p" / "candidates.parquet")
+    assert units["diameter_nm"] == "nm" and units["T_K"] == "K" and units["a_matrix_A"] == "Å"
+    assert units["dot_gap_eV"] == "eV" and units["loading_fraction"].startswith("1")
+    schema = pq.read_schema(tmp_path / "p" / "candidates.parquet")
+    assert schema.field("T_K").metadata[b"unit"] == b"K"
+    from_csv, from_parquet = ScreenResult.load(tmp_path / "c"), ScreenResult.load(tmp_path / "p")
+    # Parquet is exact; the CSV is rounded to 6 significant digits
+    pd.testing.assert_frame_equal(from_parquet.candidates, pqt.candidates, check_categorical=False)
+    assert list(from_csv.candidates.columns) == list(from_parquet.candidates.columns)
+    np.testing.assert_allclose(from_csv.candidates["score"], from_parquet.candidates["score"], rtol=1e-5)
+    assert (from_csv.candidates["core"].astype(str) == from_parquet.candidates["core"].astype(str)).all()
+    assert from_parquet.ranked["x"].tolist() == csv.ranked["x"].tolist()
+    assert from_parquet.config["output"]["format"] == "parquet" and from_csv.config["output"]["format"] == "csv"
+
+
+def test_auto_format_is_csv_for_small_studies_and_a_bad_format_is_refused(tmp_path):
+    from latticeanchor.screen.run import LARGE_STUDY_POINTS, candidates_format
+
+    cfg = load_config(SMALL)
+    assert cfg["output"]["format"] == "auto" and candidates_format(cfg) == "csv"
+    with pytest.raises(LatticeAnchorError, match="output.format"):
+        load_config({**SMALL, "output": {"format": "xlsx"}})
+    assert LARGE_STUDY_POINTS >= 10**6
+
+
+def test_auto_format_switches_large_studies_to_parquet_with_a_note(capsys):
+    pytest.importorskip("pyarrow")
+    from latticeanchor.screen.run import LARGE_STUDY_POINTS, candidates_format, n_points
+
+    big = json.loads(json.dumps(SMALL))
+    big["grid"]["x"] = {"start": 0, "stop": 3, "step": 0.0001}  # 30 001 x values: 1.2·10⁶ points
+    cfg = load_config(big, max_points=2 * 10**6)
+    assert n_points(cfg) > LARGE_STUDY_POINTS
+    assert candidates_format(cfg) == "parquet"
+    assert "candidates.parquet" in capsys.readouterr().err

@@ -36,6 +36,9 @@ def add_parser(sub) -> None:
     p.add_argument("--seed", type=non_negative_int, default=None, help="seed for built structures (default from the study)")
     p.add_argument("--max-points", type=positive_int, default=None,
                    help="grid-size budget: refuse a larger grid (default study.max_points, 2,000,000)")
+    p.add_argument("--parquet", action="store_true",
+                   help="write candidates.parquet (units in the schema; needs pyarrow, the parquet extra) instead of "
+                        "candidates.csv (default: output.format of the study; auto = Parquet above 10⁶ points)")
     p.add_argument("--no-structures", action="store_true", help="skip building the top hybrids")
     p.add_argument("--no-sensitivity", action="store_true", help="skip the dataset-sensitivity line")
     p.add_argument("--relax-top", type=non_negative_int, default=0, metavar="N",
@@ -140,7 +143,8 @@ def run(args) -> int:
     check_args(args)
     study = study_from_args(args)
     result = screen.run(study, out=args.out, top=args.top, seed=args.seed,
-                        build_structures=not args.no_structures, max_points=args.max_points)
+                        build_structures=not args.no_structures, max_points=args.max_points,
+                        output_format="parquet" if args.parquet else None)
     cfg = result.config
     print(f"# study {cfg['study']['name']}: {len(result.candidates)} candidates, {int(result.candidates['pareto'].sum())} "
           f"on the Pareto front, dataset {cfg['study']['dataset']}, {result.timings['total_s']:.1f} s")

@@ -3,7 +3,9 @@
 ``run(config, out=None, top=None, seed=None)`` returns a ``ScreenResult`` (pandas tables) and writes
 the study folder (default ``./latticeanchor-results/<study>/``):
 
-* ``candidates.csv``: every grid point with all descriptors, score terms, score, rank and Pareto flag
+* ``candidates.csv``: every grid point with all descriptors, score terms, score, rank and Pareto flag, or
+  ``candidates.parquet`` (``output.format = "parquet"``, ``screen --parquet``, or a study above
+  ``LARGE_STUDY_POINTS`` with pyarrow installed): the same table, units in the schema metadata
 * ``ranked.csv``: top N; first columns ``rank, core, x, diameter_nm, loading_fraction, T_K, score``, the
   ``limiting_term`` and a ``reasons`` column (every column name carries its unit)
 * ``stability_map.png`` (read this first), ``mismatch.png``, ``critical_loading_map.png``,
@@ -40,7 +42,7 @@ from latticeanchor import __version__
 from latticeanchor.atomic import atomic_path, check_folder, stale_temporaries, write_json
 from latticeanchor.errors import LatticeAnchorError
 from latticeanchor.screen import score as scoring
-from latticeanchor.screen.config import check_name, config_hash, load_config
+from latticeanchor.screen.config import KEYS_BY_NAME, check_name, config_hash, load_config
 from latticeanchor.screen.evaluate import evaluate, grid_frame
 
 RANKED_FIRST = ["rank", "core", "x", "diameter_nm", "loading_fraction", "T_K", "score_worst_T", "score", "limiting_term"]
@@ -48,7 +50,8 @@ RANKED_FIRST = ["rank", "core", "x", "diameter_nm", "loading_fraction", "T_K", "
 COL_RANK, COL_CORE, COL_X, COL_DIAMETER, COL_LOADING, COL_T = RANKED_FIRST[:6]
 COL_SCORE = "score"
 DIAMETER_COLUMN_PER_NM = 1.0  # the table's diameter column is in nm
-OUTPUTS = ("candidates.csv", "ranked.csv", "stability_map.png", "mismatch.png", "critical_loading_map.png",
+LARGE_STUDY_POINTS = 1_000_000  # output.format = "auto": Parquet above this many points (when pyarrow is there)
+OUTPUTS = ("candidates.csv", "candidates.parquet", "ranked.csv", "stability_map.png", "mismatch.png", "critical_loading_map.png",
            "score_landscape.png", "score_vs_x.png", "manifest.json")
 
 
@@ -62,6 +65,26 @@ class ScreenResult:
     out: Path | None = None
     structures: list[Path] = field(default_factory=list)
     timings: dict = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, folder) -> "ScreenResult":
+        """A finished study folder read back: ``candidates.parquet`` or ``candidates.csv`` (whichever the
+        manifest records), ``ranked.csv`` and the manifest's config and timings."""
+        from latticeanchor.screen.columnar import read_table
+
+        folder = Path(folder)
+        manifest = _load_manifest(folder / "manifest.json")
+        if not manifest.get("finished"):
+            raise LatticeAnchorError(f"{str(folder)!r} holds no finished latticeanchor screen (manifest.json)")
+        outputs = manifest.get("outputs", [])
+        name = next((n for n in ("candidates.parquet", "candidates.csv") if n in outputs and (folder / n).exists()),
+                    None)
+        if name is None:
+            raise LatticeAnchorError(f"{str(folder)!r}: no candidates table (candidates.parquet or .csv)")
+        candidates = read_table(folder / name)
+        ranked = read_table(folder / "ranked.csv")
+        structures = sorted(folder / o for o in outputs if o.startswith("structures/"))
+        return cls(manifest.get("config", {}), candidates, ranked, folder, structures, manifest.get("timings", {}))
 
     @property
     def pareto(self) -> pd.DataFrame:
@@ -311,13 +334,19 @@ def build_top(ranked: pd.DataFrame, cfg: dict, out: Path, done: list[str], seed:
 
 
 def run(config=None, out=None, top: int | None = None, seed: int | None = None, build_structures: bool = True,
-        plots: bool = True, quiet: bool = False, max_points: int | None = None) -> ScreenResult:
+        plots: bool = True, quiet: bool = False, max_points: int | None = None,
+        output_format: str | None = None) -> ScreenResult:
     """Run a screening study (a TOML path, a shipped study name, a dict, or None for the default).
 
-    ``max_points`` overrides the study's grid-size budget (``study.max_points``). Everything is
-    validated before the results folder is touched."""
+    ``max_points`` overrides the study's grid-size budget (``study.max_points``); ``output_format``
+    (``"csv"``, ``"parquet"``, ``"auto"``) overrides ``output.format``. Everything is validated before the
+    results folder is touched."""
     t0 = time.perf_counter()
     cfg = load_config(config, max_points=max_points)
+    if output_format is not None:
+        KEYS_BY_NAME["output.format"].check(output_format, "output format")
+        cfg["output"]["format"] = output_format
+    cfg["output"]["format"] = candidates_format(cfg, quiet)
     if top is not None:
         if int(top) < 1:
             raise LatticeAnchorError(f"top must be ≥ 1, got {top}")
@@ -331,6 +360,38 @@ def run(config=None, out=None, top: int | None = None, seed: int | None = None, 
     folder.mkdir(parents=True, exist_ok=True)
     with folder_lock(folder):
         return _run_locked(cfg, digest, folder, t0, build_structures, plots, quiet)
+
+
+def n_points(cfg: dict) -> int:
+    """Grid points of a validated config."""
+    axes = cfg["_axes"]
+    return len(cfg["grid"]["cores"]) * len(axes["x"]) * len(axes["diameter_nm"]) * len(axes["loading"]) * \
+        len(axes["temperatures"])
+
+
+def candidates_format(cfg: dict, quiet: bool = False) -> str:
+    """``csv`` or ``parquet`` for the candidates table: ``output.format``, where ``auto`` means Parquet above
+    ``LARGE_STUDY_POINTS`` points when pyarrow is installed (with a note on stderr), else CSV. An explicit
+    ``parquet`` without pyarrow is an error before anything is written."""
+    from latticeanchor.screen.columnar import has_parquet
+
+    fmt = cfg["output"]["format"]
+    if fmt == "parquet" and not has_parquet():
+        raise LatticeAnchorError("output.format = \"parquet\" needs pyarrow: pip install 'latticeanchor[parquet]'")
+    if fmt != "auto":
+        return fmt
+    n = n_points(cfg)
+    if n <= LARGE_STUDY_POINTS:
+        return "csv"
+    if not has_parquet():
+        if not quiet:
+            print(f"# note: {n:,} points: candidates.csv will be large (≈ {n * 370 / 1e9:.1f} GB); install pyarrow "
+                  "('latticeanchor[parquet]') for Parquet", file=sys.stderr)
+        return "csv"
+    if not quiet:
+        print(f"# note: {n:,} points: the candidates table is written as candidates.parquet (units in its schema); "
+              "set output.format = \"csv\" in the study to force CSV", file=sys.stderr)
+    return "parquet"
 
 
 def _run_locked(cfg, digest, folder: Path, t0: float, build_structures: bool, plots: bool, quiet: bool) -> ScreenResult:
@@ -357,9 +418,15 @@ def _run_locked(cfg, digest, folder: Path, t0: float, build_structures: bool, pl
     timings: dict = {}
     t = time.perf_counter()
     table = screen_table(cfg)  # always in memory: a resumed run writes the same bytes as an uninterrupted one
-    if not (manifest["steps"].get("candidates") and (folder / "candidates.csv").exists()):
-        register([folder / "candidates.csv"])
-        _write_csv(table, folder / "candidates.csv")
+    name = "candidates.parquet" if cfg["output"]["format"] == "parquet" else "candidates.csv"
+    if not (manifest["steps"].get("candidates") and (folder / name).exists()):
+        register([folder / name])
+        if name.endswith(".parquet"):
+            from latticeanchor.screen.columnar import write_parquet
+
+            write_parquet(table, folder / name, {"study": cfg["study"]["name"], "config_hash": digest})
+        else:
+            _write_csv(table, folder / name)
         manifest["steps"]["candidates"] = True
         _write_manifest(folder, manifest)
     timings["evaluate_s"] = time.perf_counter() - t
