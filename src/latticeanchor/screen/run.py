@@ -51,7 +51,7 @@ COL_RANK, COL_CORE, COL_X, COL_DIAMETER, COL_LOADING, COL_T = RANKED_FIRST[:6]
 COL_SCORE = "score"
 DIAMETER_COLUMN_PER_NM = 1.0  # the table's diameter column is in nm
 LARGE_STUDY_POINTS = 1_000_000  # output.format = "auto": Parquet above this many points (when pyarrow is there)
-OUTPUTS = ("candidates.csv", "candidates.parquet", "ranked.csv", "stability_map.png", "mismatch.png", "critical_loading_map.png",
+OUTPUTS = ("candidates.csv", "candidates.parquet", "ranked.csv", "pareto.csv", "stability_map.png", "mismatch.png", "critical_loading_map.png",
            "score_landscape.png", "score_vs_x.png", "manifest.json")
 
 
@@ -65,6 +65,19 @@ class ScreenResult:
     out: Path | None = None
     structures: list[Path] = field(default_factory=list)
     timings: dict = field(default_factory=dict)
+    best: pd.DataFrame | None = None  # chunked runs: best row per (core, T), streamed (candidates is the top N)
+    distributed: bool = False
+    counts: dict = field(default_factory=dict)  # chunked runs: n_candidates and n_pareto of the whole grid
+
+    @property
+    def n_candidates(self) -> int:
+        """Grid points screened (the whole grid, also for a chunked run)."""
+        return int(self.counts.get("n_candidates", len(self.candidates)))
+
+    @property
+    def n_pareto(self) -> int:
+        """Rows on the Pareto front (the whole grid, also for a chunked run)."""
+        return int(self.counts.get("n_pareto", int(self.candidates["pareto"].sum())))
 
     @classmethod
     def load(cls, folder) -> "ScreenResult":
@@ -77,8 +90,10 @@ class ScreenResult:
         if not manifest.get("finished"):
             raise LatticeAnchorError(f"{str(folder)!r} holds no finished latticeanchor screen (manifest.json)")
         outputs = manifest.get("outputs", [])
-        name = next((n for n in ("candidates.parquet", "candidates.csv") if n in outputs and (folder / n).exists()),
-                    None)
+        name = next((n for n in ("candidates.parquet", "candidates.csv", "candidates/part-00000.parquet")
+                     if n in outputs and (folder / n).exists()), None)
+        if name is not None and name.startswith("candidates/"):  # a chunked run: every part (the whole grid)
+            name = "candidates"
         if name is None:
             raise LatticeAnchorError(f"{str(folder)!r}: no candidates table (candidates.parquet or .csv)")
         candidates = read_table(folder / name)
@@ -93,6 +108,8 @@ class ScreenResult:
 
     def best_per_core(self) -> pd.DataFrame:
         """The highest-ranked candidate of every core at every temperature (rank order)."""
+        if self.best is not None:
+            return self.best
         return self.candidates.drop_duplicates(subset=["core", "T_K"]).reset_index(drop=True)
 
     def summary(self, n: int = 10, head: pd.DataFrame | None = None) -> str:
@@ -101,18 +118,29 @@ class ScreenResult:
         lines = [f"{'rank':>4} {'core':<13}{'x':>5}{'Br%':>6}{'d/nm':>6}{'vol%':>6}{'T/K':>8}{'ε/%':>8}"
                  f"{'φc/vol%':>9}{'anchored':>9}{'regime':>16}{'Eg/eV':>7}{'score':>7}"]
         for _, r in head.iterrows():
-            lines.append(f"{int(r['rank']):>4} {r['core']:<13}{r['x']:>5.2f}{r['br_percent']:>6.1f}{r['diameter_nm']:>6.2f}"
+            rank = f"{int(r['rank'])}" if r["rank"] >= 1 else "-"  # -1: beyond a chunked run's top N
+            lines.append(f"{rank:>4} {r['core']:<13}{r['x']:>5.2f}{r['br_percent']:>6.1f}{r['diameter_nm']:>6.2f}"
                          f"{100 * r['loading_fraction']:>6.1f}{r['T_K']:>8.2f}{100 * r['eps_fraction']:>+8.3f}"
                          f"{100 * r['critical_loading_fraction']:>9.2f}{r['anchored_fraction']:>9.3f}{r['regime']:>16}"
                          f"{r['dot_gap_eV']:>7.3f}{r['score']:>7.4f}")
         return "\n".join(lines)
 
 
-def screen_table(cfg: dict, pareto: bool = True) -> pd.DataFrame:
+def rank_order(table: pd.DataFrame) -> np.ndarray:
+    """The deterministic ranking of scored rows: worst-temperature score, own score (both decreasing, to 12
+    decimals), then the key columns (core by its category code, x, diameter, loading, T increasing)."""
+    return np.lexsort((table["T_K"], table["loading_fraction"], table["diameter_nm"], table["x"],
+                       table["core"].cat.codes, -table["score"].round(12), -table["score_worst_T"].round(12)))
+
+
+def screen_table(cfg: dict, pareto: bool = True, frame: pd.DataFrame | None = None) -> pd.DataFrame:
     """Evaluate, score and rank every grid point of a validated config (no files). ``pareto=False`` skips
-    the Pareto front (column ``pareto`` all False): the ranking does not depend on it."""
+    the Pareto front (column ``pareto`` all False): the ranking does not depend on it. ``frame``: only these
+    grid rows (a chunk with every temperature of its candidates; ``screen.distributed``)."""
     axes = cfg["_axes"]
-    frame = grid_frame(cfg["grid"]["cores"], axes["x"], axes["diameter_nm"], axes["loading"], axes["temperatures"])
+    if frame is None:
+        frame = grid_frame(cfg["grid"]["cores"], axes["x"], axes["diameter_nm"], axes["loading"],
+                           axes["temperatures"])
     table = evaluate(frame, axes["temperatures"], cfg["study"]["dataset"], cfg["model"]["arrangement"],
                      tuple(cfg["model"]["target_gap_eV"]))
     term_table = scoring.terms(table, tuple(cfg["model"]["target_gap_eV"]))
@@ -125,9 +153,7 @@ def screen_table(cfg: dict, pareto: bool = True) -> pd.DataFrame:
     table["pareto"] = scoring.pareto_front(groups[list(term_table.columns)].transform("min").to_numpy()) \
         if pareto else np.zeros(len(table), bool)
     # deterministic ranking: worst-temperature score, own score, then the key columns
-    order = np.lexsort((table["T_K"], table["loading_fraction"], table["diameter_nm"], table["x"],
-                        table["core"].cat.codes, -table["score"].round(12), -table["score_worst_T"].round(12)))
-    table = table.iloc[order].reset_index(drop=True)
+    table = table.iloc[rank_order(table)].reset_index(drop=True)
     table.insert(0, "rank", np.arange(1, len(table) + 1))
     rest = [c for c in table.columns if c not in RANKED_FIRST]
     return table[RANKED_FIRST + rest]
@@ -251,6 +277,8 @@ def _start_clean(folder: Path, manifest: dict) -> None:
             target.unlink(missing_ok=True)
     with contextlib.suppress(OSError):
         structures.rmdir()  # only when empty
+    with contextlib.suppress(OSError):
+        (folder / "candidates").rmdir()  # a chunked run's parts folder, only when empty
 
 
 def _write_manifest(out: Path, manifest: dict) -> None:
@@ -335,14 +363,30 @@ def build_top(ranked: pd.DataFrame, cfg: dict, out: Path, done: list[str], seed:
 
 def run(config=None, out=None, top: int | None = None, seed: int | None = None, build_structures: bool = True,
         plots: bool = True, quiet: bool = False, max_points: int | None = None,
-        output_format: str | None = None) -> ScreenResult:
+        output_format: str | None = None, workers: int | None = None, scheduler: str | None = None,
+        client=None, chunk_points: int | None = None) -> ScreenResult:
     """Run a screening study (a TOML path, a shipped study name, a dict, or None for the default).
 
     ``max_points`` overrides the study's grid-size budget (``study.max_points``); ``output_format``
     (``"csv"``, ``"parquet"``, ``"auto"``) overrides ``output.format``. Everything is validated before the
-    results folder is touched."""
+    results folder is touched.
+
+    ``workers`` (a LocalCluster of K processes), ``scheduler`` (an address) or ``client`` (a dask Client):
+    the grid is evaluated in chunks (``screen.distributed``): ``candidates/part-*.parquet``, ``ranked.csv``
+    and ``pareto.csv`` (the front's keys) are written, the result holds the top N only, no plots."""
     t0 = time.perf_counter()
-    cfg = load_config(config, max_points=max_points)
+    chunked = workers is not None or scheduler is not None or client is not None
+    cfg = load_config(config, max_points=max_points, chunked=chunked)
+    if chunked:
+        from latticeanchor.screen.columnar import has_parquet
+
+        if output_format not in (None, "parquet") or cfg["output"]["format"] == "csv":
+            raise LatticeAnchorError("a chunked run (--workers/--scheduler) writes Parquet parts; drop output.format = "
+                                     "\"csv\"")
+        if not has_parquet():
+            raise LatticeAnchorError("a chunked run (--workers/--scheduler) needs pyarrow: pip install "
+                                     "'latticeanchor[parquet]'")
+        output_format = "parquet"
     if output_format is not None:
         KEYS_BY_NAME["output.format"].check(output_format, "output format")
         cfg["output"]["format"] = output_format
@@ -359,6 +403,9 @@ def run(config=None, out=None, top: int | None = None, seed: int | None = None, 
     folder = _resolve_out(cfg, out)
     folder.mkdir(parents=True, exist_ok=True)
     with folder_lock(folder):
+        if chunked:
+            return _run_chunked(cfg, digest, folder, t0, build_structures, quiet,
+                                dict(workers=workers, scheduler=scheduler, client=client, chunk_points=chunk_points))
         return _run_locked(cfg, digest, folder, t0, build_structures, plots, quiet)
 
 
@@ -394,7 +441,8 @@ def candidates_format(cfg: dict, quiet: bool = False) -> str:
     return "parquet"
 
 
-def _run_locked(cfg, digest, folder: Path, t0: float, build_structures: bool, plots: bool, quiet: bool) -> ScreenResult:
+def _open_manifest(cfg, digest, folder: Path) -> dict:
+    """The folder's manifest for this config (a different study's outputs removed first)."""
     manifest = _load_manifest(folder / "manifest.json")
     _clean_folder(folder, manifest)
     if manifest.get("config_hash") != digest:
@@ -406,7 +454,10 @@ def _run_locked(cfg, digest, folder: Path, t0: float, build_structures: bool, pl
                      "outputs": [o for o in manifest.get("outputs", []) if o != "manifest.json"],
                      "started": manifest.get("started", time.strftime("%Y-%m-%dT%H:%M:%S%z"))})
     _write_manifest(folder, manifest)
+    return manifest
 
+
+def _registrar(folder: Path, manifest: dict):
     def register(paths) -> None:
         """Record outputs in the manifest before they are written (only recorded files are ever deleted)."""
         names = [str(Path(p).relative_to(folder)) for p in paths]
@@ -414,6 +465,52 @@ def _run_locked(cfg, digest, folder: Path, t0: float, build_structures: bool, pl
         if new:
             manifest["outputs"] = sorted(manifest["outputs"] + new)
             _write_manifest(folder, manifest)
+
+    return register
+
+
+def _run_chunked(cfg, digest, folder: Path, t0: float, build_structures: bool, quiet: bool, how: dict) -> ScreenResult:
+    """The chunked (Dask) path: Parquet parts, a streamed top N and Pareto front (``screen.distributed``)."""
+    from latticeanchor.screen import distributed
+
+    manifest = _open_manifest(cfg, digest, folder)
+    register = _registrar(folder, manifest)
+    plan = distributed.chunks(cfg, how["chunk_points"])
+    parts = folder / "candidates"
+    register([parts / f"part-{i:05d}.parquet" for i in range(len(plan))] + [folder / "ranked.csv",
+                                                                             folder / "pareto.csv"])
+    timings: dict = {}
+    t = time.perf_counter()
+
+    def progress(done: int, total: int) -> None:
+        if not quiet:
+            print(f"\r# chunks {done}/{total}", end="" if done < total else "\n", file=sys.stderr, flush=True)
+
+    res = distributed.run_chunks(cfg, cfg["study"]["top"], parts, progress=progress, **how)
+    timings["evaluate_s"] = time.perf_counter() - t
+    ranked = res["ranked"]
+    ranked["reasons"] = [reasons(r) for _, r in ranked.iterrows()]
+    _write_csv(ranked, folder / "ranked.csv")
+    _write_csv(res["front"], folder / "pareto.csv")
+    manifest["steps"]["candidates"] = True
+    structures: list[Path] = []
+    if build_structures and cfg["build"]["structures"] > 0:
+        t = time.perf_counter()
+        structures = build_top(ranked, cfg, folder, manifest["structures_done"], cfg["study"]["seed"], quiet,
+                               register=register)
+        timings["structures_s"] = time.perf_counter() - t
+    timings["total_s"] = time.perf_counter() - t0
+    manifest.update({"timings": timings, "n_candidates": res["n_candidates"], "n_pareto": res["n_pareto"],
+                     "chunks": res["chunks"], "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                     "outputs": sorted(set(manifest["outputs"]) | {"manifest.json"})})
+    _write_manifest(folder, manifest)
+    return ScreenResult(cfg, ranked, ranked, folder, structures, timings, best=res["best"], distributed=True,
+                        counts={"n_candidates": res["n_candidates"], "n_pareto": res["n_pareto"]})
+
+
+def _run_locked(cfg, digest, folder: Path, t0: float, build_structures: bool, plots: bool, quiet: bool) -> ScreenResult:
+    manifest = _open_manifest(cfg, digest, folder)
+    register = _registrar(folder, manifest)
 
     timings: dict = {}
     t = time.perf_counter()
