@@ -389,3 +389,17 @@ def test_auto_format_switches_large_studies_to_parquet_with_a_note(capsys):
     assert n_points(cfg) > LARGE_STUDY_POINTS
     assert candidates_format(cfg) == "parquet"
     assert "candidates.parquet" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("n,d,decimals", [(3000, 4, 1), (2500, 7, 2), (1500, 3, 0)])
+def test_many_objective_pareto_front_matches_brute_force(n, d, decimals):
+    """Above the 1 024 seed vectors (the seeded filter path), with ties and identical rows."""
+    rng = np.random.default_rng(n + d)
+    values = np.round(rng.random((n, d)) ** 0.5, decimals)
+    ge = np.ones((n, n), bool)
+    gt = np.zeros((n, n), bool)
+    for k in range(d):  # [i, j]: row j ≥ (>) row i in objective k
+        col = values[:, k]
+        ge &= col[None, :] >= col[:, None]
+        gt |= col[None, :] > col[:, None]
+    assert np.array_equal(pareto_front(values), ~(ge & gt).any(axis=1))
