@@ -403,3 +403,16 @@ def test_many_objective_pareto_front_matches_brute_force(n, d, decimals):
         ge &= col[None, :] >= col[:, None]
         gt |= col[None, :] > col[:, None]
     assert np.array_equal(pareto_front(values), ~(ge & gt).any(axis=1))
+
+
+def test_a_failing_plot_process_is_one_line_error_and_leaves_no_partial_figure(tmp_path, monkeypatch):
+    from latticeanchor.screen import plots as screen_plots
+
+    def broken(table, cfg, folder):
+        raise ValueError("no canvas\nsecond line")
+
+    monkeypatch.setattr(screen_plots, "all_plots", broken)  # the forked child inherits it
+    with pytest.raises(LatticeAnchorError, match="^plots: ValueError: no canvas$"):
+        run(SMALL, out=tmp_path / "f", quiet=True)
+    assert (tmp_path / "f" / "candidates.csv").exists() and not list((tmp_path / "f").glob("*.png"))
+    assert not list((tmp_path / "f").glob(".*"))

@@ -508,6 +508,55 @@ def _run_chunked(cfg, digest, folder: Path, t0: float, build_structures: bool, q
                         counts={"n_candidates": res["n_candidates"], "n_pareto": res["n_pareto"]})
 
 
+class PlotJob:
+    """The study plots (``screen.plots.all_plots``) drawn in a forked child process while the parent goes on
+    (POSIX ``fork``: the table is shared, not copied or pickled); in this process where fork is unavailable.
+    ``wait()`` returns the plotting wall time (s) and raises LatticeAnchorError with the child's one-line
+    error. Every figure is written atomically, so a failed or killed child leaves no partial file."""
+
+    def __init__(self, table: pd.DataFrame, cfg: dict, folder: Path):
+        import multiprocessing as mp
+
+        self.t0 = time.perf_counter()
+        self.proc = self.conn = None
+        self.args = (table, cfg, folder)
+        if sys.platform.startswith("linux") and "fork" in mp.get_all_start_methods():
+            ctx = mp.get_context("fork")
+            self.conn, child = ctx.Pipe(duplex=False)
+            self.proc = ctx.Process(target=PlotJob._child, args=(*self.args, child), daemon=True)
+            self.proc.start()
+            child.close()
+
+    @staticmethod
+    def _child(table, cfg, folder, conn) -> None:
+        try:
+            from latticeanchor.screen import plots as screen_plots
+
+            screen_plots.all_plots(table, cfg, folder)
+            conn.send(None)
+        except BaseException as exc:  # reported by the parent as one line
+            conn.send(f"{type(exc).__name__}: {exc}".splitlines()[0] if str(exc) else type(exc).__name__)
+        finally:
+            conn.close()
+
+    def wait(self) -> float:
+        if self.proc is None:
+            from latticeanchor.screen import plots as screen_plots
+
+            screen_plots.all_plots(*self.args)
+            return time.perf_counter() - self.t0
+        try:
+            error = self.conn.recv() if self.conn.poll(None) else "no result"
+        except EOFError:
+            error = "the plotting process died"
+        finally:
+            self.proc.join()
+            self.conn.close()
+        if error is not None:
+            raise LatticeAnchorError(f"plots: {error}")
+        return time.perf_counter() - self.t0
+
+
 def _run_locked(cfg, digest, folder: Path, t0: float, build_structures: bool, plots: bool, quiet: bool) -> ScreenResult:
     manifest = _open_manifest(cfg, digest, folder)
     register = _registrar(folder, manifest)
@@ -515,6 +564,10 @@ def _run_locked(cfg, digest, folder: Path, t0: float, build_structures: bool, pl
     timings: dict = {}
     t = time.perf_counter()
     table = screen_table(cfg)  # always in memory: a resumed run writes the same bytes as an uninterrupted one
+    plot_job = None
+    if plots:  # drawn in a forked process while this one writes the tables and builds the structures
+        register([folder / name for name in OUTPUTS if name.endswith(".png")])
+        plot_job = PlotJob(table, cfg, folder)
     name = "candidates.parquet" if cfg["output"]["format"] == "parquet" else "candidates.csv"
     if not (manifest["steps"].get("candidates") and (folder / name).exists()):
         register([folder / name])
@@ -532,19 +585,16 @@ def _run_locked(cfg, digest, folder: Path, t0: float, build_structures: bool, pl
     register([folder / "ranked.csv"])
     _write_csv(ranked, folder / "ranked.csv")
 
-    if plots:
-        t = time.perf_counter()
-        from latticeanchor.screen import plots as screen_plots
-
-        register([folder / name for name in OUTPUTS if name.endswith(".png")])
-        screen_plots.all_plots(table, cfg, folder)
-        timings["plots_s"] = time.perf_counter() - t
     structures: list[Path] = []
-    if build_structures and cfg["build"]["structures"] > 0:
-        t = time.perf_counter()
-        structures = build_top(table, cfg, folder, manifest["structures_done"], cfg["study"]["seed"], quiet,
-                               register=register)
-        timings["structures_s"] = time.perf_counter() - t
+    try:
+        if build_structures and cfg["build"]["structures"] > 0:
+            t = time.perf_counter()
+            structures = build_top(table, cfg, folder, manifest["structures_done"], cfg["study"]["seed"], quiet,
+                                   register=register)
+            timings["structures_s"] = time.perf_counter() - t
+    finally:
+        if plot_job is not None:
+            timings["plots_s"] = plot_job.wait()
     timings["total_s"] = time.perf_counter() - t0
     manifest.update({"timings": timings, "n_candidates": int(len(table)), "n_pareto": int(table["pareto"].sum()),
                      "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
