@@ -307,7 +307,7 @@ CASES = [
     ("relax-cells-zero", ["screen", "--relax-top", "1", "--cells", "0"], "positive integer", None),
     ("relax-core-cells-zero", ["screen", "--relax-top", "1", "--core-cells", "0"], "positive integer", None),
     ("relax-workers-zero", ["screen", "--relax-top", "1", "--workers", "0"], "positive integer", None),
-    ("workers-without-relax", ["screen", "--workers", "2"], "only applies with --relax-top", None),
+    ("cells-without-relax", ["screen", "--cells", "4"], "only applies with --relax-top", None),
     ("max-atoms-without-relax", ["screen", "--max-atoms", "100"], "only applies with --relax-top", None),
     ("workers-and-scheduler", ["screen", "--relax-top", "1", "--workers", "2", "--scheduler", "tcp://h:1"],
      "not both", None),

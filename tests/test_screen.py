@@ -258,6 +258,25 @@ def test_pareto_front_matches_brute_force():
         assert mask[i] == (not dominated)
 
 
+def _brute_force_front(values):
+    return np.array([not np.any(np.all(values >= v, axis=1) & np.any(values > v, axis=1)) for v in values])
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_two_objective_pareto_front_matches_brute_force_with_ties(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 400))
+    # coarse rounding: many ties in each objective and many identical rows
+    values = np.round(rng.random((n, 2)), int(rng.integers(0, 3)))
+    if seed == 0:
+        values = np.vstack([values, values[:5], [[np.inf, -np.inf], [-np.inf, -np.inf]]])
+    mask = pareto_front(values)
+    assert mask.dtype == bool and mask.shape == (len(values),)
+    assert np.array_equal(mask, _brute_force_front(np.round(values, 12)))
+    # the 2-D sweep and the general block algorithm (a third, constant objective) agree
+    assert np.array_equal(mask, pareto_front(np.column_stack([values, np.zeros(len(values))])))
+
+
 def test_top_candidate_is_on_the_pareto_front(default_table):
     assert default_table.iloc[0]["pareto"]
 
@@ -362,11 +381,99 @@ def test_best_per_core_is_the_top_row_of_each_core_and_temperature(tmp_path):
 
 
 def test_fast_csv_writer_is_byte_identical_to_pandas():
-    from latticeanchor.screen.run import _csv_text
+    from latticeanchor.screen.columnar import csv_bytes
 
     rng = np.random.default_rng(2)
-    frame = pd.DataFrame({"core": pd.Categorical(["PbS", "PbSe", "PbS"]), "x": [0.0, 1.2345678, 3.0],
+    frame = pd.DataFrame({"core": pd.Categorical(["PbS", "PbSe", "PbS"]), "x": [0.0, 1.2345678, -0.0],
                           "small": rng.random(3) * 1e-9, "big": [np.inf, -np.inf, 1e300], "gap": [np.nan, 1.0, 2.0],
-                          "n": np.array([1, 2, 3]), "flag": [True, False, True], "label": ["type I", "undetermined", ""]})
-    assert _csv_text(frame) == frame.to_csv(index=False, float_format="%.6g")
-    assert _csv_text(frame.assign(label=["a, b", "c", "d"])) is None  # needs quoting: pandas writes it
+                          "n": np.array([1, 2, 3]), "flag": [True, False, True], "label": ["type I", "undetermined", ""],
+                          "ε_text": ["α", None, "δ stable"]})
+    assert csv_bytes(frame) == frame.to_csv(index=False, float_format="%.6g").encode()
+    assert csv_bytes(frame.assign(label=["a, b", "c", "d"])) is None  # needs quoting: pandas writes it
+
+
+def test_columnar_csv_in_chunks_is_pandas_bytes_for_a_screen_table(tmp_path):
+    from latticeanchor.screen.columnar import csv_chunks, write_csv
+
+    table = screen_table(load_config(SMALL))
+    expected = table.to_csv(index=False, float_format="%.6g").encode()
+    assert b"".join(csv_chunks(table, chunk_rows=37)) == expected  # chunk boundaries inside the table
+    write_csv(table.assign(label="a, b"), tmp_path / "q.csv")  # quoting needed: pandas writes it
+    assert (tmp_path / "q.csv").read_bytes() == table.assign(label="a, b").to_csv(index=False,
+                                                                                   float_format="%.6g").encode()
+
+
+# --- columnar results -------------------------------------------------------------------------------
+
+def test_parquet_results_carry_units_and_load_back_like_the_csv(tmp_path):
+    pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    from latticeanchor.screen import ScreenResult
+    from latticeanchor.screen.columnar import parquet_units
+
+    csv = run(SMALL, out=tmp_path / "c", quiet=True, plots=False)
+    pqt = run({**SMALL, "output": {"format": "parquet"}}, out=tmp_path / "p", quiet=True, plots=False)
+    assert (tmp_path / "p" / "candidates.parquet").exists() and not (tmp_path / "p" / "candidates.csv").exists()
+    units = parquet_units(tmp_path / "p" / "candidates.parquet")
+    assert units["diameter_nm"] == "nm" and units["T_K"] == "K" and units["a_matrix_A"] == "Å"
+    assert units["dot_gap_eV"] == "eV" and units["loading_fraction"].startswith("1")
+    schema = pq.read_schema(tmp_path / "p" / "candidates.parquet")
+    assert schema.field("T_K").metadata[b"unit"] == b"K"
+    from_csv, from_parquet = ScreenResult.load(tmp_path / "c"), ScreenResult.load(tmp_path / "p")
+    # Parquet is exact; the CSV is rounded to 6 significant digits
+    pd.testing.assert_frame_equal(from_parquet.candidates, pqt.candidates, check_categorical=False)
+    assert list(from_csv.candidates.columns) == list(from_parquet.candidates.columns)
+    np.testing.assert_allclose(from_csv.candidates["score"], from_parquet.candidates["score"], rtol=1e-5)
+    assert (from_csv.candidates["core"].astype(str) == from_parquet.candidates["core"].astype(str)).all()
+    assert from_parquet.ranked["x"].tolist() == csv.ranked["x"].tolist()
+    assert from_parquet.config["output"]["format"] == "parquet" and from_csv.config["output"]["format"] == "csv"
+
+
+def test_auto_format_is_csv_for_small_studies_and_a_bad_format_is_refused(tmp_path):
+    from latticeanchor.screen.run import LARGE_STUDY_POINTS, candidates_format
+
+    cfg = load_config(SMALL)
+    assert cfg["output"]["format"] == "auto" and candidates_format(cfg) == "csv"
+    with pytest.raises(LatticeAnchorError, match="output.format"):
+        load_config({**SMALL, "output": {"format": "xlsx"}})
+    assert LARGE_STUDY_POINTS >= 10**6
+
+
+def test_auto_format_switches_large_studies_to_parquet_with_a_note(capsys):
+    pytest.importorskip("pyarrow")
+    from latticeanchor.screen.run import LARGE_STUDY_POINTS, candidates_format, n_points
+
+    big = json.loads(json.dumps(SMALL))
+    big["grid"]["x"] = {"start": 0, "stop": 3, "step": 0.0001}  # 30 001 x values: 1.2·10⁶ points
+    cfg = load_config(big, max_points=2 * 10**6)
+    assert n_points(cfg) > LARGE_STUDY_POINTS
+    assert candidates_format(cfg) == "parquet"
+    assert "candidates.parquet" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("n,d,decimals", [(3000, 4, 1), (2500, 7, 2), (1500, 3, 0)])
+def test_many_objective_pareto_front_matches_brute_force(n, d, decimals):
+    """Above the 1 024 seed vectors (the seeded filter path), with ties and identical rows."""
+    rng = np.random.default_rng(n + d)
+    values = np.round(rng.random((n, d)) ** 0.5, decimals)
+    ge = np.ones((n, n), bool)
+    gt = np.zeros((n, n), bool)
+    for k in range(d):  # [i, j]: row j ≥ (>) row i in objective k
+        col = values[:, k]
+        ge &= col[None, :] >= col[:, None]
+        gt |= col[None, :] > col[:, None]
+    assert np.array_equal(pareto_front(values), ~(ge & gt).any(axis=1))
+
+
+def test_a_failing_plot_process_is_one_line_error_and_leaves_no_partial_figure(tmp_path, monkeypatch):
+    from latticeanchor.screen import plots as screen_plots
+
+    def broken(table, cfg, folder):
+        raise ValueError("no canvas\nsecond line")
+
+    monkeypatch.setattr(screen_plots, "all_plots", broken)  # the forked child inherits it
+    with pytest.raises(LatticeAnchorError, match="^plots: ValueError: no canvas$"):
+        run(SMALL, out=tmp_path / "f", quiet=True)
+    assert (tmp_path / "f" / "candidates.csv").exists() and not list((tmp_path / "f").glob("*.png"))
+    assert not list((tmp_path / "f").glob(".*"))

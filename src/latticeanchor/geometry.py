@@ -23,7 +23,6 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
-from scipy import integrate, interpolate
 
 from latticeanchor.errors import LatticeAnchorError
 from latticeanchor.validate import as_array, dot_diameter, positive, scalar_or_array
@@ -115,6 +114,8 @@ def _torquato_excess(phi: float) -> float:
         return np.exp(-phi * (8 * a0 * (x**3 - 1) + 12 * a1 * (x**2 - 1) + 24 * a2 * (x - 1)))
 
     scale = max(1.0, (1.0 / (8.0 * phi)) ** (1.0 / 3.0))  # decay length of E_V: long at low φ
+    from scipy import integrate  # lazy: 0.9 s of import, needed only when the table is first built
+
     val, _ = integrate.quad(lambda t: e_v(1.0 + t * scale) * scale, 0.0, np.inf, limit=200, epsabs=0, epsrel=1e-11)
     return val
 
@@ -122,6 +123,8 @@ def _torquato_excess(phi: float) -> float:
 @lru_cache(maxsize=1)
 def _random_table():
     """Spline of log(ℓ/d − 1) against log φ on 1e-9 ≤ φ ≤ 0.64, and its inverse."""
+    from scipy import interpolate  # lazy (see _torquato_excess)
+
     log_phi = np.linspace(np.log(1e-9), np.log(0.6400001), 400)
     log_excess = np.log([_torquato_excess(p) for p in np.exp(log_phi)])
     forward = interpolate.CubicSpline(log_phi, log_excess)

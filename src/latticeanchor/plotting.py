@@ -18,13 +18,27 @@ def _pyplot():
     return plt
 
 
-def save(fig, path) -> Path:
-    """Save a figure atomically (format from the suffix) and close it."""
+def save(fig, path, tight: bool = True) -> Path:
+    """Save a figure atomically (format from the suffix) and close it.
+
+    ``tight=True`` crops to the drawn extent (``bbox_inches="tight"``: matplotlib renders the figure twice);
+    a figure laid out with ``margins`` passes ``tight=False`` and is rendered once."""
     plt = _pyplot()
+    extra = {"bbox_inches": "tight"} if tight else {}
     with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=150, bbox_inches="tight", format=Path(path).suffix.lstrip(".") or "png")
+        fig.savefig(tmp, dpi=150, format=Path(path).suffix.lstrip(".") or "png", **extra)
     plt.close(fig)
     return Path(path)
+
+
+def margins(fig, left: float = 0.7, right: float = 0.15, bottom: float = 0.55, top: float = 0.35,
+            wspace: float = 0.08, hspace: float = 0.3) -> None:
+    """Fixed figure margins in inches (room for tick labels, axis labels and titles) instead of a measured
+    tight layout: the figure is rendered once. ``wspace``/``hspace``: gaps between panels, as fractions of
+    a panel (matplotlib's ``subplots_adjust``)."""
+    w, h = fig.get_size_inches()
+    fig.subplots_adjust(left=left / w, right=1 - right / w, bottom=bottom / h, top=1 - top / h, wspace=wspace,
+                        hspace=hspace)
 
 
 def plot_mismatch(cores, path, T=(298.15,), dataset: str | None = None, x=None):
@@ -54,8 +68,9 @@ def plot_mismatch(cores, path, T=(298.15,), dataset: str | None = None, x=None):
     secondary.set_xlabel("Br content (%)")
     ax.legend(fontsize=8)
     ax.set_title(f"lattice mismatch, dataset {dataset or 'default'}", fontsize=9)
+    margins(fig, left=0.75, right=0.9, bottom=0.6, top=0.9)
     label_zero_crossings(ax, marks)
-    return save(fig, path)
+    return save(fig, path, tight=False)
 
 
 def label_zero_crossings(ax, marks, fontsize: float = 8, pad_pt: float = 2.0) -> list:
@@ -67,8 +82,7 @@ def label_zero_crossings(ax, marks, fontsize: float = 8, pad_pt: float = 2.0) ->
     fig = ax.figure
     ax.set_xlim(*ax.get_xlim())  # freeze the limits: the boxes below must stay valid
     ax.set_ylim(*ax.get_ylim())
-    fig.canvas.draw()
-    renderer = fig.canvas.get_renderer()
+    renderer = fig.canvas.get_renderer()  # text extents need a renderer, not a drawn figure
     height = 1.6 * fontsize  # points
     placed, texts = [], []
     for x0, text, colour in sorted(marks, key=lambda m: m[0]):
@@ -77,7 +91,6 @@ def label_zero_crossings(ax, marks, fontsize: float = 8, pad_pt: float = 2.0) ->
             dy = 4 + (level - 1) * height if level > 0 else level * height
             ann = ax.annotate(text, (x0, 0), textcoords="offset points", xytext=(4, dy), fontsize=fontsize,
                               color=colour)
-            ann.draw(renderer)
             box = ann.get_window_extent(renderer)
             box = box.from_extents(box.x0 - pad_pt, box.y0 - pad_pt, box.x1 + pad_pt, box.y1 + pad_pt)
             if not any(box.overlaps(other) for other in placed):

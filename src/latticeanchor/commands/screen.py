@@ -37,6 +37,9 @@ def add_parser(sub) -> None:
     p.add_argument("--seed", type=non_negative_int, default=None, help="seed for built structures (default from the study)")
     p.add_argument("--max-points", type=positive_int, default=None,
                    help="grid-size budget: refuse a larger grid (default study.max_points, 2,000,000)")
+    p.add_argument("--parquet", action="store_true",
+                   help="write candidates.parquet (units in the schema; needs pyarrow, the parquet extra) instead of "
+                        "candidates.csv (default: output.format of the study; auto = Parquet above 10⁶ points)")
     p.add_argument("--no-structures", action="store_true", help="skip building the top hybrids")
     p.add_argument("--no-sensitivity", action="store_true", help="skip the dataset-sensitivity line")
     p.add_argument("--relax-top", type=non_negative_int, default=0, metavar="N",
@@ -48,8 +51,12 @@ def add_parser(sub) -> None:
                    help="α supercell edge n (cells) for the MLIP models (default: from the loading)")
     p.add_argument("--core-cells", type=positive_int, default=None,
                    help="core cube edge k (cells) for the MLIP models (default: from the diameter)")
-    p.add_argument("--workers", type=positive_int, default=None, help="local Dask workers for --relax-top (default: serial)")
-    p.add_argument("--scheduler", default=None, help="address of an existing Dask scheduler for --relax-top (tcp://host:port)")
+    p.add_argument("--workers", type=positive_int, default=None,
+                   help="local Dask workers: the grid in chunks (Parquet parts, streamed top N) and --relax-top "
+                        "(default: serial; needs the dask extra)")
+    p.add_argument("--scheduler", default=None,
+                   help="address of a running Dask scheduler (tcp://host:port, e.g. dask-jobqueue on SLURM/PBS): "
+                        "as --workers")
     p.add_argument("--verbose", "-v", dest="verbose_sub", action="store_true",
                    help="show third-party warnings and the traceback of internal errors")
     p.set_defaults(func=run)
@@ -115,19 +122,20 @@ def check_args(args) -> None:
     """Argument combinations and optional extras, checked before anything runs or is written."""
     from latticeanchor.errors import LatticeAnchorError
 
-    relax_only = {"--max-atoms": args.max_atoms, "--cells": args.cells, "--core-cells": args.core_cells,
-                  "--workers": args.workers, "--scheduler": args.scheduler}
-    if not args.relax_top:
-        given = [flag for flag, value in relax_only.items() if value is not None]
-        if given:
-            raise LatticeAnchorError(f"{given[0]} only applies with --relax-top N (N ≥ 1)")
-        return
+    relax_only = {"--max-atoms": args.max_atoms, "--cells": args.cells, "--core-cells": args.core_cells}
     if args.workers is not None and args.scheduler is not None:
         raise LatticeAnchorError("give either --workers or --scheduler, not both")
     if args.scheduler is not None:
         addr = args.scheduler.strip()
         if not addr or " " in addr or ":" not in addr:
             raise LatticeAnchorError(f"--scheduler: {args.scheduler!r} is not a scheduler address (tcp://host:port)")
+    if (args.workers is not None or args.scheduler is not None) and not has_module("dask.distributed"):
+        raise LatticeAnchorError("--workers/--scheduler need the dask extra: pip install 'latticeanchor[dask]'")
+    if not args.relax_top:
+        given = [flag for flag, value in relax_only.items() if value is not None]
+        if given:
+            raise LatticeAnchorError(f"{given[0]} only applies with --relax-top N (N ≥ 1)")
+        return
     if not has_module("chgnet"):
         raise LatticeAnchorError("--relax-top needs the mlip extra (CHGNet): pip install 'latticeanchor[mlip]'")
     if (args.workers is not None or args.scheduler is not None) and not has_module("dask.distributed"):
@@ -141,14 +149,18 @@ def run(args) -> int:
     check_args(args)
     study = study_from_args(args)
     result = screen.run(study, out=args.out, top=args.top, seed=args.seed,
-                        build_structures=not args.no_structures, max_points=args.max_points)
+                        build_structures=not args.no_structures, max_points=args.max_points,
+                        output_format="parquet" if args.parquet else None, workers=args.workers,
+                        scheduler=args.scheduler)
     cfg = result.config
-    print(f"# study {cfg['study']['name']}: {len(result.candidates)} candidates, {int(result.candidates['pareto'].sum())} "
+    print(f"# study {cfg['study']['name']}: {result.n_candidates} candidates, {result.n_pareto} "
           f"on the Pareto front, dataset {cfg['study']['dataset']}, {result.timings['total_s']:.1f} s")
     print(result.summary(cfg["study"]["top"]))
     print("# best candidate of each core at each temperature:")
     print(result.summary(head=result.best_per_core()))
-    if not args.no_sensitivity:
+    if result.distributed and not args.no_sensitivity:
+        print("# dataset sensitivity: not computed for a chunked run (it re-screens the grid per dataset)")
+    elif not args.no_sensitivity:
         from latticeanchor.screen.sensitivity import dataset_sensitivity, sensitivity_line
 
         print(sensitivity_line(dataset_sensitivity(cfg, result.candidates.iloc[0])))

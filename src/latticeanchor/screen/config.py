@@ -32,6 +32,7 @@ NUMBER = (int, float)
 RANGE = "range"  # {start, stop, step} table or a list of numbers
 
 DEFAULT_MAX_POINTS = 2_000_000  # grid points a study may have unless study.max_points / --max-points says more
+DEFAULT_MAX_TOTAL_POINTS = 10_000_000_000  # grid points of a chunked (distributed) study; chunks ≤ max_points
 MAX_CONFIG_BYTES = 1_000_000  # a study file is a few hundred bytes; refuse megabytes of anything
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
@@ -116,6 +117,9 @@ STUDY_KEYS: tuple[StudyKey, ...] = (
     StudyKey("study", "top", int, 10, "", "number of candidates in ranked.csv (and printed)", low=1, high=MAX_TOP),
     StudyKey("study", "max_points", int, DEFAULT_MAX_POINTS, "grid points",
              "work budget: refuse a grid of more points (cores × x × diameters × loadings × T)", low=1),
+    StudyKey("study", "max_total_points", int, DEFAULT_MAX_TOTAL_POINTS, "grid points",
+             "work budget of a chunked run (screen --workers/--scheduler): refuse a grid of more points; "
+             "study.max_points then bounds each chunk", low=1),
     StudyKey("grid", "cores", list, ["PbS"], "", "rock-salt dot cores: PbS, PbSe or alloys like PbS0.5Se0.5 "
              "(PbTe has no cited sizing curve yet: refused)",
              example=["PbS", "PbSe"]),
@@ -156,6 +160,9 @@ STUDY_KEYS: tuple[StudyKey, ...] = (
              low=0.0, high=1e6),
     StudyKey("score", "processing", NUMBER, None, "-", "weight of the processing term (1 up to 15 vol%, falling "
              "above: smaller grains at 20 vol%; default: the target's)", low=0.0, high=1e6),
+    StudyKey("output", "format", str, "auto", "", "candidates table: csv, parquet (pyarrow, the parquet extra; "
+             "units in the schema), or auto: Parquet above 10⁶ points when pyarrow is installed, else CSV",
+             choices=("auto", "csv", "parquet")),
     StudyKey("build", "structures", int, 3, "", "build the top-N hybrids as POSCAR + CIF", low=0, high=100),
     StudyKey("build", "max_atoms", int, 50000, "atoms", "atom budget of a built hybrid: built at the candidate's "
              "loading when it fits, else the largest cell that fits (the file name gives the loading built)",
@@ -290,10 +297,10 @@ def load_raw(source=None) -> dict:
                              f"({', '.join(shipped_studies())})")
 
 
-def load_config(source=None, max_points: int | None = None) -> dict:
+def load_config(source=None, max_points: int | None = None, chunked: bool = False) -> dict:
     """Read and validate a study: a TOML path, a study name shipped with the package, a dict, or None
     (default). ``max_points`` overrides ``study.max_points`` (the grid-size budget)."""
-    return validate(load_raw(source), max_points=max_points)
+    return validate(load_raw(source), max_points=max_points, chunked=chunked)
 
 
 def _type_name(t) -> str:
@@ -352,9 +359,10 @@ def expand_range(key: str, spec, max_points: int = DEFAULT_MAX_POINTS) -> np.nda
     return np.unique(values)
 
 
-def validate(raw: dict, max_points: int | None = None) -> dict:
+def validate(raw: dict, max_points: int | None = None, chunked: bool = False) -> dict:
     """Fill defaults, check types and physical ranges (from ``STUDY_KEYS``) and the grid-size budget
-    (``study.max_points``, or ``max_points`` when given); return the validated config."""
+    (``study.max_points``, or ``max_points`` when given; ``chunked``: the grid against
+    ``study.max_total_points``, each chunk then ≤ ``study.max_points``); return the validated config."""
     if not isinstance(raw, dict):
         raise LatticeAnchorError("config must be a table of tables")
     cfg: dict = {}
@@ -428,10 +436,16 @@ def validate(raw: dict, max_points: int | None = None) -> dict:
         raise LatticeAnchorError(f"grid.temperatures: must be > 0 K, got {temps.min():g}")
     KEYS_BY_NAME["grid.temperatures"].check(temps)
     n_points = len(grid["cores"]) * len(x) * len(d) * len(phi) * len(temps)
-    if n_points > budget:
+    if chunked and n_points > study["max_total_points"]:
+        raise LatticeAnchorError(f"grid: {n_points:,} points, more than study.max_total_points = "
+                                 f"{study['max_total_points']:,} (coarser steps, or raise it)")
+    if chunked and len(temps) > budget:
+        raise LatticeAnchorError(f"grid: {len(temps)} temperatures, more than a chunk of study.max_points = {budget:,}")
+    if not chunked and n_points > budget:
         raise LatticeAnchorError(f"grid: {len(grid['cores'])} cores × {len(x)} x × {len(d)} diameters × {len(phi)} "
                                  f"loadings × {len(temps)} T = {n_points:,} points, more than the budget of "
-                                 f"{budget:,} (coarser steps, or raise study.max_points / --max-points)")
+                                 f"{budget:,} (coarser steps, raise study.max_points / --max-points, or run it "
+                                 "in chunks with --workers/--scheduler)")
     gap = model["target_gap_eV"]
     if len(gap) != 2 or not all(isinstance(g, NUMBER) and not isinstance(g, bool) for g in gap) \
             or not all(math.isfinite(g) for g in gap) or gap[0] >= gap[1]:

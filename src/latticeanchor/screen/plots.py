@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from latticeanchor.plotting import _pyplot, plot_mismatch, save
+from latticeanchor.plotting import _pyplot, margins, plot_mismatch, save
 
 # Films of Liu et al., Nature 570, 96 (2019) marked on the lifetime map: PbS dots, (x, vol%)
 PAPER_FILMS = [(1.0, v) for v in (0, 6, 13, 20)] + [(2.0, v) for v in (0, 6, 13, 20)]
@@ -84,6 +84,7 @@ def critical_loading_map(table: pd.DataFrame, path, T: float | None = None, diam
     diameter_nm = _nearest(table["diameter_nm"], PAPER_DIAMETER_NM if diameter_nm is None else diameter_nm)
     cores = list(pd.unique(table["core"]))
     fig, axes = plt.subplots(1, len(cores), figsize=(4.2 * len(cores), 3.8), squeeze=False, sharey=True)
+    margins(fig, left=0.65, right=0.25, bottom=0.55, top=0.3)
     for ax, core in zip(axes[0], cores):
         sub = table[(table["core"] == core) & (table["T_K"] == T) & (table["diameter_nm"] == diameter_nm)]
         coherent = (sub["loading_fraction"] >= sub["mb_coherence_loading_fraction"]) & (sub["loading_fraction"] > 0)
@@ -99,7 +100,7 @@ def critical_loading_map(table: pd.DataFrame, path, T: float | None = None, diam
         ax.set_ylim(0, 100 * phis.max())
     axes[0][0].set_ylabel("dot loading (vol%)")
     axes[0][0].legend(loc="upper left", fontsize=8, title="blue: coherent\norange: dislocated", title_fontsize=8)
-    return save(fig, path)
+    return save(fig, path, tight=False)
 
 
 def score_landscape(table: pd.DataFrame, path):
@@ -107,6 +108,7 @@ def score_landscape(table: pd.DataFrame, path):
     plt = _pyplot()
     cores = list(pd.unique(table["core"]))
     fig, axes = plt.subplots(1, len(cores), figsize=(4.2 * len(cores), 3.8), squeeze=False, sharey=True)
+    margins(fig, left=0.65, right=0.75, bottom=0.55, top=0.3)
     mesh = None
     for ax, core in zip(axes[0], cores):
         sub = table[table["core"] == core]
@@ -119,8 +121,8 @@ def score_landscape(table: pd.DataFrame, path):
         ax.set_xlabel("x (Br per formula unit)")
         ax.legend(fontsize=8, loc="upper right")
     axes[0][0].set_ylabel("dot loading (vol%)")
-    fig.colorbar(mesh, ax=axes[0].tolist(), label="worst-temperature score (max over d)")
-    return save(fig, path)
+    fig.colorbar(mesh, ax=axes[0].tolist(), label="worst-temperature score (max over d)", fraction=0.04, pad=0.02)
+    return save(fig, path, tight=False)
 
 
 def score_vs_x(table: pd.DataFrame, path):
@@ -129,6 +131,7 @@ def score_vs_x(table: pd.DataFrame, path):
     best = table.iloc[0]  # rank order: the ranking key of ranked.csv and the printed best line
     sub = table[(table["diameter_nm"] == best["diameter_nm"]) & (table["T_K"] == best["T_K"])]
     fig, ax = plt.subplots(figsize=(5.6, 3.8))
+    margins(fig, left=0.7, right=0.25, bottom=0.55, top=0.3)
     for core in pd.unique(sub["core"]):
         curve = sub[sub["core"] == core].groupby("x")["score_worst_T"].max()
         ax.plot(curve.index, curve.to_numpy(), lw=1.6, label=str(core))
@@ -137,7 +140,7 @@ def score_vs_x(table: pd.DataFrame, path):
     ax.set_ylabel("best worst-T score over loading")
     ax.set_title(f"d = {best['diameter_nm']:g} nm, {best['T_K']:g} K (the best candidate's)", fontsize=9)
     ax.legend(fontsize=8)
-    return save(fig, path)
+    return save(fig, path, tight=False)
 
 
 def all_plots(table: pd.DataFrame, cfg: dict, folder: Path) -> list[Path]:

@@ -3,7 +3,9 @@
 ``run(config, out=None, top=None, seed=None)`` returns a ``ScreenResult`` (pandas tables) and writes
 the study folder (default ``./latticeanchor-results/<study>/``):
 
-* ``candidates.csv``: every grid point with all descriptors, score terms, score, rank and Pareto flag
+* ``candidates.csv``: every grid point with all descriptors, score terms, score, rank and Pareto flag, or
+  ``candidates.parquet`` (``output.format = "parquet"``, ``screen --parquet``, or a study above
+  ``LARGE_STUDY_POINTS`` with pyarrow installed): the same table, units in the schema metadata
 * ``ranked.csv``: the top N (core, x, diameter), one row each with the loading window that ties for its best
   score (``loading_min_fraction``, ``loading_max_fraction``); first columns ``rank, core, x, diameter_nm,
   loading_fraction, T_K, score_worst_T, score``, the ``limiting_term`` and a ``reasons`` column
@@ -43,7 +45,7 @@ from latticeanchor import __version__
 from latticeanchor.atomic import atomic_path, check_folder, clean_path, stale_temporaries, write_json
 from latticeanchor.errors import LatticeAnchorError
 from latticeanchor.screen import score as scoring
-from latticeanchor.screen.config import check_name, config_hash, load_config
+from latticeanchor.screen.config import KEYS_BY_NAME, check_name, config_hash, load_config
 from latticeanchor.screen.evaluate import evaluate, grid_frame
 
 RANKED_FIRST = ["rank", "core", "x", "diameter_nm", "loading_fraction", "T_K", "score_worst_T", "score", "limiting_term"]
@@ -51,7 +53,8 @@ RANKED_FIRST = ["rank", "core", "x", "diameter_nm", "loading_fraction", "T_K", "
 COL_RANK, COL_CORE, COL_X, COL_DIAMETER, COL_LOADING, COL_T = RANKED_FIRST[:6]
 COL_SCORE = "score"
 DIAMETER_COLUMN_PER_NM = 1.0  # the table's diameter column is in nm
-OUTPUTS = ("candidates.csv", "ranked.csv", "lifetime_map.png", "mismatch.png", "critical_loading_map.png",
+LARGE_STUDY_POINTS = 1_000_000  # output.format = "auto": Parquet above this many points (when pyarrow is there)
+OUTPUTS = ("candidates.csv", "candidates.parquet", "ranked.csv", "pareto.csv", "lifetime_map.png", "mismatch.png", "critical_loading_map.png",
            "score_landscape.png", "score_vs_x.png", "manifest.json")
 
 
@@ -65,6 +68,41 @@ class ScreenResult:
     out: Path | None = None
     structures: list[Path] = field(default_factory=list)
     timings: dict = field(default_factory=dict)
+    best: pd.DataFrame | None = None  # chunked runs: best row per (core, T), streamed (candidates is the top N)
+    distributed: bool = False
+    counts: dict = field(default_factory=dict)  # chunked runs: n_candidates and n_pareto of the whole grid
+
+    @property
+    def n_candidates(self) -> int:
+        """Grid points screened (the whole grid, also for a chunked run)."""
+        return int(self.counts.get("n_candidates", len(self.candidates)))
+
+    @property
+    def n_pareto(self) -> int:
+        """Rows on the Pareto front (the whole grid, also for a chunked run)."""
+        return int(self.counts.get("n_pareto", int(self.candidates["pareto"].sum())))
+
+    @classmethod
+    def load(cls, folder) -> "ScreenResult":
+        """A finished study folder read back: ``candidates.parquet`` or ``candidates.csv`` (whichever the
+        manifest records), ``ranked.csv`` and the manifest's config and timings."""
+        from latticeanchor.screen.columnar import read_table
+
+        folder = Path(folder)
+        manifest = _load_manifest(folder / "manifest.json")
+        if not manifest.get("finished"):
+            raise LatticeAnchorError(f"{str(folder)!r} holds no finished latticeanchor screen (manifest.json)")
+        outputs = manifest.get("outputs", [])
+        name = next((n for n in ("candidates.parquet", "candidates.csv", "candidates/part-00000.parquet")
+                     if n in outputs and (folder / n).exists()), None)
+        if name is not None and name.startswith("candidates/"):  # a chunked run: every part (the whole grid)
+            name = "candidates"
+        if name is None:
+            raise LatticeAnchorError(f"{str(folder)!r}: no candidates table (candidates.parquet or .csv)")
+        candidates = read_table(folder / name)
+        ranked = read_table(folder / "ranked.csv")
+        structures = sorted(folder / o for o in outputs if o.startswith("structures/"))
+        return cls(manifest.get("config", {}), candidates, ranked, folder, structures, manifest.get("timings", {}))
 
     @property
     def pareto(self) -> pd.DataFrame:
@@ -73,6 +111,8 @@ class ScreenResult:
 
     def best_per_core(self) -> pd.DataFrame:
         """The highest-ranked candidate of every core at every temperature (rank order)."""
+        if self.best is not None:
+            return self.best
         return self.candidates.drop_duplicates(subset=["core", "T_K"]).reset_index(drop=True)
 
     def summary(self, n: int = 10, head: pd.DataFrame | None = None) -> str:
@@ -84,18 +124,30 @@ class ScreenResult:
             lo = r.get("loading_min_fraction", r["loading_fraction"])
             hi = r.get("loading_max_fraction", r["loading_fraction"])
             window = f"{100 * lo:.0f}" if abs(hi - lo) < 1e-12 else f"{100 * lo:.0f}-{100 * hi:.0f}"
-            lines.append(f"{int(r['rank']):>4} {r['core']:<13}{r['x']:>5.2f}{r['br_percent']:>6.1f}{r['diameter_nm']:>6.2f}"
+            rank = f"{int(r['rank'])}" if r["rank"] >= 1 else "-"  # -1: beyond a chunked run's top N
+            lines.append(f"{rank:>4} {r['core']:<13}{r['x']:>5.2f}{r['br_percent']:>6.1f}{r['diameter_nm']:>6.2f}"
                          f"{window:>11}{r['T_K']:>8.2f}{100 * r['eps_fraction']:>+8.3f}{r['lifetime_h']:>10.3g}"
                          f"{r['lifetime_pristine_h']:>11.3g}{r['matrix_gap_eV']:>8.3f}{r['regime']:>16}"
                          f"{r['score_worst_T']:>7.4f}")
         return "\n".join(lines)
 
 
-def screen_table(cfg: dict) -> pd.DataFrame:
-    """Evaluate, score and rank every grid point of a validated config (no files)."""
+def rank_order(table: pd.DataFrame) -> np.ndarray:
+    """The deterministic ranking of scored rows: worst-temperature score, own score (both decreasing, to 12
+    decimals), then the key columns (core by its category code, x, diameter, loading, T increasing)."""
+    return np.lexsort((table["T_K"], table["loading_fraction"], table["diameter_nm"], table["x"],
+                       table["core"].cat.codes, -table["score"].round(12), -table["score_worst_T"].round(12)))
+
+
+def screen_table(cfg: dict, pareto: bool = True, frame: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Evaluate, score and rank every grid point of a validated config (no files). ``pareto=False`` skips
+    the Pareto front (column ``pareto`` all False): the ranking does not depend on it. ``frame``: only these
+    grid rows (a chunk with every temperature of its candidates; ``screen.distributed``)."""
     axes = cfg["_axes"]
     objective = cfg["objective"]
-    frame = grid_frame(cfg["grid"]["cores"], axes["x"], axes["diameter_nm"], axes["loading"], axes["temperatures"])
+    if frame is None:
+        frame = grid_frame(cfg["grid"]["cores"], axes["x"], axes["diameter_nm"], axes["loading"],
+                           axes["temperatures"])
     table = evaluate(frame, axes["temperatures"], cfg["study"]["dataset"], cfg["model"]["arrangement"],
                      tuple(cfg["model"]["target_gap_eV"]), objective["lifetime_target_h"])
     term_table = scoring.terms(table, tuple(cfg["model"]["target_gap_eV"]), tuple(objective["matrix_gap_eV"]),
@@ -106,11 +158,10 @@ def screen_table(cfg: dict) -> pd.DataFrame:
     groups = table.groupby(["core", "x", "diameter_nm", "loading_fraction"], observed=True)
     table["score_worst_T"] = groups["score"].transform("min")
     # Pareto front of the candidates' worst-temperature term vectors (a film must survive every temperature)
-    table["pareto"] = scoring.pareto_front(groups[list(term_table.columns)].transform("min").to_numpy())
+    table["pareto"] = scoring.pareto_front(groups[list(term_table.columns)].transform("min").to_numpy()) \
+        if pareto else np.zeros(len(table), bool)
     # the one ranking key: worst-temperature score, own score, then the key columns (fewest dots first)
-    order = np.lexsort((table["T_K"], table["loading_fraction"], table["diameter_nm"], table["x"],
-                        table["core"].cat.codes, -table["score"].round(12), -table["score_worst_T"].round(12)))
-    table = table.iloc[order].reset_index(drop=True)
+    table = table.iloc[rank_order(table)].reset_index(drop=True)
     table.insert(0, "rank", np.arange(1, len(table) + 1))
     rest = [c for c in table.columns if c not in RANKED_FIRST]
     return table[RANKED_FIRST + rest]
@@ -276,47 +327,19 @@ def _start_clean(folder: Path, manifest: dict) -> None:
             target.unlink(missing_ok=True)
     with contextlib.suppress(OSError):
         structures.rmdir()  # only when empty
+    with contextlib.suppress(OSError):
+        (folder / "candidates").rmdir()  # a chunked run's parts folder, only when empty
 
 
 def _write_manifest(out: Path, manifest: dict) -> None:
     write_json(out / "manifest.json", manifest)
 
 
-def _csv_text(frame: pd.DataFrame) -> str | None:
-    """The frame as CSV text, one ``%`` format per row (≈ 5× faster than ``DataFrame.to_csv`` with a float
-    format); None when a text cell would need quoting, so the caller falls back to pandas. Floats are written
-    as ``%.6g`` (NaN as an empty cell, as pandas does), integers as ``%d``."""
-    fmts, columns = [], []
-    for name in frame.columns:
-        col = frame[name]
-        if col.dtype.kind == "f":
-            values = col.to_numpy(float)
-            if np.isnan(values).any():
-                fmts.append("%s")
-                columns.append(["" if np.isnan(v) else f"{v:.6g}" for v in values.tolist()])
-                continue
-            fmts.append("%.6g")
-        elif col.dtype.kind in "iu":
-            fmts.append("%d")
-        else:
-            fmts.append("%s")
-            col = col.astype(str)
-            if col.str.contains(r'[,"\n\r]', regex=True).any():
-                return None
-        columns.append(col.tolist())
-    if any(any(c in str(name) for c in ',"\n') for name in frame.columns):
-        return None
-    fmt = ",".join(fmts)
-    return ",".join(map(str, frame.columns)) + "\n" + "".join(fmt % row + "\n" for row in zip(*columns))
-
-
 def _write_csv(frame: pd.DataFrame, path: Path) -> None:
-    text = _csv_text(frame)
-    with atomic_path(path) as tmp:
-        if text is None:
-            frame.to_csv(tmp, index=False, float_format="%.6g")
-        else:
-            tmp.write_text(text, encoding="utf-8")
+    """CSV through the columnar writer (``screen.columnar``: pandas' bytes, bounded memory)."""
+    from latticeanchor.screen.columnar import write_csv
+
+    write_csv(frame, path)
 
 
 def _progress(iterable, total: int, desc: str, quiet: bool):
@@ -389,16 +412,38 @@ def build_top(ranked: pd.DataFrame, cfg: dict, out: Path, done: list[str], seed:
 
 
 def run(config=None, out=None, top: int | None = None, seed: int | None = None, build_structures: bool = True,
-        plots: bool = True, quiet: bool = False, max_points: int | None = None) -> ScreenResult:
+        plots: bool = True, quiet: bool = False, max_points: int | None = None,
+        output_format: str | None = None, workers: int | None = None, scheduler: str | None = None,
+        client=None, chunk_points: int | None = None) -> ScreenResult:
     """Run a screening study (a TOML path, a shipped study name, a dict, or None for the default).
 
-    ``max_points`` overrides the study's grid-size budget (``study.max_points``). Everything is
-    validated before the results folder is touched."""
+    ``max_points`` overrides the study's grid-size budget (``study.max_points``); ``output_format``
+    (``"csv"``, ``"parquet"``, ``"auto"``) overrides ``output.format``. Everything is validated before the
+    results folder is touched.
+
+    ``workers`` (a LocalCluster of K processes), ``scheduler`` (an address) or ``client`` (a dask Client):
+    the grid is evaluated in chunks (``screen.distributed``): ``candidates/part-*.parquet``, ``ranked.csv``
+    and ``pareto.csv`` (the front's keys) are written, the result holds the top N only, no plots."""
     t0 = time.perf_counter()
-    cfg = load_config(config, max_points=max_points)
+    chunked = workers is not None or scheduler is not None or client is not None
+    cfg = load_config(config, max_points=max_points, chunked=chunked)
     from latticeanchor.screen.config import MAX_TOP
     from latticeanchor.validate import integer
 
+    if chunked:
+        from latticeanchor.screen.columnar import has_parquet
+
+        if output_format not in (None, "parquet") or cfg["output"]["format"] == "csv":
+            raise LatticeAnchorError("a chunked run (--workers/--scheduler) writes Parquet parts; drop output.format = "
+                                     "\"csv\"")
+        if not has_parquet():
+            raise LatticeAnchorError("a chunked run (--workers/--scheduler) needs pyarrow: pip install "
+                                     "'latticeanchor[parquet]'")
+        output_format = "parquet"
+    if output_format is not None:
+        KEYS_BY_NAME["output.format"].check(output_format, "output format")
+        cfg["output"]["format"] = output_format
+    cfg["output"]["format"] = candidates_format(cfg, quiet)
     if top is not None:
         cfg["study"]["top"] = integer("top (ranked candidates)", top, low=1, high=MAX_TOP)
     if seed is not None:
@@ -407,16 +452,50 @@ def run(config=None, out=None, top: int | None = None, seed: int | None = None, 
     folder = _resolve_out(cfg, out)
     t = time.perf_counter()
     # always in memory, and before the folder is touched: a refusal of the model writes nothing, and a
-    # resumed run writes the same bytes as an uninterrupted one
-    table = screen_table(cfg)
+    # resumed run writes the same bytes as an uninterrupted one (a chunked run evaluates in its workers)
+    table = None if chunked else screen_table(cfg)
     evaluate_s = time.perf_counter() - t
     folder.mkdir(parents=True, exist_ok=True)
     with folder_lock(folder):
+        if chunked:
+            return _run_chunked(cfg, digest, folder, t0, build_structures, quiet,
+                                dict(workers=workers, scheduler=scheduler, client=client, chunk_points=chunk_points))
         return _run_locked(cfg, digest, folder, t0, build_structures, plots, quiet, table, evaluate_s)
 
+def n_points(cfg: dict) -> int:
+    """Grid points of a validated config."""
+    axes = cfg["_axes"]
+    return len(cfg["grid"]["cores"]) * len(axes["x"]) * len(axes["diameter_nm"]) * len(axes["loading"]) * \
+        len(axes["temperatures"])
 
-def _run_locked(cfg, digest, folder: Path, t0: float, build_structures: bool, plots: bool, quiet: bool,
-                table: pd.DataFrame, evaluate_s: float) -> ScreenResult:
+
+def candidates_format(cfg: dict, quiet: bool = False) -> str:
+    """``csv`` or ``parquet`` for the candidates table: ``output.format``, where ``auto`` means Parquet above
+    ``LARGE_STUDY_POINTS`` points when pyarrow is installed (with a note on stderr), else CSV. An explicit
+    ``parquet`` without pyarrow is an error before anything is written."""
+    from latticeanchor.screen.columnar import has_parquet
+
+    fmt = cfg["output"]["format"]
+    if fmt == "parquet" and not has_parquet():
+        raise LatticeAnchorError("output.format = \"parquet\" needs pyarrow: pip install 'latticeanchor[parquet]'")
+    if fmt != "auto":
+        return fmt
+    n = n_points(cfg)
+    if n <= LARGE_STUDY_POINTS:
+        return "csv"
+    if not has_parquet():
+        if not quiet:
+            print(f"# note: {n:,} points: candidates.csv will be large (≈ {n * 370 / 1e9:.1f} GB); install pyarrow "
+                  "('latticeanchor[parquet]') for Parquet", file=sys.stderr)
+        return "csv"
+    if not quiet:
+        print(f"# note: {n:,} points: the candidates table is written as candidates.parquet (units in its schema); "
+              "set output.format = \"csv\" in the study to force CSV", file=sys.stderr)
+    return "parquet"
+
+
+def _open_manifest(cfg, digest, folder: Path) -> dict:
+    """The folder's manifest for this config (a different study's outputs removed first)."""
     manifest = _load_manifest(folder / "manifest.json")
     _clean_folder(folder, manifest)
     if manifest.get("config_hash") != digest:
@@ -428,7 +507,10 @@ def _run_locked(cfg, digest, folder: Path, t0: float, build_structures: bool, pl
                      "outputs": [o for o in manifest.get("outputs", []) if o != "manifest.json"],
                      "started": manifest.get("started", time.strftime("%Y-%m-%dT%H:%M:%S%z"))})
     _write_manifest(folder, manifest)
+    return manifest
 
+
+def _registrar(folder: Path, manifest: dict):
     def register(paths) -> None:
         """Record outputs in the manifest before they are written (only recorded files are ever deleted)."""
         names = [str(Path(p).relative_to(folder)) for p in paths]
@@ -437,11 +519,117 @@ def _run_locked(cfg, digest, folder: Path, t0: float, build_structures: bool, pl
             manifest["outputs"] = sorted(manifest["outputs"] + new)
             _write_manifest(folder, manifest)
 
+    return register
+
+
+def _run_chunked(cfg, digest, folder: Path, t0: float, build_structures: bool, quiet: bool, how: dict) -> ScreenResult:
+    """The chunked (Dask) path: Parquet parts, a streamed top N and Pareto front (``screen.distributed``)."""
+    from latticeanchor.screen import distributed
+
+    manifest = _open_manifest(cfg, digest, folder)
+    register = _registrar(folder, manifest)
+    plan = distributed.chunks(cfg, how["chunk_points"])
+    parts = folder / "candidates"
+    register([parts / f"part-{i:05d}.parquet" for i in range(len(plan))] + [folder / "ranked.csv",
+                                                                             folder / "pareto.csv"])
     timings: dict = {}
     t = time.perf_counter()
-    if not (manifest["steps"].get("candidates") and (folder / "candidates.csv").exists()):
-        register([folder / "candidates.csv"])
-        _write_csv(table, folder / "candidates.csv")
+
+    def progress(done: int, total: int) -> None:
+        if not quiet:
+            print(f"\r# chunks {done}/{total}", end="" if done < total else "\n", file=sys.stderr, flush=True)
+
+    res = distributed.run_chunks(cfg, cfg["study"]["top"], parts, progress=progress, **how)
+    timings["evaluate_s"] = time.perf_counter() - t
+    ranked = res["ranked"]
+    ranked["reasons"] = [reasons(r) for _, r in ranked.iterrows()]
+    _write_csv(ranked, folder / "ranked.csv")
+    _write_csv(res["front"], folder / "pareto.csv")
+    manifest["steps"]["candidates"] = True
+    structures: list[Path] = []
+    if build_structures and cfg["build"]["structures"] > 0:
+        t = time.perf_counter()
+        structures = build_top(ranked, cfg, folder, manifest["structures_done"], cfg["study"]["seed"], quiet,
+                               register=register)
+        timings["structures_s"] = time.perf_counter() - t
+    timings["total_s"] = time.perf_counter() - t0
+    manifest.update({"timings": timings, "n_candidates": res["n_candidates"], "n_pareto": res["n_pareto"],
+                     "chunks": res["chunks"], "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                     "outputs": sorted(set(manifest["outputs"]) | {"manifest.json"})})
+    _write_manifest(folder, manifest)
+    return ScreenResult(cfg, ranked, ranked, folder, structures, timings, best=res["best"], distributed=True,
+                        counts={"n_candidates": res["n_candidates"], "n_pareto": res["n_pareto"]})
+
+
+class PlotJob:
+    """The study plots (``screen.plots.all_plots``) drawn in a forked child process while the parent goes on
+    (POSIX ``fork``: the table is shared, not copied or pickled); in this process where fork is unavailable.
+    ``wait()`` returns the plotting wall time (s) and raises LatticeAnchorError with the child's one-line
+    error. Every figure is written atomically, so a failed or killed child leaves no partial file."""
+
+    def __init__(self, table: pd.DataFrame, cfg: dict, folder: Path):
+        import multiprocessing as mp
+
+        self.t0 = time.perf_counter()
+        self.proc = self.conn = None
+        self.args = (table, cfg, folder)
+        if sys.platform.startswith("linux") and "fork" in mp.get_all_start_methods():
+            ctx = mp.get_context("fork")
+            self.conn, child = ctx.Pipe(duplex=False)
+            self.proc = ctx.Process(target=PlotJob._child, args=(*self.args, child), daemon=True)
+            self.proc.start()
+            child.close()
+
+    @staticmethod
+    def _child(table, cfg, folder, conn) -> None:
+        try:
+            from latticeanchor.screen import plots as screen_plots
+
+            screen_plots.all_plots(table, cfg, folder)
+            conn.send(None)
+        except BaseException as exc:  # reported by the parent as one line
+            conn.send(f"{type(exc).__name__}: {exc}".splitlines()[0] if str(exc) else type(exc).__name__)
+        finally:
+            conn.close()
+
+    def wait(self) -> float:
+        if self.proc is None:
+            from latticeanchor.screen import plots as screen_plots
+
+            screen_plots.all_plots(*self.args)
+            return time.perf_counter() - self.t0
+        try:
+            error = self.conn.recv() if self.conn.poll(None) else "no result"
+        except EOFError:
+            error = "the plotting process died"
+        finally:
+            self.proc.join()
+            self.conn.close()
+        if error is not None:
+            raise LatticeAnchorError(f"plots: {error}")
+        return time.perf_counter() - self.t0
+
+
+def _run_locked(cfg, digest, folder: Path, t0: float, build_structures: bool, plots: bool, quiet: bool,
+                table: pd.DataFrame, evaluate_s: float) -> ScreenResult:
+    manifest = _open_manifest(cfg, digest, folder)
+    register = _registrar(folder, manifest)
+
+    timings: dict = {}
+    t = time.perf_counter()
+    plot_job = None
+    if plots:  # drawn in a forked process while this one writes the tables and builds the structures
+        register([folder / name for name in OUTPUTS if name.endswith(".png")])
+        plot_job = PlotJob(table, cfg, folder)
+    name = "candidates.parquet" if cfg["output"]["format"] == "parquet" else "candidates.csv"
+    if not (manifest["steps"].get("candidates") and (folder / name).exists()):
+        register([folder / name])
+        if name.endswith(".parquet"):
+            from latticeanchor.screen.columnar import write_parquet
+
+            write_parquet(table, folder / name, {"study": cfg["study"]["name"], "config_hash": digest})
+        else:
+            _write_csv(table, folder / name)
         manifest["steps"]["candidates"] = True
         _write_manifest(folder, manifest)
     timings["evaluate_s"] = evaluate_s + time.perf_counter() - t
@@ -450,19 +638,16 @@ def _run_locked(cfg, digest, folder: Path, t0: float, build_structures: bool, pl
     register([folder / "ranked.csv"])
     _write_csv(ranked, folder / "ranked.csv")
 
-    if plots:
-        t = time.perf_counter()
-        from latticeanchor.screen import plots as screen_plots
-
-        register([folder / name for name in OUTPUTS if name.endswith(".png")])
-        screen_plots.all_plots(table, cfg, folder)
-        timings["plots_s"] = time.perf_counter() - t
     structures: list[Path] = []
-    if build_structures and cfg["build"]["structures"] > 0:
-        t = time.perf_counter()
-        structures = build_top(table, cfg, folder, manifest["structures_done"], cfg["study"]["seed"], quiet,
-                               register=register)
-        timings["structures_s"] = time.perf_counter() - t
+    try:
+        if build_structures and cfg["build"]["structures"] > 0:
+            t = time.perf_counter()
+            structures = build_top(table, cfg, folder, manifest["structures_done"], cfg["study"]["seed"], quiet,
+                                   register=register)
+            timings["structures_s"] = time.perf_counter() - t
+    finally:
+        if plot_job is not None:
+            timings["plots_s"] = plot_job.wait()
     timings["total_s"] = time.perf_counter() - t0
     manifest.update({"timings": timings, "n_candidates": int(len(table)), "n_pareto": int(table["pareto"].sum()),
                      "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),

@@ -143,17 +143,48 @@ def limiting_term(term_table: pd.DataFrame, weights: dict) -> np.ndarray:
 def pareto_front(values: np.ndarray, block: int = 256) -> np.ndarray:
     """Boolean mask of the non-dominated rows of ``values`` (all objectives maximized).
 
-    A row is dominated when another row is ≥ in every objective and > in at least one. Rows are first
-    reduced to their distinct vectors and visited in decreasing lexicographic order (no later vector can
-    dominate an earlier one), in blocks: each block is checked against the front found so far and against
-    the earlier vectors of its own block (a vector dominated by a dominated vector is dominated by its
-    dominator too), all vectorized.
+    A row is dominated when another row is ≥ in every objective and > in at least one (values compared
+    after rounding to 12 decimals, so rows equal to that precision are ties and never dominate each other).
+    Two objectives: one sort and a running maximum, O(n log n) (``_pareto_front_2d``). More objectives:
+    rows are first reduced to their distinct vectors and visited in decreasing order of their sum (no later
+    vector can dominate an earlier one); the front of the first 1 024 seeds a vectorized filter that drops
+    every later vector a seed dominates (most of them), and the survivors are visited in blocks, each
+    checked against the front found so far and the earlier vectors of its own block (a vector dominated by
+    a dominated vector is dominated by its dominator too).
     """
     values = np.asarray(values, float)
+    if values.ndim != 2:
+        raise ValueError(f"pareto_front: expected a 2-D array (rows × objectives), got shape {values.shape}")
+    if len(values) == 0:
+        return np.zeros(0, bool)
+    if values.shape[1] == 1:
+        rounded = np.round(values[:, 0], 12)
+        return rounded == rounded.max()
+    if values.shape[1] == 2:
+        return _pareto_front_2d(np.round(values, 12))
     uniq, inverse = np.unique(np.round(values, 12), axis=0, return_inverse=True)
-    order = np.lexsort(uniq.T[::-1])[::-1]
-    front = np.empty((0, uniq.shape[1]))
+    # decreasing sum, then decreasing lexicographic order: a dominator is ≥ in every objective, so its
+    # (monotonically rounded) sum is ≥ and, on a tie, it is lexicographically larger: it always comes first
+    order = np.lexsort(np.vstack([uniq.T[::-1], uniq.sum(axis=1)]))[::-1]
     is_front = np.zeros(len(uniq), bool)
+    # seeds: the front of the first vectors in that order (true front members: nothing later dominates
+    # them); every later vector a seed dominates is dropped at once, in row blocks, before the block sweep
+    head = order[:1024]
+    front = _front_blocks(uniq, head, np.empty((0, uniq.shape[1])), is_front, block)
+    rest = order[1024:]
+    if len(rest):
+        alive = np.ones(len(rest), bool)
+        for start in range(0, len(rest), 2048):
+            cand = uniq[rest[start:start + 2048]]
+            alive[start:start + 2048] = ~np.all(front[None, :, :] >= cand[:, None, :], axis=2).any(axis=1)
+        _front_blocks(uniq, rest[alive], front, is_front, block)
+    return is_front[inverse.ravel()]
+
+
+def _front_blocks(uniq: np.ndarray, order: np.ndarray, front: np.ndarray, is_front: np.ndarray,
+                  block: int) -> np.ndarray:
+    """Visit ``uniq[order]`` (no later vector dominates an earlier one) in blocks against ``front`` and the
+    block's earlier vectors; mark the non-dominated ones in ``is_front``; return the grown front."""
     for start in range(0, len(order), block):
         idx = order[start:start + block]
         cand = uniq[idx]
@@ -165,4 +196,27 @@ def pareto_front(values: np.ndarray, block: int = 256) -> np.ndarray:
         keep = idx[~dominated]
         is_front[keep] = True
         front = np.vstack([front, uniq[keep]])
-    return is_front[inverse.ravel()]
+    return front
+
+
+def _pareto_front_2d(values: np.ndarray) -> np.ndarray:
+    """Non-dominated rows of an (n, 2) array (both maximized), O(n log n).
+
+    Sorted by the first objective, then the second, both decreasing: every row that could dominate a row
+    comes before it (or is an identical row). A row is on the front when its second objective exceeds the
+    running maximum of the second objective over the rows before it that differ from it; identical rows
+    share one verdict (ties never dominate)."""
+    a, b = values[:, 0], values[:, 1]
+    order = np.lexsort((-b, -a))
+    sa, sb = a[order], b[order]
+    n = len(order)
+    # first row of each run of identical vectors: a run shares the verdict of its first row
+    new = np.ones(n, bool)
+    new[1:] = (sa[1:] != sa[:-1]) | (sb[1:] != sb[:-1])
+    run_start = np.maximum.accumulate(np.where(new, np.arange(n), 0))
+    best_before = np.full(n, -np.inf)
+    best_before[1:] = np.maximum.accumulate(sb)[:-1]  # max of b over all earlier rows
+    on_front_sorted = (run_start == 0) | (sb > best_before[run_start])
+    mask = np.empty(n, bool)
+    mask[order] = on_front_sorted[run_start]
+    return mask

@@ -32,7 +32,7 @@ def dataset_sensitivity(cfg: dict, top: pd.Series | dict | None = None, datasets
         sub = copy.deepcopy(cfg)
         sub["study"]["dataset"] = data.resolve_dataset(name)
         sub["grid"]["cores"] = [core]
-        best = screen_table(sub).iloc[0]
+        best = screen_table(sub, pareto=False).iloc[0]  # the ranking alone: no Pareto front
         rows.append({"dataset": sub["study"]["dataset"], "core": core, "T": float(best[COL_T]), "x": float(best[COL_X]),
                      "loading": float(best[COL_LOADING]), "score": float(best["score_worst_T"]),
                      "is_study_dataset": sub["study"]["dataset"] == cfg["study"]["dataset"]})
