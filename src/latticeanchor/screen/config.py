@@ -99,6 +99,9 @@ STUDY_KEYS: tuple[StudyKey, ...] = (
              "work budget: refuse a grid of more points (cores × x × diameters × loadings × T)", low=1),
     StudyKey("grid", "cores", list, ["PbS"], "", "rock-salt dot cores: PbS, PbSe, PbTe or alloys like PbS0.5Se0.5",
              example=["PbS", "PbSe"]),
+    StudyKey("grid", "matrices", list, None, "", "matrix alloys, e.g. [\"CsPb(Br,I)3\", \"MAPb(Br,I)3\", "
+             "\"FAPb(Br,I)3\", \"CsPb(Cl,Br)3\"] (default: the dataset's default matrix, CsPb(Br,I)3); when given, "
+             "the tables gain a matrix column and x is each matrix's first-named halide"),
     StudyKey("grid", "x", RANGE, None, "Br per formula unit", "matrix composition x of CsPbBr_xI_(3-x)",
              low=0.0, high=3.0, example={"start": 0.0, "stop": 3.0, "step": 0.05}),
     StudyKey("grid", "diameter_nm", RANGE, None, "nm", "dot diameter", low=DIAMETER_NM_RANGE[0],
@@ -370,6 +373,7 @@ def validate(raw: dict, max_points: int | None = None) -> dict:
             raise LatticeAnchorError(f"grid.cores: {exc}") from None
     if len(set(grid["cores"])) != len(grid["cores"]):
         raise LatticeAnchorError(f"grid.cores: a core is listed twice in {grid['cores']}")
+    matrices = _check_matrices(grid["matrices"], study["dataset"])
     x = expand_range("grid.x", grid["x"], budget)
     if x.min() < 0 or x.max() > 3:
         raise LatticeAnchorError(f"grid.x: Br content must lie in [0, 3], got {x.min():g}..{x.max():g}")
@@ -392,9 +396,10 @@ def validate(raw: dict, max_points: int | None = None) -> dict:
     if temps.min() <= 0:
         raise LatticeAnchorError(f"grid.temperatures: must be > 0 K, got {temps.min():g}")
     KEYS_BY_NAME["grid.temperatures"].check(temps)
-    n_points = len(grid["cores"]) * len(x) * len(d) * len(phi) * len(temps)
+    n_points = len(matrices) * len(grid["cores"]) * len(x) * len(d) * len(phi) * len(temps)
     if n_points > budget:
-        raise LatticeAnchorError(f"grid: {len(grid['cores'])} cores × {len(x)} x × {len(d)} diameters × {len(phi)} "
+        what = f"{len(matrices)} matrices × " if grid["matrices"] is not None else ""
+        raise LatticeAnchorError(f"grid: {what}{len(grid['cores'])} cores × {len(x)} x × {len(d)} diameters × {len(phi)} "
                                  f"loadings × {len(temps)} T = {n_points:,} points, more than the budget of "
                                  f"{budget:,} (coarser steps, or raise study.max_points / --max-points)")
     gap = model["target_gap_eV"]
@@ -404,8 +409,23 @@ def validate(raw: dict, max_points: int | None = None) -> dict:
     KEYS_BY_NAME["model.target_gap_eV"].check(gap)
     if sum(score[k.name] for k in STUDY_KEYS if k.section == "score") <= 0:
         raise LatticeAnchorError("score: every weight is 0; give at least one term a positive weight")
-    cfg["_axes"] = {"x": x.tolist(), "diameter_nm": d.tolist(), "loading": phi.tolist(), "temperatures": temps.tolist()}
+    cfg["_axes"] = {"matrices": matrices, "x": x.tolist(), "diameter_nm": d.tolist(), "loading": phi.tolist(), "temperatures": temps.tolist()}
     return cfg
+
+
+def _check_matrices(matrices, dataset) -> list:
+    """grid.matrices: None (the dataset's default matrix) or a list of distinct known matrix names."""
+    ms = data.dataset(dataset)
+    if matrices is None:
+        return [ms.default_matrix]
+    if not matrices:
+        raise LatticeAnchorError("grid.matrices: empty list")
+    for name in matrices:
+        if not isinstance(name, str) or name not in ms.matrices:
+            raise LatticeAnchorError(f"grid.matrices: unknown matrix {name!r}; known: {', '.join(ms.matrices)}")
+    if len(set(matrices)) != len(matrices):
+        raise LatticeAnchorError(f"grid.matrices: a matrix is listed twice in {matrices}")
+    return list(matrices)
 
 
 def config_hash(cfg: dict) -> str:

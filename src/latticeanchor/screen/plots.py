@@ -39,8 +39,14 @@ def stability_map(table: pd.DataFrame, path, diameter_nm: float | None = None):
         for j, T in enumerate(temps):
             ax = axes[i][j]
             sub = table[(table["core"] == core) & (table["T_K"] == T) & (table["diameter_nm"] == diameter_nm)]
-            grid = sub.pivot_table(index="loading_fraction", columns="x", values="stability_index", aggfunc="first")
+            grid = sub.pivot_table(index="loading_fraction", columns="x", values="stability_index", aggfunc="first",
+                                   dropna=False)
             xs, phis = grid.columns.to_numpy(), 100 * grid.index.to_numpy()
+            if not np.isfinite(grid.to_numpy()).any():  # the stability model is not evaluated for this matrix
+                ax.text(0.5, 0.5, "stability not evaluated\n(no α→δ data for this matrix)", ha="center",
+                        va="center", transform=ax.transAxes, fontsize=8)
+                ax.set_title(f"{core}, d = {diameter_nm:g} nm, {T:g} K", fontsize=9)
+                continue
             mesh = ax.pcolormesh(xs, phis, grid.to_numpy(), cmap="RdYlGn", vmin=-1, vmax=1, shading="nearest")
             per_x = sub.groupby("x").first()
             crit = 100 * per_x["critical_loading_fraction"].to_numpy()
@@ -86,6 +92,11 @@ def critical_loading_map(table: pd.DataFrame, path, T: float | None = None, diam
     fig, axes = plt.subplots(1, len(cores), figsize=(4.2 * len(cores), 3.8), squeeze=False, sharey=True)
     for ax, core in zip(axes[0], cores):
         sub = table[(table["core"] == core) & (table["T_K"] == T) & (table["diameter_nm"] == diameter_nm)]
+        if not np.isfinite(sub["mb_critical_loading_fraction"].to_numpy(float)).any():
+            ax.text(0.5, 0.5, "coherence not evaluated\n(no elastic constants)", ha="center", va="center",
+                    transform=ax.transAxes, fontsize=8)
+            ax.set_title(f"{core}, d = {diameter_nm:g} nm, {T:g} K", fontsize=9)
+            continue
         coherent = (sub["loading_fraction"] >= sub["mb_critical_loading_fraction"]) & (sub["loading_fraction"] > 0)
         grid = sub.assign(coherent=coherent.astype(float)).pivot_table(index="loading_fraction", columns="x",
                                                                        values="coherent", aggfunc="first")
@@ -143,8 +154,14 @@ def score_vs_x(table: pd.DataFrame, path):
 def all_plots(table: pd.DataFrame, cfg: dict, folder: Path) -> list[Path]:
     """Write the study plots into ``folder``."""
     temps = cfg["_axes"]["temperatures"]
+    dataset = cfg["study"]["dataset"]
+    if "matrix" in table:  # one panel per (matrix, core): the panel label carries the matrix
+        table = table.assign(core=pd.Categorical(table["matrix"].astype(str) + " · " + table["core"].astype(str)))
+        from latticeanchor import data
+
+        dataset = data.dataset(dataset, matrix=cfg["_axes"]["matrices"][0])  # mismatch curves of the first matrix
     return [stability_map(table, folder / "stability_map.png"),
-            plot_mismatch(cfg["grid"]["cores"], folder / "mismatch.png", temps, cfg["study"]["dataset"]),
+            plot_mismatch(cfg["grid"]["cores"], folder / "mismatch.png", temps, dataset),
             critical_loading_map(table, folder / "critical_loading_map.png"),
             score_landscape(table, folder / "score_landscape.png"),
             score_vs_x(table, folder / "score_vs_x.png")]

@@ -70,15 +70,19 @@ class ScreenResult:
 
     def best_per_core(self) -> pd.DataFrame:
         """The highest-ranked candidate of every core at every temperature (rank order)."""
-        return self.candidates.drop_duplicates(subset=["core", "T_K"]).reset_index(drop=True)
+        keys = (["matrix"] if "matrix" in self.candidates else []) + ["core", "T_K"]
+        return self.candidates.drop_duplicates(subset=keys).reset_index(drop=True)
 
     def summary(self, n: int = 10, head: pd.DataFrame | None = None) -> str:
         """A fixed-width table of the top ``n`` candidates (or of ``head``)."""
         head = self.ranked.head(n) if head is None else head
-        lines = [f"{'rank':>4} {'core':<13}{'x':>5}{'Br%':>6}{'d/nm':>6}{'vol%':>6}{'T/K':>8}{'ε/%':>8}"
+        if "matrix" in head:  # the matrix joins the core column: 'MAPb(Br,I)3 · PbS'
+            head = head.assign(core=head["matrix"].astype(str) + " · " + head["core"].astype(str))
+        width = max([13] + [len(str(c)) + 1 for c in head["core"]])
+        lines = [f"{'rank':>4} {'core':<{width}}{'x':>5}{'Br%':>6}{'d/nm':>6}{'vol%':>6}{'T/K':>8}{'ε/%':>8}"
                  f"{'φc/vol%':>9}{'anchored':>9}{'regime':>16}{'Eg/eV':>7}{'score':>7}"]
         for _, r in head.iterrows():
-            lines.append(f"{int(r['rank']):>4} {r['core']:<13}{r['x']:>5.2f}{r['br_percent']:>6.1f}{r['diameter_nm']:>6.2f}"
+            lines.append(f"{int(r['rank']):>4} {r['core']:<{width}}{r['x']:>5.2f}{r['br_percent']:>6.1f}{r['diameter_nm']:>6.2f}"
                          f"{100 * r['loading_fraction']:>6.1f}{r['T_K']:>8.2f}{100 * r['eps_fraction']:>+8.3f}"
                          f"{100 * r['critical_loading_fraction']:>9.2f}{r['anchored_fraction']:>9.3f}{r['regime']:>16}"
                          f"{r['dot_gap_eV']:>7.3f}{r['score']:>7.4f}")
@@ -88,31 +92,39 @@ class ScreenResult:
 def screen_table(cfg: dict) -> pd.DataFrame:
     """Evaluate, score and rank every grid point of a validated config (no files)."""
     axes = cfg["_axes"]
-    frame = grid_frame(cfg["grid"]["cores"], axes["x"], axes["diameter_nm"], axes["loading"], axes["temperatures"])
+    matrices = cfg["grid"].get("matrices")  # None: the dataset's default matrix, no matrix column
+    frame = grid_frame(cfg["grid"]["cores"], axes["x"], axes["diameter_nm"], axes["loading"], axes["temperatures"],
+                       matrices)
     table = evaluate(frame, axes["temperatures"], cfg["study"]["dataset"], cfg["model"]["arrangement"],
                      tuple(cfg["model"]["target_gap_eV"]))
     term_table = scoring.terms(table, tuple(cfg["model"]["target_gap_eV"]))
     table = pd.concat([table, term_table], axis=1)
     table["score"] = scoring.weighted_score(term_table, cfg["score"])
     table["limiting_term"] = scoring.limiting_term(term_table, cfg["score"])
-    groups = table.groupby(["core", "x", "diameter_nm", "loading_fraction"], observed=True)
+    keys = (["matrix"] if matrices else []) + ["core", "x", "diameter_nm", "loading_fraction"]
+    groups = table.groupby(keys, observed=True)
     table["score_worst_T"] = groups["score"].transform("min")
     # Pareto front of the candidates' worst-temperature term vectors (a film must survive every temperature)
-    table["pareto"] = scoring.pareto_front(groups[list(term_table.columns)].transform("min").to_numpy())
+    worst = groups[list(term_table.columns)].transform("min").to_numpy()
+    table["pareto"] = scoring.pareto_front(np.nan_to_num(worst, nan=0.0) if np.isnan(worst).any() else worst)
     # deterministic ranking: worst-temperature score, own score, then the key columns
     order = np.lexsort((table["T_K"], table["loading_fraction"], table["diameter_nm"], table["x"],
-                        table["core"].cat.codes, -table["score"].round(12), -table["score_worst_T"].round(12)))
+                        table["core"].cat.codes, *([table["matrix"].cat.codes] if matrices else []),
+                        -table["score"].round(12), -table["score_worst_T"].round(12)))
     table = table.iloc[order].reset_index(drop=True)
     table.insert(0, "rank", np.arange(1, len(table) + 1))
-    rest = [c for c in table.columns if c not in RANKED_FIRST]
-    return table[RANKED_FIRST + rest]
+    first = RANKED_FIRST[:1] + (["matrix"] if matrices else []) + RANKED_FIRST[1:]
+    rest = [c for c in table.columns if c not in first]
+    return table[first + rest]
 
 
 def reasons(row) -> str:
     """One line explaining a candidate's score in physical terms, the deciding effect first."""
     phi = 100 * row["loading_fraction"]
     regime = row["regime"]
-    if regime == "alpha stable":
+    if regime == "not evaluated":
+        phase = "α→δ stability not evaluated (no δ polymorph or transition data for this matrix)"
+    elif regime == "alpha stable":
         phase = f"α stable without dots at {row['T_K']:g} K (above the δ→α transition)"
     elif regime == "no dots":
         phase = "no dots: pristine metastable α"
@@ -136,6 +148,9 @@ def reasons(row) -> str:
         "tolerance": f"τ = {row['bartel_tau']:.3f}",
         "processing": f"{phi:.0f} vol% dots" + (" (above the 15 vol% uniform-film limit)" if phi > 15 + 1e-9 else ""),
     }
+    skipped = str(row.get("not_evaluated", "") or "")
+    for term in filter(None, skipped.split(";")):
+        parts[term] = f"{term} not evaluated (no data for this matrix or core)"
     first = row["limiting_term"] if row["limiting_term"] in parts else "stability"
     return f"limited by {first}: " + "; ".join([parts[first]] + [v for k, v in parts.items() if k != first])
 
@@ -291,7 +306,7 @@ def build_top(ranked: pd.DataFrame, cfg: dict, out: Path, done: list[str], seed:
     ``done`` are skipped.
     ``register(paths)`` is called before files are written (the manifest records them first).
     """
-    from latticeanchor import build, io
+    from latticeanchor import build, data, io
     from latticeanchor.build.sizing import candidate_params, supercell_for_loading
 
     dataset = cfg["study"]["dataset"]
@@ -300,6 +315,8 @@ def build_top(ranked: pd.DataFrame, cfg: dict, out: Path, done: list[str], seed:
     for _, row in ranked.iterrows():
         if len(wanted) >= cfg["build"]["structures"]:
             break
+        if "matrix" in row.index and row["matrix"] != data.DEFAULT_MATRIX:
+            continue  # the builders make CsPb(Br,I)3 cells only
         c = candidate_params(row)  # column names with or without units
         d = c["diameter_A"]
         phi = c["loading"] if c["loading"] > 0 else 0.05  # a loading of 0: one dot in a dilute cell

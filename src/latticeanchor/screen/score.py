@@ -16,7 +16,9 @@ processing   1 up to 15 vol% (uniform films, Liu et al. 2019, O8), then exp[−(
              shrink above 20 vol% (0.37 there)
 ===========  ==============================================================================================
 
-score = Σ wᵢ termᵢ / Σ wᵢ with the weights of the ``[score]`` table, per row (one temperature). A film has to
+score = Σ wᵢ termᵢ / Σ wᵢ with the weights of the ``[score]`` table, per row (one temperature); a term not
+evaluated for a row (its matrix or core lacks the data: empty cells, named in ``not_evaluated``) earns 0,
+so missing data never lifts a candidate above one whose terms were all evaluated. A film has to
 survive every study temperature (storage and anneal), so candidates rank by ``score_worst_T``, the lowest
 score of the same (core, x, diameter, loading) over the study temperatures, then by their own score. The Pareto front is computed on the
 term vector, so a candidate that no single weighting favours is still marked. ``limiting_term`` names the
@@ -65,6 +67,8 @@ def weighted_score(term_table: pd.DataFrame, weights: dict) -> np.ndarray:
     if not np.all(np.isfinite(w)) or np.any(w < 0) or w.sum() <= 0:
         raise ValueError("score weights must be finite, ≥ 0, and at least one positive")
     values = term_table[[f"term_{name}" for name in TERMS]].to_numpy(float)
+    if np.isnan(values).any():  # a term not evaluated (no data for the row's matrix or core) earns nothing
+        values = np.nan_to_num(values, nan=0.0)
     return values @ w / w.sum()
 
 
@@ -72,6 +76,7 @@ def limiting_term(term_table: pd.DataFrame, weights: dict) -> np.ndarray:
     """Name of the term with the largest weighted shortfall wᵢ(1 − termᵢ) per candidate."""
     w = np.array([weights[name] for name in TERMS], float)
     shortfall = (1.0 - term_table[[f"term_{name}" for name in TERMS]].to_numpy(float)) * w
+    shortfall = np.where(np.isnan(shortfall), w, shortfall)  # a term not evaluated is a full shortfall
     return np.asarray(TERMS)[np.argmax(shortfall, axis=1)]
 
 

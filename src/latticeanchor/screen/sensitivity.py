@@ -32,6 +32,9 @@ def dataset_sensitivity(cfg: dict, top: pd.Series | dict | None = None, datasets
         sub = copy.deepcopy(cfg)
         sub["study"]["dataset"] = data.resolve_dataset(name)
         sub["grid"]["cores"] = [core]
+        if "matrix" in getattr(top, "index", top):
+            sub["grid"]["matrices"] = [str(top["matrix"])]
+            sub["_axes"]["matrices"] = [str(top["matrix"])]
         sub["_axes"]["temperatures"] = [T]  # ranked at this temperature alone (no worst-T over the others)
         best = screen_table(sub).iloc[0]
         rows.append({"dataset": sub["study"]["dataset"], "core": core, "T": T, "x": float(best[COL_X]),
