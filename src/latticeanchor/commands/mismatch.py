@@ -24,6 +24,8 @@ def add_parser(sub) -> None:
     p.add_argument("--arrangement", choices=ARRANGEMENTS, default="random",
                    help="dot arrangement for spacing ↔ loading (default random hard spheres)")
     p.add_argument("--dataset", default=None, help="reference dataset (see latticeanchor.data; default: the package default)")
+    p.add_argument("--materials", dest="dataset", metavar="FILE",
+                   help="materials JSON file (latticeanchor data template) instead of --dataset")
     p.add_argument("--plot", metavar="FILE", help="write ε(x) for each core with zero crossings marked (PNG/PDF/SVG)")
     p.add_argument("--csv", metavar="FILE", help="also write the table as CSV (units in the column names)")
     p.add_argument("--max-points", type=positive_int, default=MAX_ROWS,
