@@ -9,7 +9,9 @@ and random study tables (hypothesis): it either returns a config or raises Latti
 from __future__ import annotations
 
 import contextlib
+import math
 import os
+import stat
 import subprocess
 import sys
 import tempfile
@@ -75,6 +77,41 @@ def user_folder(*files: str):
     return setup
 
 
+def symlink(name: str, target: str):
+    """``name`` a symbolic link to ``target`` (a user's file.txt, or a dangling name)."""
+    def setup(tmp: Path) -> None:
+        if target == "file.txt":
+            a_file()(tmp)
+        os.symlink(target, tmp / name)
+    return setup
+
+
+def char_device(name: str):
+    """A character device like /dev/null (1, 3) at ``name``: only root can make one, and only root's write
+    would replace it (the case the guard exists for)."""
+    def setup(tmp: Path) -> None:
+        if os.geteuid() != 0:
+            pytest.skip("making a device node needs root")
+        os.mknod(tmp / name, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+    return setup
+
+
+def pattern_file(name: str = "m.xy", rows: int = 400):
+    """A measured pattern (2θ, counts) with one PbS-like peak, ``rows`` rows, CuKa in the header."""
+    def setup(tmp: Path) -> None:
+        x = [20 + 40 * i / max(rows - 1, 1) for i in range(rows)]
+        y = [100 + 1000 * math.exp(-((v - 30.1) / 0.1) ** 2) for v in x]
+        text = "# wavelength 1.5406 A\n" + "".join(f"{a:.4f} {b:.3f}\n" for a, b in zip(x, y))
+        (tmp / name).write_text(text)
+    return setup
+
+
+def cluster_file(name: str = "c.xyz"):
+    def setup(tmp: Path) -> None:
+        (tmp / name).write_text("2\n\nPb 0 0 0\nS 3 0 0\n")
+    return setup
+
+
 def both(*setups):
     def setup(tmp: Path) -> None:
         for s in setups:
@@ -127,11 +164,12 @@ CASES = [
     ("unknown-command", ["transmogrify"], "invalid choice", None),
     ("toml-stop-nan", ["screen", "{study}"], "finite", grid(x="{ start = 0, stop = nan, step = 0.5 }")),
     ("toml-step-inf", ["screen", "{study}"], "finite", grid(x="{ start = 0, stop = 3, step = inf }")),
-    ("toml-weight-nan", ["screen", "{study}"], "score.stability", grid(score="stability = nan")),
-    ("toml-weight-inf", ["screen", "{study}"], "score.coherence", grid(score="coherence = inf")),
-    ("toml-weight-negative", ["screen", "{study}"], "score.gap", grid(score="gap = -1")),
+    ("toml-weight-nan", ["screen", "{study}"], "score.lifetime", grid(score="lifetime = nan")),
+    ("toml-weight-inf", ["screen", "{study}"], "score.anchoring", grid(score="anchoring = inf")),
+    ("toml-weight-negative", ["screen", "{study}"], "score.dot_gap", grid(score="dot_gap = -1")),
     ("toml-all-weights-zero", ["screen", "{study}"], "every weight is 0",
-     grid(score="stability = 0\ncoherence = 0\nselectivity = 0\nalignment = 0\ngap = 0\ntolerance = 0\nprocessing = 0")),
+     grid(score="anchoring = 0\nlifetime = 0\nmatrix_gap = 0\npassivation = 0\ndot_gap = 0\nselectivity = 0\n"
+                 "tolerance = 0\nprocessing = 0")),
     ("toml-retired-score-key", ["screen", "{study}"], "score.mismatch_scale: unknown key", grid(score="mismatch_scale = 0")),
     ("toml-diameter-35nm", ["screen", "{study}"], "did you give Å", grid(diameter_nm="[35]")),
     ("toml-diameter-tiny", ["screen", "{study}"], "plausible dot size", grid(diameter_nm="[0.3]")),
@@ -188,17 +226,14 @@ CASES = [
     ("out-empty", ["screen", "--out", ""], "--out", None),
     ("out-is-a-file", ["screen", "--out", "file.txt"], "not a folder", a_file()),
     ("out-under-a-file", ["screen", "--out", "file.txt/res"], "not a folder", a_file()),
-    ("out-user-structures", ["screen", "{study}", "--out", "res"], "not written by latticeanchor",
-     both(grid(), user_folder("structures/my.vasp"))),
-    ("out-user-candidates", ["screen", "{study}", "--out", "res"], "not written by latticeanchor",
-     both(grid(), user_folder("candidates.csv"))),
-    ("out-foreign-manifest", ["screen", "{study}", "--out", "res"], "not a latticeanchor manifest",
-     both(grid(), user_folder("manifest.json"))),
+    ("out-user-files-and-subfolder", ["screen", "{study}", "--out", "res"], "hold files not written by latticeanchor",
+     both(grid(), user_folder("notes.txt", "study/candidates.csv"))),
     ("study-init-path", ["study", "init", "../x"], "not a plain name", None),
     ("study-init-empty", ["study", "init", ""], "not a plain name", None),
     ("study-init-exists", ["study", "init", "s"], "exists; not overwritten", a_file("s.toml")),
     # --- build and xrd (owned elsewhere; the cases that already pass here) ------------------------
     ("build-diameter-nan", ["build", "-o", "o.vasp", "--diameter", "nan"], "finite", None),
+    ("build-diameter-in-angstrom", ["build", "-o", "o.vasp", "--diameter", "30"], "did you give Å", None),
     ("build-size-zero", ["build", "-o", "o.vasp", "--size", "0"], "size", None),
     ("build-x-5", ["build", "-o", "o.vasp", "--x", "5"], "x must lie in [0, 3]", None),
     ("build-seed-negative", ["build", "-o", "o.vasp", "--seed", "-1"], "seed", None),
@@ -207,6 +242,65 @@ CASES = [
     ("xrd-missing-structure", ["xrd", "simulate", "nothere.cif"], "neither a known phase", None),
     ("xrd-wavelength-nan", ["xrd", "simulate", "PbS", "--wavelength", "nan"], "wavelength", None),
     ("xrd-range-reversed", ["xrd", "simulate", "PbS", "--range", "90", "5"], "--range must satisfy", None),
+    # --- output paths that must not destroy anything (issue 21) ----------------------------------------
+    ("build-o-fifo", ["build", "-o", "o.vasp"], "not a regular file", fifo("o.vasp")),
+    ("build-o-device", ["build", "-o", "null.vasp"], "not a regular file", char_device("null.vasp")),
+    ("build-o-symlink", ["build", "-o", "o.vasp"], "symbolic link", symlink("o.vasp", "file.txt")),
+    ("build-o-dangling-symlink", ["build", "-o", "o.vasp"], "symbolic link", symlink("o.vasp", "nowhere")),
+    ("build-o-newline", ["build", "-o", "o\nx.vasp"], "control character", None),
+    ("build-o-tab", ["build", "-o", "o\tx.vasp"], "control character", None),
+    ("build-o-unknown-user", ["build", "-o", "~no_such_user_21/o.vasp"], "cannot expand", None),
+    ("build-o-under-a-file", ["build", "-o", "file.txt/o.vasp"], "is not a folder", a_file()),
+    ("build-o-dot", ["build", "-o", "."], "is a directory", None),
+    ("build-o-name-too-long", ["build", "-o", "a" * 250 + ".vasp"], "longer than", None),
+    ("xrd-simulate-o-fifo", ["xrd", "simulate", "PbS", "-o", "p.xy"], "not a regular file", fifo("p.xy")),
+    ("xrd-simulate-o-device", ["xrd", "simulate", "PbS", "-o", "null.xy"], "not a regular file",
+     char_device("null.xy")),
+    ("xrd-simulate-o-symlink", ["xrd", "simulate", "PbS", "-o", "p.xy"], "symbolic link", symlink("p.xy", "file.txt")),
+    ("xrd-simulate-plot-symlink", ["xrd", "simulate", "PbS", "--plot", "p.png"], "symbolic link",
+     symlink("p.png", "file.txt")),
+    ("xrd-simulate-o-newline", ["xrd", "simulate", "PbS", "-o", "p\n.xy"], "control character", None),
+    ("xrd-compare-json-fifo", ["xrd", "compare", "m.xy", "--json", "r.json"], "not a regular file",
+     both(pattern_file(), fifo("r.json"))),
+    ("xrd-compare-json-symlink", ["xrd", "compare", "m.xy", "--json", "r.json"], "symbolic link",
+     both(pattern_file(), symlink("r.json", "file.txt"))),
+    ("xrd-compare-plot-device", ["xrd", "compare", "m.xy", "--plot", "null.png"], "not a regular file",
+     both(pattern_file(), char_device("null.png"))),
+    ("xrd-compare-json-directory", ["xrd", "compare", "m.xy", "--json", "adir"], "is a directory",
+     both(pattern_file(), a_dir())),
+    ("mismatch-csv-symlink", ["mismatch", "--csv", "t.csv"], "symbolic link", symlink("t.csv", "file.txt")),
+    ("mismatch-csv-device", ["mismatch", "--csv", "null.csv"], "not a regular file", char_device("null.csv")),
+    ("mismatch-plot-newline", ["mismatch", "--plot", "p\n.png"], "control character", None),
+    ("screen-out-newline", ["screen", "--out", "res\nx"], "control character", None),
+    ("screen-out-nul", ["screen", "--out", "res\x00x"], "control character", None),
+    ("screen-out-escape", ["screen", "--out", "res\x1b[31m"], "control character", None),
+    ("screen-out-unknown-user", ["screen", "--out", "~no_such_user_21/r"], "cannot expand", None),
+    ("study-init-symlink", ["study", "init", "s"], "symbolic link", symlink("s.toml", "nowhere")),
+    ("study-init-newline", ["study", "init", "s\nx"], "not a plain name", None),
+    # --- work budgets (issue 21) ----------------------------------------------------------------------
+    ("screen-top-huge", ["screen", "--top", "1" + "0" * 30], "top (ranked candidates) must be ≤ 10,000", None),
+    ("screen-top-1e30", ["screen", "--top", "1e30"], "positive integer", None),
+    ("toml-top-huge", ["screen", "{study}"], "study.top", grid(study="top = 1000000000")),
+    ("xrd-compare-rows-budget", ["xrd", "compare", "m.xy", "--max-rows", "100"], "--max-rows",
+     pattern_file()),
+    ("xrd-compare-max-rows-nan", ["xrd", "compare", "m.xy", "--max-rows", "nan"], "--max-rows", pattern_file()),
+    ("xrd-compare-phases-budget", ["xrd", "compare", "m.xy", "--against", *(["PbS"] * 9)], "--max-phases",
+     pattern_file()),
+    ("xrd-simulate-reflections-budget", ["xrd", "simulate", "PbS", "--max-reflections", "10"], "--max-reflections",
+     None),
+    ("xrd-simulate-debye-bins-budget", ["xrd", "simulate", "c.xyz", "--debye", "--max-bins", "10"],
+     "max_histogram_cells", cluster_file()),
+    ("xrd-simulate-step-budget", ["xrd", "simulate", "PbS", "--step", "1e-9"], "--max-points", None),
+    # --- advertised means working (issue 21) ----------------------------------------------------------
+    ("screen-core-pbte", ["screen", "--core", "PbTe"], "no sizing curve", None),
+    ("toml-core-pbte-alloy", ["screen", "{study}"], "no sizing curve", grid(cores='["PbS0.5Te0.5"]')),
+    ("xrd-alpha-x-two-dots", ["xrd", "simulate", "alpha-x1.2.3"], "neither a known phase", None),
+    ("xrd-alpha-x-dot", ["xrd", "simulate", "alpha-x."], "neither a known phase", None),
+    ("xrd-alpha-x-out-of-range", ["xrd", "simulate", "alpha-x5"], "x must lie in [0, 3]", None),
+    ("build-diameter-1e308", ["build", "-o", "o.vasp", "--diameter", "1e308"], "--max-atoms", None),
+    ("build-T-1e308", ["build", "-o", "o.vasp", "--T", "1e308"], "T (K)", None),
+    ("xrd-compare-short-pattern", ["xrd", "compare", "m.xy", "--against", "PbS"], "points in the whole pattern",
+     pattern_file(rows=10)),
     # --- errors that used to come late -------------------------------------------------------------
     ("relax-negative", ["screen", "--relax-top", "-1"], "integer ≥ 0", None),
     ("relax-max-atoms-negative", ["screen", "--relax-top", "1", "--max-atoms", "-5"], "positive integer", None),
@@ -253,7 +347,7 @@ def test_hostile_input_is_one_line_exit_2_and_writes_nothing(argv, needle, setup
 
 
 def test_the_table_covers_every_class():
-    assert len(CASES) >= 60
+    assert len(CASES) >= 160
     assert len({c[0] for c in CASES}) == len(CASES)
 
 
@@ -264,8 +358,8 @@ def test_the_table_covers_every_class():
 def test_missing_extras_are_refused_before_the_screen_runs(missing, argv, needle, tmp_path, monkeypatch, capsys):
     from latticeanchor.commands import screen as screen_command
 
-    real = screen_command.has_module
-    monkeypatch.setattr(screen_command, "has_module", lambda name: False if name == missing else real(name))
+    # Every other extra present, whatever this machine has: the refusal names the one that is missing.
+    monkeypatch.setattr(screen_command, "has_module", lambda name: name != missing)
     monkeypatch.chdir(tmp_path)
     code, err = _run_case(argv, tmp_path, capsys)
     assert code == 2 and needle in err and len(err.strip().splitlines()) == 1
@@ -286,6 +380,81 @@ def test_a_second_screen_into_a_locked_folder_is_refused(tmp_path, monkeypatch, 
         os.close(fd)
     assert code == 2 and "another latticeanchor screen is writing" in err
     assert not any((tmp_path / "res").iterdir())
+
+
+# --- output folders holding the user's files (issue 21) ------------------------------------------------
+
+def test_screen_into_a_folder_of_user_files_writes_into_a_study_subfolder(tmp_path, monkeypatch, capsys):
+    """`--out res` where res/ holds the user's own files (even names we write): the results go to
+    res/<study>/, and every user file keeps its bytes."""
+    monkeypatch.chdir(tmp_path)
+    grid(study='name = "mine"')(tmp_path)
+    user_folder("structures/my.vasp", "candidates.csv", "manifest.json", "notes.txt")(tmp_path)
+    before = {p: p.read_bytes() for p in (tmp_path / "res").rglob("*") if p.is_file()}
+    code, err = _run_case(["screen", "study.toml", "--out", "res", "--no-structures", "--no-sensitivity"], tmp_path,
+                          capsys)
+    assert code == 0, err
+    assert {p: p.read_bytes() for p in before} == before
+    assert (tmp_path / "res" / "mine" / "ranked.csv").is_file() and (tmp_path / "res" / "mine" / "manifest.json").is_file()
+    assert sorted(p.name for p in (tmp_path / "res").iterdir()) == ["candidates.csv", "manifest.json", "mine",
+                                                                   "notes.txt", "structures"]
+
+
+def test_out_tilde_is_the_home_folder_never_a_folder_named_tilde(tmp_path, monkeypatch, capsys):
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "thesis.tex").write_text("a user's file\n")
+    monkeypatch.setenv("HOME", str(home))
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    grid(study='name = "tilde"')(work)
+    code, err = _run_case(["screen", "study.toml", "--out", "~", "--no-structures", "--no-sensitivity"], work, capsys)
+    assert code == 0, err
+    assert not (work / "~").exists()
+    assert sorted(p.name for p in home.iterdir()) == ["thesis.tex", "tilde"]  # nothing among the user's files
+    assert (home / "tilde" / "candidates.csv").is_file()
+
+
+def test_out_root_resolves_to_a_study_subfolder():
+    """`--out /` (root in a container): never the 8 files among /bin, /etc, ...; resolved without writing."""
+    from latticeanchor.screen.run import _resolve_out
+
+    assert _resolve_out({"study": {"name": "default"}}, "/") == Path("/default")
+
+
+def test_a_failed_write_names_the_users_path_not_the_temporary(tmp_path, monkeypatch):
+    """Disk full (ENOSPC) while the temporary is written: one LatticeAnchorError naming out.txt, no temporary
+    left behind, the old file intact."""
+    import errno
+
+    from latticeanchor import atomic
+
+    target = tmp_path / "out.txt"
+    target.write_text("old\n")
+
+    def full(self, *args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(self))
+
+    monkeypatch.setattr(Path, "write_text", full)
+    with pytest.raises(LatticeAnchorError) as err:
+        atomic.write_text(target, "new\n")
+    monkeypatch.undo()
+    message = str(err.value)
+    assert "out.txt" in message and "No space left" in message and "/.out.txt." not in message
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.txt"] and target.read_text() == "old\n"
+
+
+def test_a_special_file_that_appears_during_the_work_is_not_replaced(tmp_path):
+    """The guard runs again just before the rename: a pipe made at the target while the writer works."""
+    from latticeanchor import atomic
+
+    target = tmp_path / "o.txt"
+    with pytest.raises(LatticeAnchorError, match="not a regular file"):
+        with atomic.atomic_path(target) as tmp:
+            tmp.write_text("x")
+            os.mkfifo(target)
+    assert target.is_fifo() and sorted(p.name for p in tmp_path.iterdir()) == ["o.txt"]
 
 
 # --- what needs a real process -----------------------------------------------------------------------

@@ -148,8 +148,8 @@ def test_models_give_identical_numbers_for_a_name_and_its_material_set():
         ms = data.dataset(name)
         assert np.array_equal(vegard.lattice_constant(x, 350.0, name), vegard.lattice_constant(x, 350.0, ms))
         assert np.array_equal(strain.mismatch("PbS0.5Se0.5", x, 298.15, name), strain.mismatch("PbS0.5Se0.5", x, 298.15, ms))
-        assert np.array_equal(stability.stability_index("PbS", x, 35.0, 0.1, 298.15, name),
-                              stability.stability_index("PbS", x, 35.0, 0.1, 298.15, ms))
+        assert np.array_equal(stability.lifetime("PbS", x, 35.0, 0.1, 298.15, name),
+                              stability.lifetime("PbS", x, 35.0, 0.1, 298.15, ms))
         assert np.array_equal(electronic.band_alignment("PbS", 3.5, x, name)["margin"],
                               electronic.band_alignment("PbS", 3.5, x, ms)["margin"])
         assert np.array_equal(selectivity.selectivity("PbSe", x, 298.15, name), selectivity.selectivity("PbSe", x, 298.15, ms))

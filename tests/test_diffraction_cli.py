@@ -140,7 +140,7 @@ def test_two_phase_dot_plus_matrix_mismatch_within_its_error():
         y += weight * profile(grid, p.x, p.y, fwhm=0.12)
     y = 2000 * y / y.max() + 50
     y = np.random.default_rng(0).poisson(y).astype(float)
-    res = refine_cubic((grid, y), ["alpha-x2", "PbS"], wavelength="CuKa")
+    res = refine_cubic((grid, y), ["alpha-x2", "PbS"], wavelength="CuKa", kalpha2=True)
     truth = _reported_a0(named_phase("alpha-x2")) / _reported_a0(named_phase("PbS")) - 1
     eps, sig = res.mismatch[("alpha-x2", "PbS")], res.mismatch_sigma[("alpha-x2", "PbS")]
     assert 0 < sig < 5e-4
@@ -228,7 +228,7 @@ def _fails_cleanly(capsys, argv, tmp_path, needle=None):
     (["--range", "nan", "90"], "--range"),
     (["--step", "inf"], "--step"),
     (["--step", "1e308"], None),
-    (["--plot", "OUT.xyz"], "unknown format"),
+    (["--plot", "OUT.xyz"], "unsupported suffix"),
 ])
 def test_simulate_bad_input(tmp_path, capsys, extra, needle):
     argv = ["xrd", "simulate", "PbS", "-o", str(tmp_path / "o.xy")]
@@ -242,8 +242,8 @@ def test_simulate_bad_input(tmp_path, capsys, extra, needle):
 def test_simulate_output_paths_refused(tmp_path, capsys):
     f = tmp_path / "file"
     f.write_text("x")
-    _fails_cleanly(capsys, ["xrd", "simulate", "PbS", "-o", str(f / "o.xy")], tmp_path, "is a file")
-    _fails_cleanly(capsys, ["xrd", "simulate", "PbS", "--plot", str(tmp_path)], tmp_path, "folder")
+    _fails_cleanly(capsys, ["xrd", "simulate", "PbS", "-o", str(f / "o.xy")], tmp_path, "is not a folder")
+    _fails_cleanly(capsys, ["xrd", "simulate", "PbS", "--plot", str(tmp_path)], tmp_path, "is a directory")
 
 
 def test_simulate_huge_cif_refused(tmp_path, capsys):

@@ -54,8 +54,8 @@ def test_zero_mismatch_of_pbs_in_mapb_bri3_is_the_linear_vegard_root():
 def test_default_matrix_is_unchanged_by_naming_it():
     x = np.linspace(0, 3, 5)
     assert np.array_equal(strain.mismatch("PbS", x), strain.mismatch("PbS", x, matrix="CsPb(Br,I)3"))
-    assert np.array_equal(stability.stability_index("PbS", x, 35.0, 0.1),
-                          stability.stability_index("PbS", x, 35.0, 0.1, matrix="CsPb(Br,I)3"))
+    assert np.array_equal(stability.lifetime("PbS", x, 35.0, 0.1),
+                          stability.lifetime("PbS", x, 35.0, 0.1, matrix="CsPb(Br,I)3"))
     assert data.dataset(matrix="CsPb(Br,I)3") is data.dataset()
 
 
@@ -71,8 +71,8 @@ def test_gap_bowing_and_alignment_follow_the_matrix():
 
 @pytest.mark.parametrize("matrix", list(NEW))
 def test_missing_quantities_are_refused_in_one_line_never_a_cspbbri3_value(matrix):
-    for call, pattern in ((lambda: stability.stability_index("PbSe", 1.0, 35.0, 0.1, matrix=matrix), "stability"),
-                          (lambda: stability.parameters(matrix=matrix), "not evaluated"),
+    for call, pattern in ((lambda: stability.lifetime("PbSe", 1.0, 35.0, 0.1, matrix=matrix), "not evaluated"),
+                          (lambda: stability.critical_loading("PbSe", 1.0, 35.0, matrix=matrix), "not evaluated"),
                           (lambda: selectivity.selectivity("PbSe", 1.0, matrix=matrix), "selectivity"),
                           (lambda: strain.critical_thickness(0.01, 1.0, matrix=matrix), "elastic constants")):
         with pytest.raises(LatticeAnchorError, match=pattern) as info:

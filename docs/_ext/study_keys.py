@@ -21,7 +21,7 @@ _FALLBACK_NOTES = {
                      "dataset",
     "study.seed": "integer; seeds every random choice (halide ordering of built structures)",
     "study.top": "integer ≥ 1; candidates printed and written",
-    "grid.cores": "non-empty list of `PbS`, `PbSe`, `PbTe` or alloys such as `PbS0.5Se0.5` (fractions sum to 1)",
+    "grid.cores": "non-empty list of `PbS`, `PbSe` or alloys such as `PbS0.5Se0.5` (fractions sum to 1); `PbTe` has no cited sizing curve yet and is refused",
     "grid.x": "Br per formula unit of CsPbBr_xI_(3−x), in [0, 3]; range `{start, stop, step}` (stop included) or list",
     "grid.diameter_nm": "dot diameter, nm, > 0; range or list",
     "grid.loading": "dot volume fraction, ≥ 0 and below the arrangement's packing limit (0.64 random, 0.52 sc, 0.74 fcc)",

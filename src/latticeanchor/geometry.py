@@ -26,7 +26,8 @@ import numpy as np
 from scipy import integrate, interpolate
 
 from latticeanchor.errors import LatticeAnchorError
-from latticeanchor.validate import as_array, positive, scalar_or_array
+from latticeanchor.validate import as_array, dot_diameter, positive, scalar_or_array
+from latticeanchor.validate import broadcasting
 
 PACKING_LIMIT = {"sc": np.pi / 6.0, "fcc": np.pi / (3.0 * np.sqrt(2.0)), "random": 0.64}
 
@@ -56,6 +57,7 @@ def _carnahan_starling(phi):
     return (1 + phi + phi**2 - phi**3) / (1.0 - phi) ** 3
 
 
+@broadcasting("volume_fraction", "ratio")
 def nearest_neighbour_cdf(volume_fraction, ratio):
     """Probability that a dot's nearest neighbour centre lies within ``ratio`` diameters (ratio ≥ 1).
 
@@ -71,6 +73,7 @@ def nearest_neighbour_cdf(volume_fraction, ratio):
     return -np.expm1(-phi * (8 * a0 * (x**3 - 1) + 12 * a1 * (x**2 - 1) + 24 * a2 * (x - 1)))
 
 
+@broadcasting("volume_fraction", "diameter", "distance")
 def matrix_within(volume_fraction, diameter, distance):
     """Fraction of the matrix (the space outside the dots) within ``distance`` (Å) of a dot surface.
 
@@ -85,7 +88,7 @@ def matrix_within(volume_fraction, diameter, distance):
     Checked against Monte Carlo of equilibrium hard spheres in the tests. Broadcasts; 0 at φ = 0.
     """
     phi = _fraction(volume_fraction, "random")
-    R = positive("diameter (Å)", diameter) / 2.0
+    R = dot_diameter(diameter) / 2.0
     try:
         h = np.asarray(distance, dtype=float)
     except (TypeError, ValueError):
@@ -135,6 +138,7 @@ def random_nn_distance_ratio(volume_fraction):
     return out
 
 
+@broadcasting("volume_fraction", "diameter")
 def dot_spacing(volume_fraction, diameter, arrangement: str = "random"):
     """Centre-to-centre distance (Å) between neighbouring dots of ``diameter`` (Å) at ``volume_fraction``.
 
@@ -142,7 +146,7 @@ def dot_spacing(volume_fraction, diameter, arrangement: str = "random"):
     """
     arrangement = _arrangement(arrangement)
     phi = _fraction(volume_fraction, arrangement)
-    d = positive("diameter (Å)", diameter)
+    d = dot_diameter(diameter)
     with np.errstate(divide="ignore"):
         if arrangement == "sc":
             ratio = np.cbrt(np.pi / (6.0 * phi))
@@ -153,11 +157,13 @@ def dot_spacing(volume_fraction, diameter, arrangement: str = "random"):
     return scalar_or_array(ratio * d)
 
 
+@broadcasting("volume_fraction", "diameter")
 def surface_spacing(volume_fraction, diameter, arrangement: str = "random"):
     """Surface-to-surface distance (Å): the matrix thickness between neighbouring dots, L − d."""
     return scalar_or_array(np.asarray(dot_spacing(volume_fraction, diameter, arrangement)) - np.asarray(diameter, float))
 
 
+@broadcasting("spacing", "diameter")
 def volume_fraction(spacing, diameter, arrangement: str = "random"):
     """Inverse of ``dot_spacing``: the volume fraction for a centre-to-centre ``spacing`` (Å).
 
@@ -165,7 +171,7 @@ def volume_fraction(spacing, diameter, arrangement: str = "random"):
     limit) gives ``inf``: no attainable loading brings the dots that close.
     """
     arrangement = _arrangement(arrangement)
-    d = positive("diameter (Å)", diameter)
+    d = dot_diameter(diameter)
     L = np.asarray(spacing, dtype=float)
     if np.any(np.isnan(L)):
         raise LatticeAnchorError("spacing must not be NaN")

@@ -38,7 +38,8 @@ from scipy import optimize, special
 
 from latticeanchor import data, geometry, vegard
 from latticeanchor.errors import LatticeAnchorError
-from latticeanchor.validate import as_array, br_content, positive, scalar_or_array, temperature
+from latticeanchor.validate import as_array, br_content, dot_diameter, positive, scalar_or_array, temperature
+from latticeanchor.validate import broadcasting
 
 __all__ = ["parse_core", "core_lattice_constant", "mismatch", "zero_mismatch_x", "matrix_moduli",
            "matrix_elastic_constants", "core_moduli", "critical_thickness", "critical_spacing", "critical_loading", "eshelby_energy",
@@ -79,6 +80,7 @@ def core_lattice_constant(core: str, T=298.15, dataset: str | None = None):
     return scalar_or_array(sum(f * ms.core(name).a(T) for name, f in parse_core(core)))
 
 
+@broadcasting("x", "T")
 def mismatch(core: str, x, T=298.15, dataset: str | None = None, *, matrix: str | None = None):
     """ε = (a_matrix − a_core)/a_core at Br content x and temperature T (K), broadcast over x and T."""
     dataset = data.resolve(dataset, matrix)
@@ -167,6 +169,7 @@ def _mb_height(eps, b, nu, cos2_alpha: float, cos_lambda: float) -> np.ndarray:
     return np.where(np.isinf(k), np.inf, np.where(finite, h, A))
 
 
+@broadcasting("eps", "matrix_x", "T")
 def critical_thickness(eps, matrix_x=2.0, T=298.15, dataset: str | None = None, burgers=None, poisson=None,
                        alpha_deg: float = 90.0, lambda_deg: float = 0.0, *, matrix: str | None = None):
     """Matthews–Blakeslee critical thickness (Å) of a perovskite layer strained by misfit ``eps``.
@@ -189,6 +192,7 @@ def critical_thickness(eps, matrix_x=2.0, T=298.15, dataset: str | None = None, 
     return scalar_or_array(_mb_height(eps, b, nu, np.cos(np.radians(alpha_deg)) ** 2, cos_lambda))
 
 
+@broadcasting("x", "diameter", "T")
 def critical_spacing(core: str, x, diameter, T=298.15, dataset: str | None = None, *, matrix: str | None = None,
                      **mb_options):
     """Largest centre-to-centre dot spacing (Å) at which the matrix between neighbours stays coherent.
@@ -196,12 +200,13 @@ def critical_spacing(core: str, x, diameter, T=298.15, dataset: str | None = Non
     d + 2 h_c(ε(core, x, T)), with h_c from ``critical_thickness`` (extra keywords go to it);
     infinite at zero mismatch. diameter in Å.
     """
-    d = positive("diameter (Å)", diameter)
+    d = dot_diameter(diameter)
     dataset = data.resolve(dataset, matrix)
     eps = np.asarray(mismatch(core, x, T, dataset))
     return scalar_or_array(d + 2.0 * np.asarray(critical_thickness(eps, x, T, dataset, **mb_options)))
 
 
+@broadcasting("x", "diameter", "T")
 def critical_loading(core: str, x, diameter, T=298.15, dataset: str | None = None, arrangement: str = "random",
                      *, matrix: str | None = None, **mb_options):
     """Dot volume fraction above which the matrix between neighbouring dots stays coherent (anchored).
@@ -213,6 +218,7 @@ def critical_loading(core: str, x, diameter, T=298.15, dataset: str | None = Non
     return geometry.volume_fraction(spacing, diameter, arrangement)
 
 
+@broadcasting("x", "diameter", "T")
 def eshelby_energy(core: str, x, diameter, T=298.15, dataset: str | None = None, *, matrix: str | None = None) -> dict:
     """Elastic misfit energy of one spherical core in the matrix (Eshelby 1957).
 
@@ -220,7 +226,7 @@ def eshelby_energy(core: str, x, diameter, T=298.15, dataset: str | None = None,
     ``interface_pressure_GPa`` p = 12 K_i μ_m ε/(3K_i + 4μ_m), and the moduli used (GPa).
     The misfit strain is ``mismatch(core, x, T)``; the energy depends on ε².
     """
-    d = positive("diameter (Å)", diameter)
+    d = dot_diameter(diameter)
     dataset = data.resolve(dataset, matrix)
     eps = np.asarray(mismatch(core, x, T, dataset))
     k_i = core_moduli(core, dataset)[0]

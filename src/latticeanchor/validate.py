@@ -39,9 +39,15 @@ def positive(name: str, value, allow_zero: bool = False) -> np.ndarray:
     return arr
 
 
+T_MAX_K = 5000.0  # no model here holds above this (the perovskites melt near 750 K); the CLI's bound too
+
+
 def temperature(T) -> np.ndarray:
-    """Validate an absolute temperature in K."""
-    return positive("T (K)", T)
+    """Validate an absolute temperature in K: positive and at most ``T_MAX_K``."""
+    arr = positive("T (K)", T)
+    if np.any(arr > T_MAX_K):
+        raise LatticeAnchorError(f"T (K) must be at most {T_MAX_K:g} K, got {arr[arr > T_MAX_K].ravel()[0]:g}")
+    return arr
 
 
 def scalar_or_array(arr: np.ndarray):
@@ -50,6 +56,7 @@ def scalar_or_array(arr: np.ndarray):
 
 
 DIAMETER_NM_RANGE = (1.0, 20.0)  # plausible quantum-dot diameters, nm (Liu et al. 2019 used 2.5-5 nm dots)
+DIAMETER_MIN_A = 10.0  # Å: the smallest physical dot, ≈ 1 nm (below it a "dot" is a molecular cluster)
 
 
 def dot_diameter_nm(name: str, value) -> np.ndarray:
@@ -62,4 +69,117 @@ def dot_diameter_nm(name: str, value) -> np.ndarray:
         hint = (f" — did you give Å? {v:g} Å is {v / 10:g} nm" if v > hi else
                 f" — did you give µm? {v:g} µm is {1000 * v:g} nm" if 0 < v < lo / 100 else "")
         raise LatticeAnchorError(f"{name}: {v:g} nm is outside the plausible dot size {lo:g}-{hi:g} nm{hint}")
+    return arr
+
+
+# --- argument checks of the public API (each names the parameter) -------------------------------------
+
+def real(name: str, value, low: float | None = None, high: float | None = None, low_open: bool = False) -> float:
+    """One finite real number (bool and text refused) in [low, high] (``low_open``: (low, high])."""
+    if isinstance(value, (bool, np.bool_, str, bytes)) or np.ndim(value) != 0:
+        raise LatticeAnchorError(f"{name} must be a number, got {value!r}")
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise LatticeAnchorError(f"{name} must be a number, got {value!r}") from None
+    if not np.isfinite(v):
+        raise LatticeAnchorError(f"{name} must be finite, got {value!r}")
+    if low is not None and (v <= low if low_open else v < low):
+        raise LatticeAnchorError(f"{name} must be {'>' if low_open else '≥'} {low:g}, got {v:g}")
+    if high is not None and v > high:
+        raise LatticeAnchorError(f"{name} must be ≤ {high:g}, got {v:g}")
+    return v
+
+
+def integer(name: str, value, low: int | None = None, high: int | None = None) -> int:
+    """One integer (Python or numpy int; bool, float and text refused) in [low, high]."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise LatticeAnchorError(f"{name} must be an integer, got {value!r}")
+    v = int(value)
+    if low is not None and v < low:
+        raise LatticeAnchorError(f"{name} must be ≥ {low}, got {v}")
+    if high is not None and v > high:
+        raise LatticeAnchorError(f"{name} must be ≤ {high:,}, got {v:,}")
+    return v
+
+
+def one_of(name: str, value, options) -> str:
+    """``value`` must be one of ``options`` (strings)."""
+    if not isinstance(value, str) or value not in options:
+        raise LatticeAnchorError(f"{name} must be one of {', '.join(map(str, options))}; got {value!r}")
+    return value
+
+
+def broadcast(**arrays) -> tuple:
+    """The shape the named arrays broadcast to; arrays that do not broadcast are refused by name."""
+    shapes = {name: np.shape(v) for name, v in arrays.items()}
+    try:
+        return np.broadcast_shapes(*shapes.values())
+    except ValueError:
+        listed = ", ".join(f"{n} {s}" for n, s in shapes.items())
+        raise LatticeAnchorError(f"shapes do not broadcast: {listed}") from None
+
+
+def within_budget(name: str, n: float, budget: float, hint: str = "") -> None:
+    """Refuse work estimated at ``n`` units above ``budget`` (before anything is allocated)."""
+    if not n <= budget:
+        raise LatticeAnchorError(f"{name}: about {n:.3g} exceeds the budget {budget:.3g}{'; ' + hint if hint else ''}")
+
+
+def broadcasting(*names: str):
+    """Decorator: before the call, refuse (by name) array arguments among ``names`` whose shapes do not
+    broadcast together, instead of numpy's ValueError deep inside the model."""
+    import functools
+    import inspect
+
+    def decorate(func):
+        signature = inspect.signature(func)
+
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            try:
+                bound = signature.bind(*args, **kwargs)
+            except TypeError:
+                return func(*args, **kwargs)  # Python's own message for a wrong call
+            given = {n: bound.arguments[n] for n in names if bound.arguments.get(n) is not None}
+            if len(given) > 1:
+                shapes = {}
+                for n, v in given.items():
+                    try:
+                        shapes[n] = np.shape(v)
+                    except ValueError:  # ragged nested lists
+                        raise LatticeAnchorError(f"{n} must be a number or a regular array of numbers") from None
+                try:
+                    np.broadcast_shapes(*shapes.values())
+                except ValueError:
+                    listed = ", ".join(f"{n} {s}" for n, s in shapes.items())
+                    raise LatticeAnchorError(f"shapes do not broadcast: {listed}") from None
+            return func(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+MAX_DOT_DIAMETER_A = 1000.0  # 100 nm: beyond it a "dot" is bulk (no confinement) and d³ terms overflow
+
+
+def at_most(name: str, value, high: float, unit: str = "") -> np.ndarray:
+    """``value`` (array) finite and ≤ ``high``: sizes beyond any physical object overflow the models."""
+    arr = as_array(name, value)
+    if np.any(arr > high):
+        raise LatticeAnchorError(f"{name} must be at most {high:g}{' ' + unit if unit else ''}, "
+                                 f"got {arr[arr > high].ravel()[0]:g}")
+    return arr
+def dot_diameter(value, name: str = "diameter (Å)") -> np.ndarray:
+    """Validate dot diameter(s) in Å, the library's unit: positive and ≥ ``DIAMETER_MIN_A`` (10 Å ≈ 1 nm,
+    the smallest physical dot). A smaller value is almost always nm given by mistake, and the message
+    says so (``stability.critical_loading("PbS", 1.0, 3.5)`` means 35 Å). Every library function taking
+    a ``diameter`` in Å calls this one validator."""
+    arr = at_most(name, positive(name, value), MAX_DOT_DIAMETER_A, "Å")
+    bad = arr < DIAMETER_MIN_A
+    if np.any(bad):
+        v = float(arr[bad].ravel()[0])
+        raise LatticeAnchorError(f"{name}: {v:g} Å is below the smallest physical dot ({DIAMETER_MIN_A:g} Å = "
+                                 f"{DIAMETER_MIN_A / 10:g} nm) — did you give nm? {v:g} nm is {10 * v:g} Å")
     return arr

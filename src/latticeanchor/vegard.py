@@ -22,6 +22,7 @@ import numpy as np
 from latticeanchor import data
 from latticeanchor.errors import LatticeAnchorError
 from latticeanchor.validate import as_array, br_content, scalar_or_array, temperature
+from latticeanchor.validate import broadcasting
 
 __all__ = ["lattice_constant", "band_gap", "fit", "x_from_lattice_constant", "VegardFit", "end_members"]
 
@@ -34,6 +35,7 @@ def end_members(T=298.15, dataset: str | None = None, *, matrix: str | None = No
     return m.x0.a(T), m.x3.a(T), m.lattice_bowing.value
 
 
+@broadcasting("x", "T")
 def lattice_constant(x, T=298.15, dataset: str | None = None, *, matrix: str | None = None):
     """Cubic (pseudo-cubic) lattice constant of α-CsPbBr_xI_(3−x) (or of ``matrix``) in Å.
 
@@ -54,6 +56,7 @@ def band_gap(x, dataset: str | None = None, *, matrix: str | None = None):
     return scalar_or_array((1.0 - y) * e_i + y * e_br - bowing * y * (1.0 - y))
 
 
+@broadcasting("a", "T")
 def x_from_lattice_constant(a, T=298.15, dataset: str | None = None, *, matrix: str | None = None):
     """Invert ``lattice_constant``: the Br content x in [0, 3] for a measured a (Å) at T (K).
 
@@ -114,7 +117,8 @@ def fit(x_values, a_values, bowing: bool = True) -> VegardFit:
         raise LatticeAnchorError(f"x_values and a_values differ in length ({x.size} vs {a.size})")
     n_par = 3 if bowing else 2
     if np.unique(x).size < n_par:
-        raise LatticeAnchorError(f"fit needs at least {n_par} distinct x values (bowing={bowing}), got {np.unique(x).size}")
+        raise LatticeAnchorError(f"x_values: fit needs at least {n_par} distinct x values (bowing={bowing}), "
+                                 f"got {np.unique(x).size}")
     y = x / 3.0
     design = np.column_stack([1 - y, y, -y * (1 - y)])[:, :n_par]
     coef, *_ = np.linalg.lstsq(design, a, rcond=None)

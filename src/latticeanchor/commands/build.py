@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
-
 from latticeanchor import data, io
 from latticeanchor.build import alpha_matrix, check, delta_matrix, embed, rocksalt_core
 from latticeanchor.build.cores import CENTERS, SHAPES
@@ -29,7 +27,8 @@ def add_parser(sub) -> None:
                        description="Carve a rock-salt core, embed it in an α (epitaxial, cube-on-cube) or δ "
                                    "matrix, print the check report and write the structure (atomically).")
     p.add_argument("--core", default="PbS", help="PbS, PbSe, PbTe or an alloy such as PbS0.5Se0.5 (default PbS)")
-    p.add_argument("--diameter", type=float, default=30.0, help="dot diameter in Å (Wulff: volume-equivalent; default 30)")
+    p.add_argument("--diameter", type=float, default=3.0,
+                   help="dot diameter in nm, as in screen and mismatch (Wulff: volume-equivalent; default 3)")
     p.add_argument("--shape", default="sphere", help=f"core shape: {' | '.join(SHAPES)} (default sphere)")
     p.add_argument("--center", default="Pb", help=f"site at the dot centre: {' | '.join(CENTERS)} (default Pb)")
     p.add_argument("--matrix", default="alpha", help="alpha (cubic Pm-3m) or delta (Pnma) (default alpha)")
@@ -53,9 +52,9 @@ def add_parser(sub) -> None:
 
 
 def build_from_args(args):
-    """The hybrid ``Atoms`` for parsed CLI arguments (library form of the command)."""
+    """The hybrid ``Atoms`` for parsed CLI arguments (library form of the command; ``args.diameter`` in nm)."""
     from latticeanchor import strain as _strain
-    from latticeanchor.validate import positive, temperature
+    from latticeanchor.validate import dot_diameter_nm, temperature
 
     if args.matrix not in ("alpha", "delta"):
         raise LatticeAnchorError(f"unknown matrix {args.matrix!r}; use 'alpha' or 'delta'")
@@ -68,7 +67,7 @@ def build_from_args(args):
     max_atoms = getattr(args, "max_atoms", DEFAULT_MAX_ATOMS)
     if max_atoms < 1:
         raise LatticeAnchorError(f"--max-atoms must be a positive integer, got {max_atoms}")
-    d = float(positive("diameter (Å)", args.diameter))
+    d = 10.0 * float(dot_diameter_nm("--diameter", args.diameter))  # nm on the command line, Å in the library
     T = float(temperature(args.T))
     # estimate before allocating anything
     n_est = estimate_matrix_atoms(args.matrix, args.size) + estimate_core_atoms(d, _strain.core_lattice_constant(args.core, T, args.dataset))
@@ -87,23 +86,10 @@ def build_from_args(args):
                  charge_balance=args.charge_balance)
 
 
-def _check_output(path: str) -> Path:
-    """One-line errors for an output path that cannot be a file (checked before any work)."""
-    p = Path(path)
-    if not str(path).strip():
-        raise LatticeAnchorError("output path is empty")
-    if p.is_dir():
-        raise LatticeAnchorError(f"output {path!r} is a directory; give a file name")
-    for parent in p.parents:
-        if parent.exists():
-            if not parent.is_dir():
-                raise LatticeAnchorError(f"output {path!r}: {str(parent)!r} is a file, not a directory")
-            break
-    return p
-
-
 def run(args) -> int:
-    _check_output(args.output)
+    from latticeanchor.atomic import check_target
+
+    args.output = str(check_target(args.output, "-o/--output"))  # before any work; '~' expanded
     fmt = args.format if args.format is not None else io.format_from_path(args.output)
     if fmt not in io.FORMATS:
         raise LatticeAnchorError(f"unknown format {fmt!r}; use one of {', '.join(io.FORMATS)}")

@@ -35,10 +35,8 @@ def add_parser(sub) -> None:
     p.add_argument("--materials", default=None, metavar="FILE",
                    help="materials JSON file (latticeanchor data template) instead of the package data (overrides "
                         "study.materials / study.dataset)")
-    p.add_argument("--matrix", default=None, metavar="NAMES",
-                   help="matrix alloy(s), comma-separated: CsPb(Br,I)3, CsPb(Cl,Br)3, MAPb(Br,I)3, FAPb(Br,I)3 "
-                        "(overrides grid.matrices; adds a matrix column)")
-    p.add_argument("--top", type=positive_int, default=None, help="number of ranked candidates (default from the study)")
+    p.add_argument("--top", type=positive_int, default=None,
+                   help="number of ranked candidates, at most 10,000 (default from the study)")
     p.add_argument("--seed", type=non_negative_int, default=None, help="seed for built structures (default from the study)")
     p.add_argument("--max-points", type=positive_int, default=None,
                    help="grid-size budget: refuse a larger grid (default study.max_points, 2,000,000)")
@@ -82,20 +80,6 @@ def _axis(flag: str, text: str, max_points: int):
         raise LatticeAnchorError(f"{flag}: {exc}") from None
 
 
-def _matrix_list(text: str) -> list[str]:
-    """'CsPb(Br,I)3,MAPb(Br,I)3' -> the two names (commas inside parentheses belong to the name)."""
-    names, depth, cur = [], 0, ""
-    for ch in str(text):
-        depth += (ch == "(") - (ch == ")")
-        if ch == "," and depth == 0:
-            names.append(cur.strip())
-            cur = ""
-        else:
-            cur += ch
-    names.append(cur.strip())
-    return [n for n in names if n] or [str(text)]
-
-
 def study_from_args(args) -> dict:
     """The study dict: the CONFIG (or the default study) with the flags' overrides applied."""
     from latticeanchor.screen.config import DEFAULT_MAX_POINTS, load_raw
@@ -107,8 +91,6 @@ def study_from_args(args) -> dict:
     grid: dict = {}
     if args.core is not None:
         grid["cores"] = list(args.core)
-    if getattr(args, "matrix", None) is not None:
-        grid["matrices"] = _matrix_list(args.matrix)
     for flag, key, text in (("--x", "x", args.x), ("--diameter", "diameter_nm", args.diameter),
                             ("--loading", "loading", args.loading)):
         if text is not None:

@@ -29,10 +29,18 @@ def run(args) -> int:
     name = args.name[:-5] if args.name.endswith(".toml") else args.name
     check_name(name, "study name")
     path = f"{name}.toml"
+    from latticeanchor.atomic import check_target
+
+    check_target(path, "study file")  # control characters, a link or special file, an unwritable folder
+    if os.path.lexists(path):
+        raise LatticeAnchorError(f"{path} exists; not overwritten (choose another name or remove it)")
     text = study_template(name)
     import tempfile
 
-    fd, tmp = tempfile.mkstemp(prefix=f".{path}.", suffix=".toml", dir=".")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path}.", suffix=".toml", dir=".")
+    except OSError as exc:
+        raise LatticeAnchorError(f"cannot write study file {path!r}: {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)

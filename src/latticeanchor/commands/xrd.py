@@ -37,6 +37,8 @@ def add_parser(subparsers) -> None:
     s.add_argument("--max-points", type=float, default=2e6, help="refuse profiles with more 2θ points (default 2e6)")
     s.add_argument("--max-reflections", type=float, default=2e7,
                    help="refuse patterns with more reciprocal-lattice points (default 2e7)")
+    s.add_argument("--max-bins", type=float, default=5e7,
+                   help="--debye: refuse pair histograms of more bins × element pairs (default 5e7)")
     s.set_defaults(func=_simulate)
 
     c = sub.add_parser("compare", help="compare a measured pattern with simulated phases")
@@ -46,6 +48,9 @@ def add_parser(subparsers) -> None:
     c.add_argument("--refine", action="store_true", help="refine the (pseudo-)cubic lattice constants")
     c.add_argument("--identify", action="store_true", help="rank the phases by fit")
     c.add_argument("--wavelength", default=None, help="wavelength if the file does not state it (e.g. CuKa)")
+    c.add_argument("--kalpha2", action="store_true",
+                   help="model a named Kα wavelength as the Kα1 + Kα2 doublet (default: the single weighted-mean "
+                        "line, as xrd simulate; files that state their lines, XRDML, use those)")
     c.add_argument("--x-unit", default=None, help="x axis unit: 2theta, q_A or q_nm (default from the file)")
     c.add_argument("--range", nargs=2, type=float, default=None, metavar=("MIN", "MAX"), help="2θ range in degrees")
     geo = c.add_mutually_exclusive_group()
@@ -54,6 +59,10 @@ def add_parser(subparsers) -> None:
     geo.add_argument("--displacement", action="store_true",
                      help="refine specimen displacement even for a grazing-incidence (fixed-ω) scan")
     c.add_argument("--max-rwp", type=float, default=15.0, help="warn when Rwp exceeds this (percent, default 15)")
+    c.add_argument("--max-rows", type=float, default=200_000,
+                   help="work budget: refuse patterns of more rows (default 200,000; crop with --range or rebin)")
+    c.add_argument("--max-phases", type=float, default=8,
+                   help="work budget: refuse more --against phases refined together (default 8)")
     c.add_argument("--json", metavar="PATH", help="write the result (a, σ, x, ε, Rwp, warnings) as JSON")
     c.add_argument("--plot", help="overlay plot: measured, simulated, difference, reflection ticks")
     c.set_defaults(func=_compare)
@@ -63,20 +72,11 @@ def add_parser(subparsers) -> None:
 _PLOT_SUFFIXES = (".png", ".pdf", ".svg", ".jpg", ".jpeg", ".eps", ".ps", ".tif", ".tiff", ".webp")
 
 
-def check_output(path, what: str, suffixes=None) -> None:
-    """Refuse an output path before any work: a folder, a parent that is a file, or an unknown plot format."""
-    from pathlib import Path
+def check_output(path, what: str, suffixes=None) -> str:
+    """The output path checked before any work (``latticeanchor.atomic.check_target``); '~' expanded."""
+    from latticeanchor.atomic import check_target
 
-    p = Path(path)
-    if str(path).strip() == "" or p.is_dir():
-        raise LatticeAnchorError(f"{what} {path!s}: is a folder, give a file name")
-    for parent in p.parents:
-        if parent.exists():
-            if not parent.is_dir():
-                raise LatticeAnchorError(f"{what} {path!s}: {parent} is a file, not a folder")
-            break
-    if suffixes is not None and p.suffix.lower() not in suffixes:
-        raise LatticeAnchorError(f"{what} {path!s}: unknown format {p.suffix or '(none)'!r}; use one of {', '.join(suffixes)}")
+    return str(check_target(path, what, suffixes))
 
 
 def _finite(name, value, positive=False):
@@ -109,14 +109,16 @@ def _simulate_impl(args) -> int:
         raise LatticeAnchorError(f"--range must satisfy 0 <= MIN < MAX <= 180 degrees, got {lo:g} {hi:g}")
     step = _finite("--step", float(args.step), positive=True)
     fwhm = _finite("--fwhm", float(args.fwhm), positive=True)
+    if not (np.isfinite(args.max_bins) and args.max_bins >= 1):
+        raise LatticeAnchorError(f"--max-bins must be a number ≥ 1, got {args.max_bins!r}")
     npts = (hi - lo) / step + 1
     if not npts <= args.max_points:
         raise LatticeAnchorError(f"--step {step:g} over {lo:g}..{hi:g}° gives {npts:.3g} points, more than --max-points "
                                  f"{args.max_points:g}; use a larger step or raise --max-points")
     if args.output:
-        check_output(args.output, "--output")
+        args.output = check_output(args.output, "--output")
     if args.plot:
-        check_output(args.plot, "--plot", _PLOT_SUFFIXES)
+        args.plot = check_output(args.plot, "--plot", _PLOT_SUFFIXES)
     rad = resolve_radiation(args.wavelength, kalpha2=args.kalpha2)
     lam = rad.wavelength
     dw = {} if args.no_debye_waller else None
@@ -136,7 +138,8 @@ def _simulate_impl(args) -> int:
             atoms = AseAtomsAdaptor.get_atoms(st)
         if len(rad.lines) > 1:
             raise LatticeAnchorError("--kalpha2 applies to Bragg patterns only")
-        y = debye_pattern(atoms, two_theta_to_q(grid, lam), method="auto", debye_waller_factors=dw)
+        y = debye_pattern(atoms, two_theta_to_q(grid, lam), method="auto", debye_waller_factors=dw,
+                          max_histogram_cells=args.max_bins)
         y = 100 * y / y.max()
         print(f"Debye pattern of {len(atoms)} atoms, λ = {lam:.5f} Å, {len(grid)} points")
     else:
@@ -216,14 +219,24 @@ def _reflection_positions(res) -> list:
 
 def _compare(args) -> int:
     from latticeanchor.diffraction import bragg_pattern, compare, identify, load_structure, read_pattern, refine_cubic
+    from latticeanchor.diffraction.refine import displacement_decision
 
     if args.plot:
-        check_output(args.plot, "--plot", _PLOT_SUFFIXES)
+        args.plot = check_output(args.plot, "--plot", _PLOT_SUFFIXES)
     if args.json:
-        check_output(args.json, "--json")
+        args.json = check_output(args.json, "--json")
     if not np.isfinite(args.max_rwp) or args.max_rwp <= 0:
         raise LatticeAnchorError(f"--max-rwp must be a positive number of percent, got {args.max_rwp!r}")
+    for flag, value in (("--max-rows", args.max_rows), ("--max-phases", args.max_phases)):
+        if not (np.isfinite(value) and value >= 1):
+            raise LatticeAnchorError(f"{flag} must be a number ≥ 1, got {value!r}")
+    max_rows = int(min(args.max_rows, 2**62))
+    if args.against and len(args.against) > args.max_phases:
+        raise LatticeAnchorError(f"--against: {len(args.against)} phases, more than --max-phases {args.max_phases:g}")
     pat = read_pattern(args.measured, wavelength=args.wavelength, x_unit=args.x_unit)
+    if len(pat.two_theta) > max_rows:
+        raise LatticeAnchorError(f"{args.measured}: {len(pat.two_theta):,} rows exceed --max-rows {max_rows:,}; "
+                                 "crop with --range, rebin, or raise --max-rows")
     if pat.wavelength is None:
         raise LatticeAnchorError(f"{args.measured}: wavelength unknown; pass --wavelength (e.g. CuKa)")
     rng = None
@@ -232,22 +245,15 @@ def _compare(args) -> int:
         if not (np.isfinite(lo) and np.isfinite(hi) and 0 <= lo < hi <= 180):
             raise LatticeAnchorError(f"--range must satisfy 0 <= MIN < MAX <= 180 degrees, got {args.range}")
         rng = (lo, hi)
-    # geometry: a 2θ scan at fixed ω (grazing incidence) has no specimen-displacement term
-    geometry = pat.meta.get("geometry")
-    if args.no_displacement:
-        fit_disp, why = False, "off (--no-displacement)"
-    elif args.displacement:
-        fit_disp, why = True, "refined (--displacement)"
-    elif geometry == "grazing_incidence":
-        fit_disp = False
-        why = (f"off: the file records a 2θ scan at fixed ω = {pat.meta.get('omega_deg', float('nan')):g}° "
-               "(grazing incidence); --displacement to refine it anyway")
-    else:
-        fit_disp, why = True, "refined (Bragg–Brentano geometry assumed; --no-displacement for grazing incidence)"
-    print(f"specimen displacement: {why}")
+    # geometry: the library decides from the file (refine.displacement_decision); the flags only force it
+    fit_disp = False if args.no_displacement else True if args.displacement else "auto"
+    _, why = displacement_decision(pat, fit_disp)
+    hint = "" if fit_disp != "auto" else ("; --displacement to refine it anyway" if why.startswith("off")
+                                          else "; --no-displacement for grazing incidence")
+    print(f"specimen displacement: {why}{hint}")
     against = args.against
     if not against:
-        matches = identify(pat, wavelength=args.wavelength, two_theta_range=rng)
+        matches = identify(pat, wavelength=args.wavelength, two_theta_range=rng, max_points=max_rows)
         print("phase identification (best first):")
         for m in matches:
             a = ", ".join(f"{k} a={v:.4f} Å" for k, v in m.a.items())
@@ -256,7 +262,8 @@ def _compare(args) -> int:
         if "+" in against[0]:
             against = against[0].split("+")
     elif args.identify:
-        matches = identify(pat, {n: load_structure(n) for n in against}, wavelength=args.wavelength, two_theta_range=rng)
+        matches = identify(pat, {n: load_structure(n) for n in against}, wavelength=args.wavelength, two_theta_range=rng,
+                           max_points=max_rows)
         for m in matches:
             print(f"  {m.name:<24} Rwp = {100 * m.rwp:6.2f} %  r = {m.pearson:.4f}  fraction = {m.fraction:.3f}")
     specs = []
@@ -267,7 +274,7 @@ def _compare(args) -> int:
         specs.append((name, st))
     x = pat.two_theta
     res = refine_cubic(pat, specs, wavelength=args.wavelength, two_theta_range=rng,
-                       fit_displacement=fit_disp, max_rwp=args.max_rwp)
+                       fit_displacement=fit_disp, kalpha2=args.kalpha2, max_rwp=args.max_rwp, max_points=max_rows)
     if args.refine:
         print("refinement:")
         print(res.summary())
@@ -289,7 +296,7 @@ def _compare(args) -> int:
 
         from latticeanchor.atomic import json_default, write_text
 
-        out = {"measured": str(args.measured), "phases": [n for n, _ in specs], "geometry": geometry or "unknown",
+        out = {"measured": str(args.measured), "phases": [n for n, _ in specs], "geometry": pat.meta.get("geometry") or "unknown",
                "displacement": why, **res.to_dict()}
         write_text(args.json, json.dumps(out, indent=1, default=json_default, allow_nan=True) + "\n")
         print(f"wrote {args.json}")

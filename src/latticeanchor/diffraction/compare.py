@@ -22,9 +22,14 @@ def snip_background(two_theta, intensity, window_deg: float = 3.0, smooth_points
     x = np.asarray(two_theta, dtype=float)
     y = np.asarray(intensity, dtype=float)
     if x.shape != y.shape or y.ndim != 1 or y.size < 5:
-        raise LatticeAnchorError("background needs matching 1-D 2θ and intensity arrays with at least 5 points")
+        raise LatticeAnchorError(f"two_theta {x.shape} and intensity {y.shape}: the background needs matching 1-D "
+                                 "arrays with at least 5 points")
     if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
         raise LatticeAnchorError("pattern contains NaN or infinite values")
+    from latticeanchor.validate import integer, real
+
+    real("window_deg (degrees)", window_deg, 0.0, 180.0, low_open=True)
+    integer("smooth_points", smooth_points, 1, max(1, y.size))
     step = float(np.median(np.diff(x))) if y.size > 1 else 1.0
     m = max(1, int(round(window_deg / max(step, 1e-9))))
     ys = y.copy()
@@ -50,8 +55,8 @@ def normalize(intensity, mode: str = "max", value: float = 100.0) -> np.ndarray:
     if ref is None:
         raise LatticeAnchorError(f"normalize mode must be 'max' or 'area', got {mode!r}")
     r = ref(y)
-    if r == 0:
-        raise LatticeAnchorError("cannot normalize an all-zero pattern")
+    if r == 0 or not np.isfinite(r):
+        raise LatticeAnchorError(f"intensity: cannot normalize {'an all-zero' if r == 0 else 'a non-finite'} pattern")
     return y * (value / r)
 
 
@@ -67,12 +72,16 @@ def rwp(y_obs, y_calc, weights=None, rescale: bool = True) -> float:
     yo = np.asarray(y_obs, dtype=float)
     yc = np.asarray(y_calc, dtype=float)
     if yo.shape != yc.shape:
-        raise LatticeAnchorError("Rwp needs observed and calculated arrays of the same length")
+        raise LatticeAnchorError(f"Rwp needs y_obs and y_calc of the same shape, got {yo.shape} and {yc.shape}")
+    if yo.size == 0:
+        raise LatticeAnchorError("Rwp of empty y_obs and y_calc is undefined")
     w = 1.0 / np.maximum(np.abs(yo), 1.0) if weights is None else np.asarray(weights, dtype=float)
     if rescale:
         yc = yc * best_scale(yo, yc, w)
     den = np.sum(w * yo * yo)
-    return float(np.sqrt(np.sum(w * (yo - yc) ** 2) / den)) if den > 0 else float("nan")
+    if not den > 0:
+        raise LatticeAnchorError("Rwp is undefined: y_obs carries no weighted signal (Σ w y_obs² = 0)")
+    return float(np.sqrt(np.sum(w * (yo - yc) ** 2) / den))
 
 
 def pearson(y_obs, y_calc) -> float:
@@ -122,6 +131,14 @@ def match_peaks(measured_pos, measured_int, simulated_pos, simulated_int, tolera
                 min_simulated: float = 1.0) -> PeakMatch:
     """Greedy one-to-one matching (strongest simulated peaks first) within ``tolerance_deg``.
     Simulated peaks weaker than ``min_simulated`` % of the strongest are not required to match."""
+    from latticeanchor.validate import as_array
+
+    arrays = {n: np.atleast_1d(as_array(n, v)) for n, v in (("measured_pos", measured_pos), ("measured_int", measured_int),
+                                                           ("simulated_pos", simulated_pos),
+                                                           ("simulated_int", simulated_int))}
+    for a, b in (("measured_pos", "measured_int"), ("simulated_pos", "simulated_int")):
+        if arrays[a].shape != arrays[b].shape or arrays[a].ndim != 1:
+            raise LatticeAnchorError(f"{a} {arrays[a].shape} and {b} {arrays[b].shape} must be 1-D of the same length")
     mp = np.asarray(measured_pos, float)
     mi = normalize(np.asarray(measured_int, float)) if len(mp) else np.asarray([])
     sp = np.asarray(simulated_pos, float)

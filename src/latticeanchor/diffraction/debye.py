@@ -44,6 +44,8 @@ BLOCK_I, BLOCK_J = 16, 2048  # compiled kernel tiles: atoms per row block × ato
 # it saves (and, on a busy machine, can cost milliseconds waiting for a core).
 SERIAL_MAX_PAIRS = 4_000_000
 SERIAL_MAX_SINC = 200_000_000  # bins × q points × (element pairs + 4)
+MAX_HISTOGRAM_CELLS = 5e7  # bins × element pairs of one histogram (400 MB as float64; × threads with numba)
+MAX_PAIR_WORK = 5e12  # atom pairs × q points of the exact double sum (hours beyond this)
 PACKED_LANE_MAX = 1 << 24  # pairs one lane's packed bin holds exactly (4095 · 2^24 < 2^36); then it spills
 
 
@@ -96,8 +98,8 @@ def _validate_q(q) -> np.ndarray:
     from latticeanchor.validate import as_array
 
     q = np.atleast_1d(as_array("q (Å⁻¹)", q)).astype(float)
-    if q.ndim != 1:
-        raise LatticeAnchorError("q (Å⁻¹) must be a 1-D array")
+    if q.ndim != 1 or q.size == 0:
+        raise LatticeAnchorError(f"q (Å⁻¹) must be a non-empty 1-D array, got shape {q.shape}")
     if np.any(q < 0):
         raise LatticeAnchorError(f"q (Å⁻¹) must be non-negative, got {q[q < 0][0]:g}")
     return q
@@ -167,13 +169,27 @@ def _prepare(atoms):
     return elements, pos, eidx, seg
 
 
-def pair_histograms(atoms, dr: float, r_max: float | None = None, use_numba: bool | None = None):
+def pair_histograms(atoms, dr: float, r_max: float | None = None, use_numba: bool | None = None,
+                    max_cells: float = MAX_HISTOGRAM_CELLS):
     """Element-resolved linearly spread pair-distance histograms (pairs i < j).
 
-    Returns (elements, pair_list [(a, b)], r grid (Å), H (nbins, npair), counts per element).
+    Returns (elements, pair_list [(a, b)], r grid (Å), H (nbins, npair), counts per element). A histogram of
+    more than ``max_cells`` bins × element pairs is refused (LatticeAnchorError) before it is allocated.
     """
+    from latticeanchor.validate import real
+
+    dr = real("dr (Å)", dr, 0.0, low_open=True)
+    if r_max is not None:
+        r_max = real("r_max (Å)", r_max, 0.0)
+    max_cells = real("max_histogram_cells", max_cells, 1.0)
     elements, pos, eidx, seg = _prepare(atoms)
     ne = len(elements)
+    span_est = float(np.linalg.norm(pos.max(axis=0) - pos.min(axis=0)))
+    cells = (max(span_est, r_max or 0.0) / dr + 2) * ne * (ne + 1) / 2
+    if not cells <= max_cells:
+        raise LatticeAnchorError(f"dr (Å): a pair histogram of {cells:.3g} bins × element pairs (span "
+                                 f"{span_est:.4g} Å, dr {dr:g} Å) exceeds the budget max_histogram_cells "
+                                 f"{max_cells:.3g}; use a larger dr or raise the budget")
     pairs = [(a, b) for a in range(ne) for b in range(a, ne)]
     pair_index = np.zeros((ne, ne), dtype=np.int64)
     for p, (a, b) in enumerate(pairs):
@@ -241,7 +257,8 @@ def _numpy_sinc_transform(hist_t, dr, q, block: int = 1 << 22):
 
 def debye_pattern(atoms, q, *, method: str = "histogram", dr: float | None = None, form_factors=None,
                   use_numba: bool | None = None, debye_waller_factors=None, lattice_tolerance: float = 1e-3,
-                  max_grid_points: float | None = None) -> np.ndarray:
+                  max_grid_points: float | None = None,
+                  max_histogram_cells: float = MAX_HISTOGRAM_CELLS) -> np.ndarray:
     """Debye scattering intensity I(q) (electron units) of a finite cluster.
 
     Parameters
@@ -262,6 +279,8 @@ def debye_pattern(atoms, q, *, method: str = "histogram", dr: float | None = Non
         room-temperature values of the data file; {} for none.
     lattice_tolerance : Å, largest distance of an atom from its grid point for "lattice"/"auto".
     max_grid_points : "lattice" only: refuse grids (zero-padded) with more points (default 2.5e8).
+    max_histogram_cells : "histogram" only: refuse histograms of more bins × element pairs (default 5e7),
+        before allocation.
 
     Returns
     -------
@@ -295,7 +314,7 @@ def debye_pattern(atoms, q, *, method: str = "histogram", dr: float | None = Non
     dr = float(dr)
     if not np.isfinite(dr) or dr <= 0:
         raise LatticeAnchorError(f"dr (Å) must be positive, got {dr!r}")
-    elements, pairs, r, H, counts = pair_histograms(atoms, dr, use_numba=use_numba)
+    elements, pairs, r, H, counts = pair_histograms(atoms, dr, use_numba=use_numba, max_cells=max_histogram_cells)
     f = _form_factor_table(elements, q, form_factors)  # (ne, nq)
     fd = f * _pair_damping(elements, q, debye_waller_factors)
     use = _kernels.HAVE_NUMBA if use_numba is None else (use_numba and _kernels.HAVE_NUMBA)
@@ -316,6 +335,10 @@ def debye_exact(atoms, q, *, form_factors=None, use_numba: bool | None = None, b
     ``debye_waller_factors`` as in :func:`debye_pattern`."""
     q = _validate_q(q)
     elements, pos, eidx, seg = _prepare(atoms)
+    work = len(pos) * (len(pos) - 1) / 2 * max(len(q), 1)
+    if work > MAX_PAIR_WORK:
+        raise LatticeAnchorError(f"atoms: the exact Debye sum of {len(pos):,} atoms over {len(q):,} q points is "
+                                 f"{work:.3g} pair terms, more than {MAX_PAIR_WORK:.3g}; use method='histogram'")
     f0 = _form_factor_table(elements, q, form_factors)  # (ne, nq)
     counts = np.diff(seg)
     self_term = np.einsum("e,eq->q", counts.astype(float), f0**2)

@@ -50,7 +50,8 @@ def _weight_fractions(phases, scales):
 
 
 def identify(pattern, candidates=None, *, wavelength=None, two_theta_range=None, max_strain: float = 0.02,
-             fwhm0: float = 0.15, fit_displacement: bool = False) -> list[Match]:
+             fwhm0: float = 0.15, fit_displacement: bool = False, max_points: int | None = None,
+             max_candidates: int = 64) -> list[Match]:
     """Rank candidate phases for a measured pattern, best (lowest Rwp) first.
 
     Parameters
@@ -60,6 +61,7 @@ def identify(pattern, candidates=None, *, wavelength=None, two_theta_range=None,
         ('alpha-x1.5', 'delta', 'ortho', 'PbS', 'PbSe', 'alpha-x2.7+alpha-x0.6', ...); default
         ``DEFAULT_CANDIDATES``.
     max_strain : relative lattice-constant freedom per candidate.
+    max_points, max_candidates : work budget (pattern rows, see :func:`refine_cubic`; candidates refined).
     """
     from scipy.optimize import nnls
 
@@ -77,6 +79,9 @@ def identify(pattern, candidates=None, *, wavelength=None, two_theta_range=None,
             items.append((c, None))
     if not items:
         raise LatticeAnchorError("identify needs at least one candidate")
+    if len(items) > max_candidates:
+        raise LatticeAnchorError(f"candidates: {len(items)} candidates, more than max_candidates {max_candidates}")
+    budget = {} if max_points is None else {"max_points": max_points}
     matches = []
     singles = []  # (name, phase, unit profile)
     obs = None
@@ -89,7 +94,8 @@ def identify(pattern, candidates=None, *, wavelength=None, two_theta_range=None,
         else:
             comps = [(name, st)]
         res = refine_cubic(pattern, comps, wavelength=wavelength, two_theta_range=two_theta_range,
-                           max_strain=max_strain, fwhm0=fwhm0, fit_displacement=fit_displacement, n_background=2)
+                           max_strain=max_strain, fwhm0=fwhm0, fit_displacement=fit_displacement, n_background=2,
+                           **budget)
         obs = res.observed
         scales = [res.scale[ph.name] for ph in res.phases]
         wf = _weight_fractions(res.phases, scales)

@@ -13,6 +13,7 @@ from ``usedWavelength`` (Å); positions from start/end or listPositions; intensi
 from __future__ import annotations
 
 import math
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -371,6 +372,13 @@ def read_pattern(path, wavelength=None, x_unit: str | None = None, third_column:
     x_unit : '2theta' (degrees), 'q_A' (Å⁻¹) or 'q_nm' (nm⁻¹); default from the header, else 2θ.
     third_column : 'auto', 'sigma' or 'background' (see module docstring).
     """
+    if isinstance(path, bytes) or not isinstance(path, (str, os.PathLike)):
+        raise LatticeAnchorError(f"path must be a file name (str or pathlib.Path), got {type(path).__name__}")
+    if x_unit is not None and not isinstance(x_unit, str):
+        raise LatticeAnchorError(f"x_unit must be '2theta', 'q_A' or 'q_nm', got {x_unit!r}")
+    _normalize_unit(x_unit)  # an unknown unit is refused before the file is read
+    if third_column not in ("auto", "sigma", "background"):
+        raise LatticeAnchorError(f"third_column must be 'auto', 'sigma' or 'background', got {third_column!r}")
     path = Path(path)
     if not path.exists():
         raise LatticeAnchorError(f"{path}: no such file")
@@ -390,13 +398,6 @@ def read_pattern(path, wavelength=None, x_unit: str | None = None, third_column:
         pat = _read_xrdml(path, wavelength)
     else:
         pat = _read_text(path, lam, x_unit, third_column)
-    if isinstance(wavelength, str) and pat.kalpha2 is None and re.match(r"^\s*[A-Za-z]{2}\s*K\s*[aα]\s*$", wavelength):
-        from latticeanchor.diffraction.wavelengths import resolve_radiation
-
-        try:
-            rad = resolve_radiation(wavelength, kalpha2=True)
-            pat.meta["radiation_name"] = wavelength
-            pat.meta["kalpha_doublet"] = (rad.lines, rad.weights)
-        except LatticeAnchorError:
-            pass
+    if isinstance(wavelength, str) and pat.kalpha2 is None and re.match(r"^\s*[A-Za-z]{2}\s*K\s*[aα]\s*1?\s*$", wavelength):
+        pat.meta["radiation_name"] = wavelength  # the refinement models it as that name means (wavelengths)
     return pat

@@ -16,6 +16,7 @@ import numpy as np
 
 from latticeanchor.errors import LatticeAnchorError
 from latticeanchor.validate import as_array, positive
+from latticeanchor.validate import broadcasting
 
 _LN2 = np.log(2.0)
 
@@ -26,9 +27,22 @@ def _lam(wavelength) -> float:
     return resolve_wavelength(wavelength)
 
 
+def _two_theta(value, positive_only: bool = False) -> np.ndarray:
+    """2θ in degrees within [0, 180] (or (0, 180] where 2θ = 0 would divide by zero)."""
+    tt = positive("2θ (degrees)", value) if positive_only else as_array("2θ (degrees)", value)
+    if np.any(tt < 0) or np.any(tt > 180):
+        bad = tt[(tt < 0) | (tt > 180)].ravel()[0]
+        raise LatticeAnchorError(f"2θ (degrees) must lie in [0, 180], got {bad:g}")
+    return tt
+
+
+def _width(name: str, fwhm) -> np.ndarray:
+    return positive(name, fwhm)
+
+
 def two_theta_to_q(two_theta_deg, wavelength) -> np.ndarray:
     """2θ (degrees) → q (Å⁻¹) for a wavelength (Å or name)."""
-    tt = as_array("2θ (degrees)", two_theta_deg)
+    tt = _two_theta(two_theta_deg)
     return 4 * np.pi * np.sin(np.radians(tt) / 2) / _lam(wavelength)
 
 
@@ -46,7 +60,7 @@ def q_to_two_theta(q, wavelength) -> np.ndarray:
 
 def two_theta_to_d(two_theta_deg, wavelength) -> np.ndarray:
     """2θ (degrees) → d spacing (Å)."""
-    tt = positive("2θ (degrees)", two_theta_deg)
+    tt = _two_theta(two_theta_deg, positive_only=True)
     return _lam(wavelength) / (2 * np.sin(np.radians(tt) / 2))
 
 
@@ -66,28 +80,38 @@ def d_to_q(d) -> np.ndarray:
     return 2 * np.pi / positive("d (Å)", d)
 
 
+@broadcasting("x", "center", "fwhm")
 def gaussian(x, center, fwhm):
     """Unit-area Gaussian of full width at half maximum ``fwhm`` (same unit as x)."""
-    sigma = np.asarray(fwhm) / (2 * np.sqrt(2 * _LN2))
+    sigma = _width("fwhm", fwhm) / (2 * np.sqrt(2 * _LN2))
     return np.exp(-0.5 * ((np.asarray(x) - center) / sigma) ** 2) / (sigma * np.sqrt(2 * np.pi))
 
 
+@broadcasting("x", "center", "fwhm")
 def lorentzian(x, center, fwhm):
     """Unit-area Lorentzian of full width at half maximum ``fwhm``."""
-    g = np.asarray(fwhm) / 2
+    g = _width("fwhm", fwhm) / 2
     return g / (np.pi * ((np.asarray(x) - center) ** 2 + g**2))
 
 
+@broadcasting("x", "center", "fwhm", "eta")
 def pseudo_voigt(x, center, fwhm, eta):
     """Unit-area pseudo-Voigt η·Lorentzian + (1 − η)·Gaussian with common FWHM; 0 ≤ η ≤ 1."""
-    return eta * lorentzian(x, center, fwhm) + (1 - eta) * gaussian(x, center, fwhm)
+    e = as_array("eta (Lorentzian fraction)", eta)
+    if np.any(e < 0) or np.any(e > 1):
+        raise LatticeAnchorError(f"eta (Lorentzian fraction) must lie in [0, 1], got {e[(e < 0) | (e > 1)].ravel()[0]:g}")
+    return e * lorentzian(x, center, fwhm) + (1 - e) * gaussian(x, center, fwhm)
 
 
 def caglioti_fwhm(two_theta_deg, U=0.0, V=0.0, W=0.01):
     """Instrumental FWHM (degrees 2θ) = sqrt(U tan²θ + V tanθ + W); U, V, W in degrees²."""
-    t = np.tan(np.radians(as_array("2θ (degrees)", two_theta_deg)) / 2)
+    t = np.tan(np.radians(_two_theta(two_theta_deg)) / 2)
+    U, V, W = (as_array(n, v) for n, v in (("U (degrees²)", U), ("V (degrees²)", V), ("W (degrees²)", W)))
     val = U * t**2 + V * t + W
-    return np.sqrt(np.maximum(val, 1e-12))
+    if np.any(val <= 0):
+        raise LatticeAnchorError(f"Caglioti U, V, W give FWHM² = {np.min(val):g} degrees² ≤ 0 (W must be > 0, "
+                                 "U tan²θ + V tanθ + W > 0 over the range)")
+    return np.sqrt(val)
 
 
 def scherrer_fwhm(two_theta_deg, size_angstrom, wavelength, K: float = 0.9):

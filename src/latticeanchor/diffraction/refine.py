@@ -233,14 +233,66 @@ class RefinementResult:
                 "warnings": list(self.warnings), "notes": list(self.notes)}
 
 
-def _radiation_of(pattern, wavelength, notes=None):
+MAX_PATTERN_POINTS = 200_000  # rows of a fitted pattern (a 0.001° step over 5–150° is 145,000)
+MAX_PARAMETERS = 64  # refined parameters (4 per phase + 3 + background terms)
+MAX_BACKGROUND_TERMS = 24
+
+
+def _check_options(*, max_strain, fit_zero, fit_displacement, n_background, background, fwhm0, window_deg,
+                   fix_scale, max_rwp) -> None:
+    """refine_cubic's options, each named in its error."""
+    from latticeanchor.validate import integer, one_of, real
+
+    real("max_strain", max_strain, 0.0, 0.5, low_open=True)
+    if not isinstance(fit_zero, (bool, np.bool_)):
+        raise LatticeAnchorError(f"fit_zero must be True or False, got {fit_zero!r}")
+    if not (isinstance(fit_displacement, (bool, np.bool_)) or fit_displacement == "auto"):
+        raise LatticeAnchorError(f"fit_displacement must be True, False or 'auto', got {fit_displacement!r}")
+    integer("n_background", n_background, 0, MAX_BACKGROUND_TERMS)
+    one_of("background", background, ("snip", "file", "none"))
+    real("fwhm0 (degrees)", fwhm0, 0.0, 10.0, low_open=True)
+    real("window_deg (degrees)", window_deg, 0.0, 90.0, low_open=True)
+    real("max_rwp (percent)", max_rwp, 0.0, low_open=True)
+    if fix_scale is not None and not isinstance(fix_scale, dict):
+        raise LatticeAnchorError(f"fix_scale must be None or a dict, got {type(fix_scale).__name__}")
+
+
+def _check_rows(pattern, max_points) -> None:
+    """Refuse a pattern of more than ``max_points`` rows (the work budget), before any array is made."""
+    from latticeanchor.validate import integer
+
+    budget = integer("max_points", max_points, 1)
+    if hasattr(pattern, "two_theta") and hasattr(pattern, "intensity"):
+        x = pattern.two_theta
+    else:
+        try:
+            pair = len(pattern) == 2 and not isinstance(pattern, (str, bytes, dict))
+            x = pattern[0] if pair else None
+        except (TypeError, KeyError, IndexError):
+            x = None
+        if x is None:
+            raise LatticeAnchorError("pattern must be a MeasuredPattern or a pair (2θ degrees, intensity), "
+                                     f"got {type(pattern).__name__}")
+    try:
+        n = int(np.size(x))
+    except (TypeError, ValueError):
+        raise LatticeAnchorError("pattern 2θ must be an array of numbers") from None
+    if n > budget:
+        raise LatticeAnchorError(f"pattern: {n:,} rows exceed the budget max_points {budget:,}; crop it with "
+                                 "two_theta_range or rebin it, or raise max_points (xrd compare --max-rows)")
+
+
+def _radiation_of(pattern, wavelength, notes=None, kalpha2: bool = False):
     """(lines Å, weights): the radiation the pattern's file states (``xrd simulate`` headers, XRDML) wins over a
-    named ``wavelength`` of the same tube; an explicit different wavelength wins with a note."""
+    named ``wavelength`` of the same tube; an explicit different wavelength wins with a note. A name means
+    what it means everywhere (``wavelengths``): 'CuKa' the single weighted-mean line, the Kα1 + Kα2 doublet
+    only with ``kalpha2=True``."""
     from latticeanchor.diffraction.wavelengths import resolve_radiation, resolve_wavelength
 
-    stated = getattr(pattern, "meta", {}).get("radiation_lines")
+    meta = getattr(pattern, "meta", {}) or {}
+    stated = meta.get("radiation_lines")
     if stated is None and getattr(pattern, "kalpha2", None) and getattr(pattern, "kalpha2_ratio", None) \
-            and getattr(pattern, "meta", {}).get("format") == "xrdml":
+            and meta.get("format") == "xrdml":
         stated = ((pattern.wavelength, pattern.kalpha2), (1.0, pattern.kalpha2_ratio))
     if stated is not None:
         lines, weights = (list(v) for v in stated)
@@ -251,21 +303,34 @@ def _radiation_of(pattern, wavelength, notes=None):
             return lines, weights
         if notes is not None:
             notes.append(f"wavelength {wavelength!s} overrides the radiation stated in the file")
+    if wavelength is None:
+        wavelength = meta.get("radiation_name")  # the name given to read_pattern
     if wavelength is not None:
-        import re
-
-        # a plain Kα name ('CuKa') is the laboratory doublet; 'CuKa1', numbers and energies are one line
-        doublet = isinstance(wavelength, str) and re.match(r"^\s*[A-Za-z]{2}\s*K\s*[aα]\s*$", wavelength)
-        rad = resolve_radiation(wavelength, kalpha2=bool(doublet))
+        rad = resolve_radiation(wavelength, kalpha2=kalpha2)
         return list(rad.lines), list(rad.weights)
     if getattr(pattern, "kalpha2", None) and getattr(pattern, "kalpha2_ratio", None):
         return [pattern.wavelength, pattern.kalpha2], [1.0, pattern.kalpha2_ratio]
-    dbl = getattr(pattern, "meta", {}).get("kalpha_doublet")
-    if dbl:
-        return list(dbl[0]), list(dbl[1])
     if getattr(pattern, "wavelength", None) is None:
         raise LatticeAnchorError("the pattern's wavelength is unknown; pass wavelength= (e.g. 'CuKa')")
     return [pattern.wavelength], [1.0]
+
+
+def displacement_decision(pattern, fit_displacement="auto") -> tuple[bool, str]:
+    """Whether to refine the specimen displacement D cosθ, and why (one line).
+
+    ``fit_displacement``: True, False or "auto" — the file's geometry decides: a 2θ scan at fixed ω
+    (grazing incidence, recorded in XRDML as ``meta['geometry'] == 'grazing_incidence'``) has no
+    specimen-height term, so D is not refined; any other pattern is taken as Bragg–Brentano (D refined).
+    ``refine_cubic`` and ``xrd compare`` both use this, so the API and the CLI agree on every file."""
+    meta = getattr(pattern, "meta", {}) or {}
+    if fit_displacement == "auto":
+        if meta.get("geometry") == "grazing_incidence":
+            return False, (f"off: the file records a 2θ scan at fixed ω = {meta.get('omega_deg', float('nan')):g}° "
+                           "(grazing incidence)")
+        return True, "refined (Bragg–Brentano geometry assumed)"
+    if isinstance(fit_displacement, (bool, np.bool_)):
+        return bool(fit_displacement), "refined (asked for)" if fit_displacement else "off (asked for)"
+    raise LatticeAnchorError(f"fit_displacement must be True, False or 'auto', got {fit_displacement!r}")
 
 
 def _xy(pattern, two_theta_range):
@@ -291,12 +356,18 @@ def _xy(pattern, two_theta_range):
             raise LatticeAnchorError("pattern 2θ values repeat; each 2θ must appear once")
     sel = np.ones_like(x, bool)
     if two_theta_range is not None:
-        lo, hi = (float(v) for v in two_theta_range)
+        try:
+            lo, hi = (float(v) for v in two_theta_range)
+        except (TypeError, ValueError):
+            raise LatticeAnchorError(f"two_theta_range must be two numbers (MIN, MAX) in degrees, got {two_theta_range!r}") \
+                from None
         if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
-            raise LatticeAnchorError(f"2θ range must be two finite numbers MIN < MAX, got {two_theta_range!r}")
+            raise LatticeAnchorError(f"two_theta_range must be two finite numbers MIN < MAX, got {two_theta_range!r}")
         sel = (x >= lo) & (x <= hi)
     if sel.sum() < 20:
-        raise LatticeAnchorError(f"fewer than 20 points in 2θ range {two_theta_range!r}")
+        where = (f"2θ range {float(two_theta_range[0]):g}–{float(two_theta_range[1]):g}°" if two_theta_range is not None
+                 else f"the whole pattern ({x.min():g}–{x.max():g}°)" if len(x) else "the pattern (empty)")
+        raise LatticeAnchorError(f"pattern: {int(sel.sum())} points in {where}; refinement needs at least 20")
     if np.ptp(y[sel]) <= 0:
         raise LatticeAnchorError("pattern is flat (every intensity equal in the fitted range): nothing to refine")
     if sig is not None:
@@ -343,9 +414,10 @@ def _snip_with_fitted_ends(x, y, model, p, window_deg):
 
 
 def refine_cubic(pattern, phases=("alpha",), *, wavelength=None, two_theta_range=None, max_strain: float = 0.03,
-                 fit_zero: bool = False, fit_displacement: bool = True, n_background: int = 4,
+                 fit_zero: bool = False, fit_displacement="auto", kalpha2: bool = False, n_background: int = 4,
                  background: str = "snip", fwhm0: float = 0.15, window_deg: float = 3.0,
-                 fix_scale: dict | None = None, max_rwp: float = 15.0) -> RefinementResult:
+                 fix_scale: dict | None = None, max_rwp: float = 15.0, max_points: int = MAX_PATTERN_POINTS,
+                 max_parameters: int = MAX_PARAMETERS) -> RefinementResult:
     """Refine (pseudo-)cubic lattice constants of one or more phases.
 
     Parameters
@@ -353,20 +425,32 @@ def refine_cubic(pattern, phases=("alpha",), *, wavelength=None, two_theta_range
     pattern : MeasuredPattern (from :func:`read_pattern`) or (2θ degrees, intensity).
     phases : names ('PbS', 'PbSe', 'alpha', 'alpha-x1.5', 'ortho', 'delta', ...), structures, or
         (name, structure) pairs.
-    wavelength : overrides the pattern's; Kα names become the Kα1/Kα2 doublet.
+    wavelength : overrides the pattern's; a name means what it means everywhere ('CuKa' the weighted-mean
+        single line 1.54184 Å, 'CuKa1' 1.540562 Å; see ``wavelengths``).
+    kalpha2 : model a named Kα radiation as the Kα1 + Kα2 doublet (ratio 1/2); files that state their
+        lines (XRDML, ``xrd simulate`` headers) are modelled with those whatever this says.
     two_theta_range : (min, max) degrees to fit.
     max_strain : relative range of the initial lattice scan (films are strained).
     fit_zero / fit_displacement : refine the zero shift z and the displacement term D cosθ. Over
         narrow 2θ ranges z, D cosθ and the lattice stretch are nearly collinear, so the default refines
-        D only (specimen height is the dominant laboratory error); use fit_displacement=False for
-        grazing-incidence data (no specimen-height geometry).
+        D only (specimen height is the dominant laboratory error). fit_displacement="auto" (default):
+        the file's geometry decides (``displacement_decision``: a grazing-incidence / fixed-ω XRDML scan
+        has no specimen-height term, so D stays 0); True / False force it.
     n_background : Chebyshev terms on top of the SNIP background ('snip') or alone ('none').
     max_rwp : percent; a larger Rwp adds a "poor fit" warning to ``warnings``.
+    max_points, max_parameters : work budget: refuse (LatticeAnchorError) a fitted pattern of more rows or a
+        fit of more parameters (4 per phase + 3 + n_background), before any work.
 
     Before least squares every phase's lattice is scanned over the allowed strain (for α phases the whole
     Vegard range too) for the best correlation with the pattern (global start). ``warnings`` names strongly
     correlated parameters (|r| > 0.95), a poor fit and lattice constants at the edge of the range.
     ``mismatch_sigma`` propagates the covariance of the two lattice constants into ε.
+
+    Every per-phase result (``a``, ``a_sigma``, ``x_br``, ``fwhm_deg``, ``scale``, the ``mismatch`` pairs)
+    is keyed by what the caller passed, in the order passed: a name string as given ('alpha-x1.5',
+    'PbS', a file path), the name of a (name, structure) pair or the key of a ``{name: structure}``
+    dict; a bare structure (pymatgen ``Structure`` or ASE ``Atoms``) by its reduced formula ('PbS';
+    pass a pair or a dict to choose the key).
 
     Returns
     -------
@@ -383,9 +467,19 @@ def refine_cubic(pattern, phases=("alpha",), *, wavelength=None, two_theta_range
     phases = list(phases.items()) if isinstance(phases, dict) else list(phases)
     if not phases:
         raise LatticeAnchorError("refine_cubic needs at least one phase")
+    _check_options(max_strain=max_strain, fit_zero=fit_zero, fit_displacement=fit_displacement,
+                   n_background=n_background, background=background, fwhm0=fwhm0, window_deg=window_deg,
+                   fix_scale=fix_scale, max_rwp=max_rwp)
+    n_par = 4 * len(phases) + 3 + n_background
+    if n_par > max_parameters:
+        raise LatticeAnchorError(f"phases/n_background: {len(phases)} phases and {n_background} background terms are "
+                                 f"{n_par} refined parameters, more than max_parameters {max_parameters}")
+    _check_rows(pattern, max_points)
     x, y, file_bg, sigma = _xy(pattern, two_theta_range)
     notes: list = []
-    lines, lweights = _radiation_of(pattern, wavelength, notes)
+    lines, lweights = _radiation_of(pattern, wavelength, notes, kalpha2=kalpha2)
+    fit_displacement, why = displacement_decision(pattern, fit_displacement)
+    notes.append(f"specimen displacement: {why}")
     lam = lines[0]
     d_min = min(lines) / (2 * np.sin(np.radians(min(x.max() + 2, 179.0)) / 2)) / (1 + max(max_strain, 0.08) + 0.02)
     phs = [make_phase(p, lam, d_min) for p in phases]

@@ -87,6 +87,25 @@ class StudyKey:
                 raise LatticeAnchorError(f"{where}: {v:g}{unit} is outside the valid range {self.valid_text()}")
 
 
+MAX_TOP = 10_000  # ranked candidates written and printed (the whole table is candidates.csv)
+
+
+def screenable(core: str, parts=None) -> None:
+    """Refuse a core the screen cannot score: every end member needs a first-exciton sizing curve and dot
+    band edges in the data file (PbTe has neither yet; ``mismatch`` and ``build`` accept it)."""
+    from latticeanchor import data, strain
+
+    raw = data.load()
+    for name, _ in parts if parts is not None else strain.parse_core(core):
+        missing = [what for what, table in (("sizing curve", raw.get("sizing_curves", {})),
+                                            ("dot band edges", raw.get("dot_band_edges", {}))) if name not in table]
+        if missing:
+            known = ", ".join(k for k in raw.get("sizing_curves", {}) if not k.startswith("_"))
+            raise LatticeAnchorError(f"grid.cores: {core!r} cannot be screened: no {' and no '.join(missing)} for "
+                                     f"{name} in the data file (screenable: {known}); `latticeanchor mismatch` and "
+                                     "`build` accept it")
+
+
 _GAP = "dot band-gap window [low, high] (eV) of the score's gap term"
 STUDY_KEYS: tuple[StudyKey, ...] = (
     StudyKey("study", "name", str, "study", "", "plain name (letters, digits, . _ -; no path): results go to "
@@ -96,14 +115,12 @@ STUDY_KEYS: tuple[StudyKey, ...] = (
     StudyKey("study", "materials", str, None, "", "a materials JSON file (latticeanchor data template -o FILE) used "
              "instead of study.dataset; a relative path is taken from the working directory"),
     StudyKey("study", "seed", int, 0, "", "seed of the built structures' random halide placement", low=0),
-    StudyKey("study", "top", int, 10, "", "number of candidates in ranked.csv", low=1),
+    StudyKey("study", "top", int, 10, "", "number of candidates in ranked.csv (and printed)", low=1, high=MAX_TOP),
     StudyKey("study", "max_points", int, DEFAULT_MAX_POINTS, "grid points",
              "work budget: refuse a grid of more points (cores × x × diameters × loadings × T)", low=1),
-    StudyKey("grid", "cores", list, ["PbS"], "", "rock-salt dot cores: PbS, PbSe, PbTe or alloys like PbS0.5Se0.5",
+    StudyKey("grid", "cores", list, ["PbS"], "", "rock-salt dot cores: PbS, PbSe or alloys like PbS0.5Se0.5 "
+             "(PbTe has no cited sizing curve yet: refused)",
              example=["PbS", "PbSe"]),
-    StudyKey("grid", "matrices", list, None, "", "matrix alloys, e.g. [\"CsPb(Br,I)3\", \"MAPb(Br,I)3\", "
-             "\"FAPb(Br,I)3\", \"CsPb(Cl,Br)3\"] (default: the dataset's default matrix, CsPb(Br,I)3); when given, "
-             "the tables gain a matrix column and x is each matrix's first-named halide"),
     StudyKey("grid", "x", RANGE, None, "Br per formula unit", "matrix composition x of CsPbBr_xI_(3-x)",
              low=0.0, high=3.0, example={"start": 0.0, "stop": 3.0, "step": 0.05}),
     StudyKey("grid", "diameter_nm", RANGE, None, "nm", "dot diameter", low=DIAMETER_NM_RANGE[0],
@@ -116,17 +133,31 @@ STUDY_KEYS: tuple[StudyKey, ...] = (
     StudyKey("model", "arrangement", str, "random", "", "dot arrangement for spacing ↔ loading",
              choices=("random", "sc", "fcc")),
     StudyKey("model", "target_gap_eV", list, [1.1, 1.3], "eV", _GAP, low=0.0, high=10.0),
-    StudyKey("score", "stability", NUMBER, 4.0, "-", "weight of the stability term: (1 + stability index)/2 of "
-             "latticeanchor.stability, averaged over its ensemble", low=0.0, high=1e6),
-    StudyKey("score", "coherence", NUMBER, 1.0, "-", "weight of the coherent-interface probability (grown-shell "
-             "Matthews–Blakeslee)", low=0.0, high=1e6),
-    StudyKey("score", "selectivity", NUMBER, 0.5, "-", "weight of the α-over-δ registry selectivity", low=0.0, high=1e6),
-    StudyKey("score", "alignment", NUMBER, 0.5, "-", "weight of the type-I probability over the ligand spread",
+    StudyKey("objective", "target", str, "tandem-top-cell", "", "what the screen ranks for: tandem-top-cell "
+             "(lowest-gap matrix the dots keep α), cqd-passivation (lattice-matched matrix that the dots anchor), "
+             "lifetime (longest lifetime the dots give); every target scores the anchoring gain",
+             choices=("tandem-top-cell", "cqd-passivation", "lifetime")),
+    StudyKey("objective", "matrix_gap_eV", list, [1.70, 1.85], "eV", "matrix band-gap window [low, high] of the "
+             "tandem-top-cell target (the matrix's own gap with bowing)", low=0.0, high=10.0),
+    StudyKey("objective", "lifetime_target_h", NUMBER, 4380.0, "h", "lifetime a film must reach at every study "
+             "temperature (default six months); sets the anchoring gain and the critical loading", low=0.0,
+             high=1e7, low_open=True),
+    StudyKey("score", "anchoring", NUMBER, None, "-", "weight of the anchoring gain ln(L/L0)/ln(L_target/L0) "
+             "(default: the target's)", low=0.0, high=1e6),
+    StudyKey("score", "lifetime", NUMBER, None, "-", "weight of the log lifetime term (default: the target's)",
              low=0.0, high=1e6),
-    StudyKey("score", "gap", NUMBER, 0.5, "-", "weight of the dot-gap-in-window term", low=0.0, high=1e6),
-    StudyKey("score", "tolerance", NUMBER, 0.25, "-", "weight of the smooth Bartel-τ term", low=0.0, high=1e6),
-    StudyKey("score", "processing", NUMBER, 1.0, "-", "weight of the processing term (1 up to 15 vol%, falling "
-             "above: smaller grains at 20 vol%)", low=0.0, high=1e6),
+    StudyKey("score", "matrix_gap", NUMBER, None, "-", "weight of the matrix-gap window term (default: the "
+             "target's)", low=0.0, high=1e6),
+    StudyKey("score", "passivation", NUMBER, None, "-", "weight of the lattice-match passivation term, "
+             "exp[-ln2 (ε/0.5 %)²] from Liu et al. Fig. 4e (default: the target's)", low=0.0, high=1e6),
+    StudyKey("score", "dot_gap", NUMBER, None, "-", "weight of the dot-gap-in-window term (model.target_gap_eV; "
+             "default: the target's)", low=0.0, high=1e6),
+    StudyKey("score", "selectivity", NUMBER, None, "-", "weight of the α-over-δ registry selectivity (default: "
+             "the target's)", low=0.0, high=1e6),
+    StudyKey("score", "tolerance", NUMBER, None, "-", "weight of the smooth Bartel-τ term (default: the target's)",
+             low=0.0, high=1e6),
+    StudyKey("score", "processing", NUMBER, None, "-", "weight of the processing term (1 up to 15 vol%, falling "
+             "above: smaller grains at 20 vol%; default: the target's)", low=0.0, high=1e6),
     StudyKey("build", "structures", int, 3, "", "build the top-N hybrids as POSCAR + CIF", low=0, high=100),
     StudyKey("build", "max_atoms", int, 50000, "atoms", "atom budget of a built hybrid: built at the candidate's "
              "loading when it fits, else the largest cell that fits (the file name gives the loading built)",
@@ -349,7 +380,7 @@ def validate(raw: dict, max_points: int | None = None) -> dict:
             else:
                 cfg[section][key] = copy.deepcopy(default)
 
-    study, grid, model, score, build = (cfg[k] for k in ("study", "grid", "model", "score", "build"))
+    study, grid, model, objective, build = (cfg[k] for k in ("study", "grid", "model", "objective", "build"))
     if max_points is not None:
         if int(max_points) < 1:
             raise LatticeAnchorError(f"max_points: must be ≥ 1, got {max_points}")
@@ -357,7 +388,7 @@ def validate(raw: dict, max_points: int | None = None) -> dict:
     # every scalar key with a stated valid range is checked from its STUDY_KEYS entry
     for k in STUDY_KEYS:
         value = cfg[k.section][k.name]
-        if k.kind in (int, NUMBER, str) and (k.choices or k.low is not None or k.high is not None):
+        if value is not None and k.kind in (int, NUMBER, str) and (k.choices or k.low is not None or k.high is not None):
             k.check(value)
     check_name(study["name"])
     materials_digest = None
@@ -379,12 +410,12 @@ def validate(raw: dict, max_points: int | None = None) -> dict:
         if not isinstance(core, str) or not core.strip():
             raise LatticeAnchorError(f"grid.cores: expected core names, got {core!r}")
         try:
-            strain.parse_core(core)
+            parts = strain.parse_core(core)
         except LatticeAnchorError as exc:
             raise LatticeAnchorError(f"grid.cores: {exc}") from None
+        screenable(core, parts)
     if len(set(grid["cores"])) != len(grid["cores"]):
         raise LatticeAnchorError(f"grid.cores: a core is listed twice in {grid['cores']}")
-    matrices = _check_matrices(grid["matrices"], study["dataset"])
     x = expand_range("grid.x", grid["x"], budget)
     if x.min() < 0 or x.max() > 3:
         raise LatticeAnchorError(f"grid.x: Br content must lie in [0, 3], got {x.min():g}..{x.max():g}")
@@ -407,10 +438,9 @@ def validate(raw: dict, max_points: int | None = None) -> dict:
     if temps.min() <= 0:
         raise LatticeAnchorError(f"grid.temperatures: must be > 0 K, got {temps.min():g}")
     KEYS_BY_NAME["grid.temperatures"].check(temps)
-    n_points = len(matrices) * len(grid["cores"]) * len(x) * len(d) * len(phi) * len(temps)
+    n_points = len(grid["cores"]) * len(x) * len(d) * len(phi) * len(temps)
     if n_points > budget:
-        what = f"{len(matrices)} matrices × " if grid["matrices"] is not None else ""
-        raise LatticeAnchorError(f"grid: {what}{len(grid['cores'])} cores × {len(x)} x × {len(d)} diameters × {len(phi)} "
+        raise LatticeAnchorError(f"grid: {len(grid['cores'])} cores × {len(x)} x × {len(d)} diameters × {len(phi)} "
                                  f"loadings × {len(temps)} T = {n_points:,} points, more than the budget of "
                                  f"{budget:,} (coarser steps, or raise study.max_points / --max-points)")
     gap = model["target_gap_eV"]
@@ -418,27 +448,20 @@ def validate(raw: dict, max_points: int | None = None) -> dict:
             or not all(math.isfinite(g) for g in gap) or gap[0] >= gap[1]:
         raise LatticeAnchorError(f"model.target_gap_eV: expected [low, high] in eV, got {gap!r}")
     KEYS_BY_NAME["model.target_gap_eV"].check(gap)
-    if sum(score[k.name] for k in STUDY_KEYS if k.section == "score") <= 0:
+    window = objective["matrix_gap_eV"]
+    if len(window) != 2 or not all(isinstance(g, NUMBER) and not isinstance(g, bool) for g in window) \
+            or not all(math.isfinite(g) for g in window) or window[0] >= window[1]:
+        raise LatticeAnchorError(f"objective.matrix_gap_eV: expected [low, high] in eV, got {window!r}")
+    KEYS_BY_NAME["objective.matrix_gap_eV"].check(window)
+    from latticeanchor.screen.score import weights_for
+
+    cfg["score"] = weights_for(objective["target"], cfg["score"])  # the target's weights, overridden key by key
+    if sum(cfg["score"].values()) <= 0:
         raise LatticeAnchorError("score: every weight is 0; give at least one term a positive weight")
     if materials_digest is not None:
         cfg["_materials_sha256"] = materials_digest
-    cfg["_axes"] = {"matrices": matrices, "x": x.tolist(), "diameter_nm": d.tolist(), "loading": phi.tolist(), "temperatures": temps.tolist()}
+    cfg["_axes"] = {"x": x.tolist(), "diameter_nm": d.tolist(), "loading": phi.tolist(), "temperatures": temps.tolist()}
     return cfg
-
-
-def _check_matrices(matrices, dataset) -> list:
-    """grid.matrices: None (the dataset's default matrix) or a list of distinct known matrix names."""
-    ms = data.dataset(dataset)
-    if matrices is None:
-        return [ms.default_matrix]
-    if not matrices:
-        raise LatticeAnchorError("grid.matrices: empty list")
-    for name in matrices:
-        if not isinstance(name, str) or name not in ms.matrices:
-            raise LatticeAnchorError(f"grid.matrices: unknown matrix {name!r}; known: {', '.join(ms.matrices)}")
-    if len(set(matrices)) != len(matrices):
-        raise LatticeAnchorError(f"grid.matrices: a matrix is listed twice in {matrices}")
-    return list(matrices)
 
 
 def config_hash(cfg: dict) -> str:
