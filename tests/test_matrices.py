@@ -84,3 +84,23 @@ def test_missing_quantities_are_refused_in_one_line_never_a_cspbbri3_value(matri
 def test_unknown_matrix_lists_the_known_ones():
     with pytest.raises(LatticeAnchorError, match="unknown matrix 'CsSnI3'.*MAPb\\(Br,I\\)3"):
         strain.mismatch("PbS", 1.0, matrix="CsSnI3")
+
+
+def test_mismatch_command_tabulates_every_core_in_every_matrix(tmp_path, capsys):
+    import pandas as pd
+
+    from latticeanchor.cli import main
+
+    out = tmp_path / "m.csv"
+    assert main(["mismatch", "--core", "PbS,PbSe,PbTe", "--x", "0:3:1.5", "--matrix",
+                 "CsPb(Br,I)3,FAPb(Br,I)3,MAPb(Br,I)3", "--csv", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "not evaluated, no elastic constants recorded for MAPb(Br,I)3" in text
+    assert "# PbSe: ε = 0 at x = 1.286" in text  # MAPb(Br,I)3, the linear Vegard root
+    csv = pd.read_csv(out)
+    assert set(csv["matrix"]) == {"CsPb(Br,I)3", "FAPb(Br,I)3", "MAPb(Br,I)3"} and len(csv) == 27
+    for m in ("FAPb(Br,I)3", "MAPb(Br,I)3"):
+        sub = csv[(csv["matrix"] == m) & (csv["core"] == "PbS")]
+        assert np.allclose(sub["eps_fraction"], strain.mismatch("PbS", sub["x"].to_numpy(), 298.15, matrix=m), rtol=1e-12)
+        assert sub["mb_critical_thickness_A"].isna().all()  # empty cells, not a CsPb(Br,I)3 value
+    assert main(["mismatch", "--matrix", "CsSnI3"]) == 2

@@ -27,6 +27,7 @@ COMMANDS = {
     "mismatch": "lattice mismatch and dislocation onset of cores in CsPbBr_xI_(3-x)",
     "build": "build a quantum-dot-in-perovskite structure for DFT/MLIP relaxations",
     "xrd": "simulate X-ray powder patterns and compare with measured ones",
+    "data": "show the reference values in use, or write them as a materials file to edit",
 }
 
 

@@ -67,7 +67,10 @@ def plot_mismatch(cores, path, T=(298.15,), dataset: str | None = None, x=None):
     secondary = ax.secondary_xaxis("top", functions=(lambda v: 100 * v / 3, lambda p: 3 * p / 100))
     secondary.set_xlabel("Br content (%)")
     ax.legend(fontsize=8)
-    ax.set_title(f"lattice mismatch, dataset {dataset or 'default'}", fontsize=9)
+    label = getattr(dataset, "name", dataset) or "default"
+    if getattr(dataset, "default_matrix", None) not in (None, "CsPb(Br,I)3"):
+        label += f", matrix {dataset.default_matrix}"
+    ax.set_title(f"lattice mismatch, dataset {label}", fontsize=9)
     margins(fig, left=0.75, right=0.9, bottom=0.6, top=0.9)
     label_zero_crossings(ax, marks)
     return save(fig, path, tight=False)

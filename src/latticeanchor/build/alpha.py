@@ -12,7 +12,8 @@ from __future__ import annotations
 import numpy as np
 from ase import Atoms
 
-from latticeanchor import vegard
+from latticeanchor import data, vegard
+from latticeanchor.build.molecules import MOLECULES, place
 from latticeanchor.build._common import (MATRIX_TAG, MAX_BUILD_ATOMS, check_atom_budget, n_bromide, parse_seed, parse_size, provenance,
                                          random_halides, scalar, tile)
 from latticeanchor.errors import LatticeAnchorError
@@ -31,7 +32,8 @@ SQS_STEPS = 3000  # short simulated annealing; enough for a reproducible, reason
 
 
 def alpha_matrix(x, size=(3, 3, 3), a=None, T=298.15, halide_order: str = "random", seed: int = 0,
-                 dataset: str | None = None, sqs_steps: int = SQS_STEPS, max_atoms: int = MAX_BUILD_ATOMS) -> Atoms:
+                 dataset: str | None = None, sqs_steps: int = SQS_STEPS, max_atoms: int = MAX_BUILD_ATOMS, *,
+                 matrix: str | None = None) -> Atoms:
     """Cubic Pm-3m CsPbBr_xI_(3−x) supercell as ASE ``Atoms`` (periodic).
 
     x: Br per formula unit in [0, 3]; size: n or (n1, n2, n3) cubic cells; a: lattice constant (Å),
@@ -39,16 +41,21 @@ def alpha_matrix(x, size=(3, 3, 3), a=None, T=298.15, halide_order: str = "rando
     ``generate_sqs_from_supercells``, pair cutoff 1.45 a, triplet cutoff 1.05 a, ``sqs_steps`` Monte
     Carlo steps, random_seed = seed). Atom order: Pb, X, Cs (site-major). Tags are 0 (matrix).
     max_atoms: refuse (one-line error, nothing allocated) above this many atoms.
+    matrix: any supported alloy (``vegard``), x its first-named halide; molecular A cations (MA, FA) are whole
+    molecules at seeded random orientations (``build.molecules``), after the Pb and X atoms.
     The parameters are recorded in ``atoms.info['latticeanchor']``.
     """
     x = float(br_content(scalar("x (Br per formula unit)", x)))
     size = parse_size(size)
-    check_atom_budget(5 * size[0] * size[1] * size[2], max_atoms, f"an α supercell of {size} cells")
+    ms = data.resolve(dataset, matrix)
+    m = ms.matrix()
+    per_a = 1 if m.A not in MOLECULES else len(MOLECULES[m.A][0])
+    check_atom_budget((4 + per_a) * size[0] * size[1] * size[2], max_atoms, f"an α supercell of {size} cells")
     seed = parse_seed(seed)
     T = float(temperature(scalar("T (K)", T)))
     if halide_order not in HALIDE_ORDERS:
         raise LatticeAnchorError(f"unknown halide_order {halide_order!r}; use 'random' or 'sqs'")
-    a_val = float(vegard.lattice_constant(x, T, dataset)) if a is None else float(positive("a (Å)", scalar("a (Å)", a)))
+    a_val = float(vegard.lattice_constant(x, T, ms)) if a is None else float(positive("a (Å)", scalar("a (Å)", a)))
 
     pb = tile(ALPHA_SITES["Pb"], size)
     xs = tile(ALPHA_SITES["X"], size)
@@ -62,13 +69,23 @@ def alpha_matrix(x, size=(3, 3, 3), a=None, T=298.15, halide_order: str = "rando
         halides = _sqs_halides(frac, cell, len(pb), n_x, n_br, a_val, seed, int(sqs_steps))
     else:
         halides = random_halides(n_x, n_br, seed)
-    symbols = ["Pb"] * len(pb) + list(halides) + ["Cs"] * len(cs)
-    atoms = Atoms(symbols=symbols, scaled_positions=frac, cell=cell, pbc=True)
+    first, second = m.halides
+    if (first, second) != ("Br", "I"):  # x counts the first-named halide
+        halides = np.where(np.asarray(halides) == "Br", first, second).astype(object)
+    if m.A in MOLECULES:
+        mol_symbols, mol_pos = place(m.A, cs @ cell, seed)
+        symbols = ["Pb"] * len(pb) + list(halides) + mol_symbols
+        atoms = Atoms(symbols=symbols, positions=np.vstack([np.vstack([pb, xs]) @ cell, mol_pos]), cell=cell, pbc=True)
+        atoms.wrap()
+    else:
+        symbols = ["Pb"] * len(pb) + list(halides) + [m.A] * len(cs)
+        atoms = Atoms(symbols=symbols, scaled_positions=frac, cell=cell, pbc=True)
     atoms.set_tags(np.full(len(atoms), MATRIX_TAG, dtype=int))
+    extra = {} if m.name == data.DEFAULT_MATRIX else {"matrix": m.name, "A_cation": m.A}
     atoms.info["latticeanchor"] = provenance(
         "alpha_matrix", phase="alpha", x=x, size=list(size), a_A=a_val, a_given=a is not None, T_K=T,
         halide_order=halide_order, seed=seed, dataset=dataset, n_Br=n_br, n_X=n_x,
-        **({"sqs_steps": int(sqs_steps)} if halide_order == "sqs" else {}))
+        **({"sqs_steps": int(sqs_steps)} if halide_order == "sqs" else {}), **extra)
     return atoms
 
 

@@ -19,7 +19,8 @@ from ase import Atoms
 
 from latticeanchor import data
 from latticeanchor.build._common import CORE_TAG, MATRIX_TAG, SHELL_TAG, scalar
-from latticeanchor.build.contacts import PB_ANION_CUTOFF_A, charge_sign, min_contact, pairs_within
+from latticeanchor.build.contacts import (MOLECULAR_ELEMENTS, PB_ANION_CUTOFF_A, charge_sign, min_contact,
+                                          pairs_within)
 from latticeanchor.errors import LatticeAnchorError
 from latticeanchor.validate import positive
 
@@ -141,13 +142,18 @@ def check(atoms: Atoms, threshold=2.5, symprec=1e-3, max_symmetry_atoms: int = 3
     uniq, counts = np.unique(symbols, return_counts=True)
     composition = {str(u): int(c) for u, c in zip(uniq, counts)}
     charges = data.formal_charges()
-    unknown = sorted(s for s in composition if s not in charges)
-    charge = None if unknown else int(sum(charges[s] * n for s, n in composition.items()))
+    molecule_id, n_cations, n_unknown_units = _molecules(atoms, symbols)
+    unknown = sorted(s for s in composition if s not in charges and s not in MOLECULAR_ELEMENTS)
+    if n_unknown_units:
+        unknown.append("unrecognised C/N/H fragment")
+    charge = None if unknown else int(sum(charges[s] * n for s, n in composition.items()
+                                          if s not in MOLECULAR_ELEMENTS) + n_cations)
 
     elems = sorted(composition)
     limits = {(a, b): (min_contact(a, b) or threshold) for a in elems for b in elems}
     min_d, _ = _contacts(atoms, elems, threshold)
-    close, n_like, hist, n_under, frac5, n_int = _chemistry(atoms, symbols, elems, limits, int(min_pb_anions))
+    close, n_like, hist, n_under, frac5, n_int = _chemistry(atoms, symbols, elems, limits, int(min_pb_anions),
+                                                            molecule_id)
     tags = atoms.get_tags()
     tagged = bool(np.any(tags != 0))
     matrix = tags == MATRIX_TAG if tagged else np.ones(len(atoms), dtype=bool)
@@ -169,7 +175,38 @@ def check(atoms: Atoms, threshold=2.5, symprec=1e-3, max_symmetry_atoms: int = 3
                        extra={"space_group_skipped": skipped, "max_symmetry_atoms": int(max_symmetry_atoms)})
 
 
-def _chemistry(atoms, symbols, elems, limits, min_pb_anions):
+# molecular A cations recognised by their formula (C, N, H counts) -> charge
+CATION_FORMULAS = {(1, 1, 6): ("CH3NH3+", 1), (1, 2, 5): ("HC(NH2)2+", 1)}
+MOLECULAR_BOND_A = 1.6  # Å: C/N/H atoms closer than this belong to one molecule
+
+
+def _molecules(atoms, symbols):
+    """(molecule id per atom, −1 outside molecules; number of recognised +1 cations; unrecognised units)."""
+    mol = np.isin(symbols, MOLECULAR_ELEMENTS)
+    ids = np.full(len(atoms), -1)
+    if not mol.any():
+        return ids, 0, 0
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    i, j, _ = pairs_within(atoms, MOLECULAR_BOND_A)
+    keep = mol[i] & mol[j]
+    n = len(atoms)
+    graph = coo_matrix((np.ones(int(keep.sum())), (i[keep], j[keep])), shape=(n, n))
+    _, labels = connected_components(graph, directed=False)
+    ids[mol] = labels[mol]
+    n_cat = n_bad = 0
+    for label in np.unique(labels[mol]):
+        members = symbols[ids == label]
+        key = (int(np.sum(members == "C")), int(np.sum(members == "N")), int(np.sum(members == "H")))
+        if key in CATION_FORMULAS:
+            n_cat += CATION_FORMULAS[key][1]
+        else:
+            n_bad += 1
+    return ids, n_cat, n_bad
+
+
+def _chemistry(atoms, symbols, elems, limits, min_pb_anions, molecule_id=None):
     """(contacts below the pair limit [(i, j, d)], how many of them like-charge, Pb coordination histogram,
     number of Pb with fewer than ``min_pb_anions`` anions, fraction of Pb with ≥ 5, interface core atoms)."""
     index = {e: k for k, e in enumerate(elems)}
@@ -179,6 +216,8 @@ def _chemistry(atoms, symbols, elems, limits, min_pb_anions):
     reach = max(float(table.max()), PB_ANION_CUTOFF_A, INTERFACE_CUTOFF_A)
     i, j, d = pairs_within(atoms, reach)
     bad = (i < j) & (d < table[code[i], code[j]] - 1e-9)
+    if molecule_id is not None and np.any(molecule_id >= 0):  # bonds inside one molecular cation are no contacts
+        bad &= ~((molecule_id[i] >= 0) & (molecule_id[i] == molecule_id[j]))
     close = sorted((int(a), int(b), float(c)) for a, b, c in zip(i[bad], j[bad], d[bad]))
     like = bad & (sign[i] * sign[j] > 0)
     pb = symbols == "Pb"

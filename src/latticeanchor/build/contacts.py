@@ -13,6 +13,13 @@ Minimum distance d_min(A, B) in Å between two ions (formal charges from ``data.
   in the bulk phases involved are rock-salt Pb–Pb and S–S a/√2 ≈ 4.2 Å (PbS), α halide–halide a/√2
   ≈ 4.1–4.4 Å, δ Pb–Pb 4.4–4.7 Å and δ X–X 3.9–4.2 Å; the limits sit ≈ 5–10 % below.
 
+Molecular A cations (CH3NH3⁺, HC(NH2)2⁺; atoms C, N, H) — pairs between different molecules or with the
+inorganic framework (``MOLECULAR_MIN_A``; bonds inside one molecule are exempt, see ``check``): H···halide
+≥ 2.2 Å (N–H···I hydrogen bonds are 2.75–3.00 Å in α-FAPbI3, Weller et al., J. Phys. Chem. Lett. 6, 3209
+(2015), DOI 10.1021/acs.jpclett.5b01432), H···Pb ≥ 2.8 Å, C/N···halide ≥ 3.0 Å, C/N···Pb ≥ 3.5 Å,
+H···H ≥ 1.7 Å, H···C/N ≥ 2.2 Å, C/N···C/N ≥ 3.0 Å between molecules, and ≥ 2.2 Å (H) / 3.0 Å (C, N) to
+chalcogens and Cs: about 20 % below the shortest contacts of the hybrid perovskites' room-temperature phases.
+
 ``PB_ANION_CUTOFF`` (3.6 Å) is the Pb coordination shell: Pb–anion bonds in PbS/PbSe/PbTe and in the
 α/δ matrices are 2.87–3.43 Å, second neighbours ≥ 4.1 Å.
 """
@@ -34,6 +41,25 @@ PB_ANION_CUTOFF_A = 3.6
 CHALCOGENS = ("S", "Se", "Te")
 
 
+MOLECULAR_ELEMENTS = ("C", "N", "H")
+_HALIDES = ("Cl", "Br", "I")
+
+
+def _molecular_min(a: str, b: str) -> float:
+    """Minimum distance (Å) of a pair with a molecular-cation atom (C, N, H), between different units."""
+    mol = {a, b} & set(MOLECULAR_ELEMENTS)
+    other = ({a, b} - mol) or mol
+    if mol == {"H"} and other == {"H"} or (a == b == "H"):
+        return 1.7
+    if "H" in (a, b):
+        rest = b if a == "H" else a
+        return 2.8 if rest == "Pb" else 2.2
+    rest = b if a in MOLECULAR_ELEMENTS else a
+    if rest in MOLECULAR_ELEMENTS:
+        return 3.0
+    return 3.5 if rest == "Pb" else 3.0
+
+
 def charge_sign(symbol: str) -> int:
     """+1 cation, −1 anion, 0 unknown/neutral (formal charges of the data file)."""
     q = data.formal_charges().get(symbol, 0)
@@ -45,7 +71,10 @@ def min_contact(a: str, b: str, cation_anion: float = CATION_ANION_MIN_A,
     """Minimum acceptable distance (Å) between ions of elements ``a`` and ``b`` (module docstring).
 
     The three class limits can be overridden (``embed``'s min_distance / like_charge_distance); 0.0
-    for pairs with an element of unknown charge (no rule)."""
+    for pairs with an element of unknown charge (no rule). Pairs with a molecular-cation atom (C, N, H) use
+    ``_molecular_min``."""
+    if a in MOLECULAR_ELEMENTS or b in MOLECULAR_ELEMENTS:
+        return _molecular_min(a, b)
     sa, sb = charge_sign(a), charge_sign(b)
     if sa == 0 or sb == 0:
         return 0.0

@@ -120,6 +120,9 @@ def embed(core: Atoms, matrix: Atoms, center=None, strain: str | None = None, cl
         raise LatticeAnchorError("core must come from latticeanchor.build.rocksalt_core (its shape is read from atoms.info)")
     if not np.all(matrix.pbc) or matrix.cell.rank != 3:
         raise LatticeAnchorError("matrix must be periodic in three dimensions")
+    if minfo.get("A_cation") in ("MA", "FA"):
+        raise LatticeAnchorError(f"embed: matrices with molecular A cations ({minfo['A_cation']}) are not supported "
+                                 "yet (whole molecules would have to be removed around the dot); embed a Cs matrix")
     clearance = float(positive("clearance (Å)", scalar("clearance (Å)", clearance), allow_zero=True))
     min_distance = float(positive("min_distance (Å)", scalar("min_distance (Å)", min_distance), allow_zero=True))
     like_charge_distance = float(positive("like_charge_distance (Å)", scalar("like_charge_distance (Å)",

@@ -25,6 +25,11 @@ def add_parser(sub) -> None:
     p.add_argument("--arrangement", choices=ARRANGEMENTS, default="random",
                    help="dot arrangement for spacing ↔ loading (default random hard spheres)")
     p.add_argument("--dataset", default=None, help="reference dataset (see latticeanchor.data; default: the package default)")
+    p.add_argument("--materials", dest="dataset", metavar="FILE",
+                   help="materials JSON file (latticeanchor data template) instead of --dataset")
+    p.add_argument("--matrix", default=None, metavar="NAMES",
+                   help="matrix alloy(s), comma-separated: CsPb(Br,I)3 (default), CsPb(Cl,Br)3, MAPb(Br,I)3, "
+                        "FAPb(Br,I)3; x is each matrix's first-named halide")
     p.add_argument("--plot", metavar="FILE", help="write ε(x) for each core with zero crossings marked (PNG/PDF/SVG)")
     p.add_argument("--csv", metavar="FILE", help="also write the table as CSV (units in the column names)")
     p.add_argument("--max-points", type=positive_int, default=MAX_ROWS,
@@ -45,12 +50,17 @@ def table(core: str, x, T: float, diameter: float, dataset=None, arrangement="ra
 
     from latticeanchor.validate import br_content, dot_diameter
 
+    from latticeanchor.errors import LatticeAnchorError
+
     x = br_content(x)
     dot_diameter(diameter)
     eps = np.atleast_1d(strain.mismatch(core, x, T, dataset))
-    h_c = np.atleast_1d(strain.critical_thickness(eps, x, T, dataset))
-    spacing = np.atleast_1d(strain.critical_spacing(core, x, diameter, T, dataset))
-    loading = np.atleast_1d(geometry.volume_fraction(spacing, diameter, arrangement))
+    try:
+        h_c = np.atleast_1d(strain.critical_thickness(eps, x, T, dataset))
+        spacing = np.atleast_1d(strain.critical_spacing(core, x, diameter, T, dataset))
+        loading = np.atleast_1d(geometry.volume_fraction(spacing, diameter, arrangement))
+    except LatticeAnchorError:  # a matrix without elastic constants: the MB columns are not evaluated (NaN)
+        h_c = spacing = loading = np.full(eps.shape, np.nan)
     a_m = np.atleast_1d(vegard.lattice_constant(x, T, dataset))
     return [{"core": core, "x": float(xi), "a_matrix_A": float(a), "eps_fraction": float(e),
              "mb_critical_thickness_A": float(h), "mb_critical_spacing_A": float(s), "mb_critical_loading_fraction": float(v)}
@@ -60,8 +70,28 @@ def table(core: str, x, T: float, diameter: float, dataset=None, arrangement="ra
 def _fmt(v: float, width: int, prec: int) -> str:
     import numpy as np
 
-    text = "inf" if np.isinf(v) else (f"{v:.2e}" if abs(v) >= 1e6 else f"{v:.{prec}f}")
+    text = "n/e" if np.isnan(v) else "inf" if np.isinf(v) else (f"{v:.2e}" if abs(v) >= 1e6 else f"{v:.{prec}f}")
     return f" {text:>{width - 1}}"
+
+
+def _matrices(text, dataset) -> list:
+    """--matrix 'CsPb(Br,I)3,MAPb(Br,I)3' -> [None] (no flag) or the names (commas inside parentheses kept)."""
+    if text is None:
+        return [None]
+    from latticeanchor import data
+
+    names, depth, cur = [], 0, ""
+    for ch in str(text):
+        depth += (ch == "(") - (ch == ")")
+        if ch == "," and depth == 0:
+            names.append(cur.strip())
+            cur = ""
+        else:
+            cur += ch
+    names.append(cur.strip())
+    for name in names:
+        data.dataset(dataset, matrix=name)  # unknown names: one line listing the known ones
+    return names
 
 
 def check_args(args) -> tuple[list[str], list[float], float]:
@@ -79,6 +109,7 @@ def check_args(args) -> tuple[list[str], list[float], float]:
     br_content(xs)
     dot_diameter_nm("--diameter", args.diameter)
     data.resolve_dataset(args.dataset)
+    args.matrices = _matrices(args.matrix, args.dataset)
     for core in cores:
         strain.parse_core(core)
     if args.plot is not None:
@@ -89,35 +120,46 @@ def check_args(args) -> tuple[list[str], list[float], float]:
 
 
 def run(args) -> int:
+    import numpy as np
+
     from latticeanchor import data, strain
     from latticeanchor.errors import LatticeAnchorError
 
     cores, xs, diameter_A = check_args(args)
-    rows = [r for core in cores for r in table(core, xs, args.T, diameter_A, args.dataset, args.arrangement)]
+    all_rows = []
+    for matrix in args.matrices:
+        ms = data.dataset(args.dataset, matrix)
+        rows = [r for core in cores for r in table(core, xs, args.T, diameter_A, ms, args.arrangement)]
+        if matrix is not None:
+            rows = [{"matrix": matrix, **r} for r in rows]
+        all_rows += rows
+        where = "" if matrix is None else f", matrix {matrix} (x = {ms.matrix().halides[0]} per formula unit)"
+        print(f"# dataset {data.resolve_dataset(args.dataset)}{where}, T = {args.T:g} K, dot diameter "
+              f"{args.diameter:g} nm, {args.arrangement} arrangement; ε = (a_matrix − a_core)/a_core")
+        print("# h_c, L_c, φ_MB: Matthews–Blakeslee coherence of the matrix between two dots (a film criterion, not a "
+              "lifetime); the stability model's critical loading is stability.critical_loading (screen: "
+              "critical_loading_fraction)")
+        if rows and np.isnan(rows[0]["mb_critical_thickness_A"]):
+            print(f"# n/e: not evaluated, no elastic constants recorded for {ms.matrix().name}")
+        print(f"{'core':<12}{'x':>6}{'a_matrix/Å':>12}{'ε/%':>9}{'h_c/Å':>10}{'L_c/Å':>10}{'φ_MB/vol%':>11}")
+        for r in rows:
+            print(f"{r['core']:<12}{r['x']:>6.2f}{r['a_matrix_A']:>12.4f}{100 * r['eps_fraction']:>+9.3f}"
+                  f"{_fmt(r['mb_critical_thickness_A'], 10, 1)}{_fmt(r['mb_critical_spacing_A'], 10, 1)}"
+                  f"{_fmt(100 * r['mb_critical_loading_fraction'], 11, 3)}")
+        for core in cores:
+            try:
+                x0 = strain.zero_mismatch_x(core, args.T, ms)
+                print(f"# {core}: ε = 0 at x = {x0:.3f} ({100 * x0 / 3:.1f} % {ms.matrix().halides[0]})")
+            except LatticeAnchorError as exc:  # no zero crossing in [0, 3]: reported, not fatal
+                print(f"# {core}: {exc}")
     if args.csv is not None:
-        write_csv(rows, args.csv, diameter_nm=args.diameter, T=args.T, arrangement=args.arrangement)
-    print(f"# dataset {data.resolve_dataset(args.dataset)}, T = {args.T:g} K, dot diameter {args.diameter:g} nm, "
-          f"{args.arrangement} arrangement; ε = (a_matrix − a_core)/a_core")
-    print("# h_c, L_c, φ_MB: Matthews–Blakeslee coherence of the matrix between two dots (a film criterion, not a "
-          "lifetime); the stability model's critical loading is stability.critical_loading (screen: "
-          "critical_loading_fraction)")
-    print(f"{'core':<12}{'x':>6}{'a_matrix/Å':>12}{'ε/%':>9}{'h_c/Å':>10}{'L_c/Å':>10}{'φ_MB/vol%':>11}")
-    for r in rows:
-        print(f"{r['core']:<12}{r['x']:>6.2f}{r['a_matrix_A']:>12.4f}{100 * r['eps_fraction']:>+9.3f}"
-              f"{_fmt(r['mb_critical_thickness_A'], 10, 1)}{_fmt(r['mb_critical_spacing_A'], 10, 1)}"
-              f"{_fmt(100 * r['mb_critical_loading_fraction'], 11, 3)}")
-    for core in cores:
-        try:
-            x0 = strain.zero_mismatch_x(core, args.T, args.dataset)
-            print(f"# {core}: ε = 0 at x = {x0:.3f} ({100 * x0 / 3:.1f} % Br)")
-        except LatticeAnchorError as exc:  # no zero crossing in [0, 3]: reported, not fatal
-            print(f"# {core}: {exc}")
-    if args.csv is not None:
+        write_csv(all_rows, args.csv, diameter_nm=args.diameter, T=args.T, arrangement=args.arrangement)
         print(f"# table written to {args.csv}")
     if args.plot:
         from latticeanchor.plotting import plot_mismatch
 
-        print(f"# plot written to {plot_mismatch(cores, args.plot, (args.T,), args.dataset)}")
+        plot_ds = args.dataset if args.matrices == [None] else data.dataset(args.dataset, args.matrices[0])
+        print(f"# plot written to {plot_mismatch(cores, args.plot, (args.T,), plot_ds)}")
     return 0
 
 
@@ -129,10 +171,11 @@ def write_csv(rows: list[dict], path, diameter_nm: float, T: float, arrangement:
     from latticeanchor.atomic import write_text
 
     buf = io.StringIO()
-    fields = ["core", "x", "T_K", "diameter_nm", "arrangement", "a_matrix_A", "eps_fraction", "mb_critical_thickness_A",
+    fields = (["matrix"] if rows and "matrix" in rows[0] else []) + ["core", "x", "T_K", "diameter_nm", "arrangement", "a_matrix_A", "eps_fraction", "mb_critical_thickness_A",
               "mb_critical_spacing_A", "mb_critical_loading_fraction"]
     writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
     for r in rows:
-        writer.writerow({**r, "T_K": T, "diameter_nm": diameter_nm, "arrangement": arrangement})
+        row = {k: ("" if isinstance(v, float) and v != v else v) for k, v in r.items()}  # not evaluated: empty
+        writer.writerow({**row, "T_K": T, "diameter_nm": diameter_nm, "arrangement": arrangement})
     return write_text(path, buf.getvalue())

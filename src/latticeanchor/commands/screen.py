@@ -32,6 +32,9 @@ def add_parser(sub) -> None:
                    help="dot volume fraction(s), e.g. 0.1 or 0:0.3:0.01 (overrides grid.loading)")
     p.add_argument("--T", default=None, metavar="K", help="temperature(s) in K: value or list (overrides grid.temperatures)")
     p.add_argument("--dataset", default=None, help="reference dataset (overrides study.dataset)")
+    p.add_argument("--materials", default=None, metavar="FILE",
+                   help="materials JSON file (latticeanchor data template) instead of the package data (overrides "
+                        "study.materials / study.dataset)")
     p.add_argument("--top", type=positive_int, default=None,
                    help="number of ranked candidates, at most 10,000 (default from the study)")
     p.add_argument("--seed", type=non_negative_int, default=None, help="seed for built structures (default from the study)")
@@ -106,12 +109,19 @@ def study_from_args(args) -> dict:
 
             raise LatticeAnchorError("--T: give temperatures as a value or a list a,b (K), not a range")
         grid["temperatures"] = temps
+    materials = getattr(args, "materials", None)
     overrides = {"grid": grid, "dataset": args.dataset}
-    if grid or args.dataset is not None:
+    if materials is not None:
+        overrides["materials"] = materials
+    if grid or args.dataset is not None or materials is not None:
         raw.setdefault("grid", {}).update(grid)
         study = raw.setdefault("study", {})
         if args.dataset is not None:
             study["dataset"] = args.dataset
+            study.pop("materials", None)
+        if materials is not None:
+            study["materials"] = materials
+            study.pop("dataset", None)
         tag = hashlib.sha256(json.dumps(overrides, sort_keys=True).encode()).hexdigest()[:8]
         name = study.get("name", "study")
         study["name"] = f"{name if isinstance(name, str) else 'study'}-{tag}"[:64]

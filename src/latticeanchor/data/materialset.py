@@ -322,9 +322,9 @@ def _read_file(path: Path) -> dict:
         raise LatticeAnchorError(f"cannot read materials file {path}: {exc.strerror or exc}") from None
     except ValueError as exc:
         raise LatticeAnchorError(f"materials file {path} is not valid JSON: {exc}") from None
-    if not isinstance(raw, dict) or "materials" not in raw or "datasets" not in raw:
-        raise LatticeAnchorError(f"materials file {path} needs the 'materials' and 'datasets' blocks of materials.json")
-    return raw
+    from latticeanchor.data.userfile import validate
+
+    return validate(raw, f"materials file {path}")
 
 
 @lru_cache(maxsize=16)

@@ -113,6 +113,8 @@ STUDY_KEYS: tuple[StudyKey, ...] = (
              "./latticeanchor-results/<name>/"),
     StudyKey("study", "description", str, "", "", "free text"),
     StudyKey("study", "dataset", str, None, "", "reference dataset of latticeanchor.data (default: the package default)"),
+    StudyKey("study", "materials", str, None, "", "a materials JSON file (latticeanchor data template -o FILE) used "
+             "instead of study.dataset; a relative path is taken from the working directory"),
     StudyKey("study", "seed", int, 0, "", "seed of the built structures' random halide placement", low=0),
     StudyKey("study", "top", int, 10, "", "number of candidates in ranked.csv (and printed)", low=1, high=MAX_TOP),
     StudyKey("study", "max_points", int, DEFAULT_MAX_POINTS, "grid points",
@@ -397,7 +399,16 @@ def validate(raw: dict, max_points: int | None = None, chunked: bool = False) ->
         if value is not None and k.kind in (int, NUMBER, str) and (k.choices or k.low is not None or k.high is not None):
             k.check(value)
     check_name(study["name"])
-    study["dataset"] = data.resolve_dataset(study["dataset"])
+    materials_digest = None
+    if study["materials"] is not None:
+        if study["dataset"] is not None:
+            raise LatticeAnchorError("study.materials and study.dataset: give one (the file has its own datasets)")
+        path = Path(study["materials"]).expanduser()
+        data.dataset(str(path))  # validated here: one-line error naming the key, unit and range
+        study["dataset"] = str(path.resolve())
+        materials_digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]  # an edited file is a new study
+    else:
+        study["dataset"] = data.resolve_dataset(study["dataset"])
     budget = study["max_points"]
     if not grid["cores"]:
         raise LatticeAnchorError("grid.cores: empty list")
@@ -461,6 +472,8 @@ def validate(raw: dict, max_points: int | None = None, chunked: bool = False) ->
     cfg["score"] = weights_for(objective["target"], cfg["score"])  # the target's weights, overridden key by key
     if sum(cfg["score"].values()) <= 0:
         raise LatticeAnchorError("score: every weight is 0; give at least one term a positive weight")
+    if materials_digest is not None:
+        cfg["_materials_sha256"] = materials_digest
     cfg["_axes"] = {"x": x.tolist(), "diameter_nm": d.tolist(), "loading": phi.tolist(), "temperatures": temps.tolist()}
     return cfg
 
