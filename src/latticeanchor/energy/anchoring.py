@@ -44,7 +44,7 @@ import math
 import numpy as np
 
 from latticeanchor import vegard
-from latticeanchor.build._common import n_bromide, parse_size, random_halides
+from latticeanchor.build._common import n_bromide, parse_size, provenance, random_halides
 from latticeanchor.errors import LatticeAnchorError
 from latticeanchor.validate import br_content
 
@@ -157,7 +157,11 @@ def alpha_hybrid(core, x, n=2, k=1, T=298.15, seed=0, matrix=None):
     from ase import Atoms
 
     extra = Atoms(["Pb"] * len(new), positions=new, tags=[1] * len(new))
+    minfo = dict(atoms.info.get("latticeanchor") or {})
     atoms += extra
+    atoms.info["latticeanchor"] = provenance("alpha_hybrid", core=core, x=float(x), n_cells=n3.tolist(),
+                                             k_cells=k3.tolist(), T=float(T), seed=int(seed), strain="matrix",
+                                             matrix=minfo)
     return atoms
 
 
@@ -213,7 +217,11 @@ def delta_hybrid(core, x, size=(1, 1, 1), k=1, a_core=None, T=298.15, seed=0, ma
     out = atoms[keep]
     _substitute_br(out, x, seed)  # halides drawn on the sites left, so the matrix keeps x
     out.set_tags(np.zeros(len(out), dtype=int))
+    minfo = dict(atoms.info.get("latticeanchor") or {})
     out += Atoms(sym, positions=pos, tags=[1] * len(pos))
+    out.info["latticeanchor"] = provenance("delta_hybrid", core=core, x=float(x), size=list(parse_size(size)),
+                                           k_cells=[k, k, k], a_core_A=a_core, T=float(T), seed=int(seed),
+                                           strain="none", matrix=minfo)
     return out
 
 
