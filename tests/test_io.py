@@ -53,8 +53,8 @@ def test_extxyz_region_array_documented_and_geometric(tmp_path, hybrid):
     assert "interface" in back.info["region_legend"] and "2 = interface halide shell" in back.info["tags_legend"]
     tags = back.get_tags()
     assert np.array_equal(region == "core", tags == 1)
-    # brute force: a non-core atom is "interface" exactly when a core atom lies within 3.6 Å
-    i, j = neighbor_list("ij", back, 3.6)
+    # brute force: a non-core atom is "interface" exactly when a core atom lies within 4.6 Å
+    i, j = neighbor_list("ij", back, 4.6)
     touching = np.zeros(len(back), bool)
     touching[i[(tags[i] != 1) & (tags[j] == 1)]] = True
     assert np.array_equal(region == "interface", touching)

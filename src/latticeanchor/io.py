@@ -158,21 +158,22 @@ def _write_cif(atoms, tmp, prov, path):
 
 REGIONS = ("matrix", "core", "interface")
 REGION_LEGEND = ("region: core = rock-salt dot atoms (tag 1); interface = non-core atoms (matrix or embed's "
-                 "halide shell) with a core atom within 3.6 A (the first coordination shell); matrix = the rest")
+                 "halide shell) with a core atom within 4.6 A (build.check.INTERFACE_CUTOFF_A); matrix = the rest")
 TAGS_LEGEND = "tags: 0 = perovskite matrix, 1 = rock-salt core, 2 = interface halide shell added by build.embed"
 
 
 def regions(atoms: Atoms) -> np.ndarray:
     """Per-atom region strings (``REGIONS``; see ``REGION_LEGEND``) from the builder tags and the geometry."""
     from latticeanchor.build._common import CORE_TAG
-    from latticeanchor.build.contacts import PB_ANION_CUTOFF_A, pairs_within
+    from latticeanchor.build.check import INTERFACE_CUTOFF_A
+    from latticeanchor.build.contacts import pairs_within
 
     tags = atoms.get_tags()
     core = tags == CORE_TAG
     out = np.full(len(atoms), "matrix", dtype=object)
     out[core] = "core"
     if core.any() and (~core).any():
-        i, j, _ = pairs_within(atoms, PB_ANION_CUTOFF_A)
+        i, j, _ = pairs_within(atoms, INTERFACE_CUTOFF_A)
         touch = np.unique(i[~core[i] & core[j]])
         out[touch] = "interface"
     return out.astype(str)
