@@ -34,6 +34,10 @@ site by site to rock salt on the shared a/2 anion–cation grid (coherent, matri
 Pb on corners and face centres, chalcogen on the halide and Cs sites, 4k³ PbY), and in δ the same
 4k³-unit rock-salt cube (at the core's lattice constant) inserted after removing the k³ Cs, k³ Pb
 and 3k³ halides nearest (L∞ distance) to the cell centre. Both hybrids hold the same core.
+The cube-core cells fail ``build.check`` (α: the face-centre Pb of the cube's lower faces sit a/2 from
+matrix Cs; δ: short contacts where the cube is inserted): they serve MLIP energetics, and the DFT
+writers (``energy.dft``, ``io``) refuse them unless forced. Their ``atoms.info['latticeanchor']`` names
+the builder ("alpha_hybrid", "delta_hybrid"); for DFT use ``builder="build"`` (``build.embed``).
 """
 
 from __future__ import annotations

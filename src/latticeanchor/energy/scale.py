@@ -25,6 +25,11 @@ and ``dask worker ADDRESS --nthreads 1`` in batch scripts).
 * A candidate that raises is recorded with ``status="failed"`` and its error (type, message,
   traceback) and does not stop the run; failed records are kept (not retried) unless
   ``retry_failed=True``.
+* Sizes (``relax_plan``, decided before anything is built; ``plan_for_study`` for a whole study grid): the
+  candidate's dot when its α and δ hybrids fit ``max_atoms``, else the largest dot (0.5 Å steps, ≥ 6 Å)
+  that does, reported as ``diameter_relaxed_A`` / ``dot_reduced`` and in the file names
+  (``{alpha,delta}_hybrid-d<nm>nm.extxyz``, ``dft-d<nm>nm/``). DFT inputs are written only for a relaxed
+  α hybrid that passes ``build.check``; ``dft_inputs`` names the folder or the reason it was refused.
 * The returned DataFrame (also written to ``outdir/results.csv`` and ``results.json``) has one row per
   candidate in input order: the candidate columns, ``status``, ``error``, ``cached`` (True when this
   run loaded it from disk), ``key``, ``workdir`` and the task's scalar results.
