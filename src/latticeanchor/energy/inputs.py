@@ -22,8 +22,8 @@ Every function returns strings (no file system access); the callers write them a
   The force threshold matches VASP's EDIFFG (0.02 eV/Å).
 * LAMMPS (``lammps_data``): ``atom_style charge``, metal units, formal charges (``data.formal_charges``),
   one fixed type map for every file (``LAMMPS_TYPES``: Cs 1, Pb 2, I 3, Br 4, Cl 5, S 6, Se 7, Te 8),
-  Masses with element comments, and ``Atom Type Labels`` (LAMMPS ≥ 15Sep2022 reads them; older
-  versions need ``labels=False``).
+  Masses with element comments; ``labels=True`` adds an ``Atom Type Labels`` section for LAMMPS releases
+  with type labels (off by default: LAMMPS 29 Sep 2021, Debian 12's, stops at it).
 * GPAW (``gpaw_script``): a self-contained Python script (imports only ase and gpaw) that builds the cell
   and runs a PBE plane-wave SCF (PW 400 eV, the same k-mesh, Fermi–Dirac 0.05 eV, txt log).
 """
