@@ -48,9 +48,13 @@ def test_output_path_errors(tmp_path, capsys):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]
 
 
-def test_no_charge_balance_warns_with_the_charge(tmp_path, capsys):
+def test_no_charge_balance_refused_for_dft_then_forced_with_a_warning(tmp_path, capsys):
     out = tmp_path / "h.vasp"
-    assert main(["build", "--diameter", "1.2", "--size", "5", "--no-charge-balance", "-o", str(out)]) == 0
+    args = ["build", "--diameter", "1.2", "--size", "5", "--no-charge-balance", "-o", str(out)]
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip()
+    assert "fails build.check" in err and "--force" in err and "\n" not in err and list(tmp_path.iterdir()) == []
+    assert main(args + ["--force"]) == 0
     cap = capsys.readouterr()
     from ase.io import read
 
@@ -76,3 +80,22 @@ def test_readme_build_line_takes_nm_like_screen_and_mismatch(tmp_path, capsys):
     n_core = sum(1 for s in h.get_chemical_symbols() if s == "S")
     # a 3 nm PbS Wulff dot (volume-equivalent): 4 anions per a³ over π d³/6, a = 5.936 Å, within 15 %
     assert n_core == pytest.approx(4 * 3.14159 * 30.0**3 / 6 / 5.936**3, rel=0.15)
+
+
+def test_build_writes_runnable_input_sets(tmp_path, capsys):
+    """-o x.vasp: POSCAR + INCAR + KPOINTS + POTCAR.spec + provenance; .pwi and .gpaw.py: one file each."""
+    from pymatgen.io.vasp import Incar, Kpoints
+
+    base = ["build", "--diameter", "1.2", "--size", "4", "--seed", "1"]
+    assert main(base + ["-o", str(tmp_path / "x.vasp")]) == 0
+    assert "x.INCAR" in capsys.readouterr().out
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.INCAR", "x.KPOINTS", "x.POTCAR.spec", "x.provenance.json",
+                                                         "x.vasp"]
+    assert Incar.from_file(tmp_path / "x.INCAR")["EDIFFG"] == -0.02
+    mesh = tuple(Kpoints.from_file(tmp_path / "x.KPOINTS").kpts[0])
+    assert main(base + ["-o", str(tmp_path / "x.pwi")]) == 0
+    assert f"K_POINTS automatic\n{mesh[0]} {mesh[1]} {mesh[2]} 0 0 0" in (tmp_path / "x.pwi").read_text()
+    assert main(base + ["-o", str(tmp_path / "x.gpaw.py")]) == 0
+    script = (tmp_path / "x.gpaw.py").read_text()
+    assert "PW(400)" in script and f'"size": {mesh}' in script and "txt='x.gpaw.txt'" in script
+    compile(script, "x.gpaw.py", "exec")

@@ -11,7 +11,16 @@ from latticeanchor.errors import LatticeAnchorError
 
 @pytest.fixture(scope="module")
 def hybrid():
-    return embed(rocksalt_core("PbS", 10.0), alpha_matrix(2.0, size=4, seed=7))
+    h = embed(rocksalt_core("PbS", 10.0), alpha_matrix(2.0, size=4, seed=7), charge_balance=True)
+    assert io.check_for_dft(h).ok
+    return h
+
+
+@pytest.fixture(scope="module")
+def charged():
+    h = embed(rocksalt_core("PbS", 10.0), alpha_matrix(2.0, size=4, seed=7))
+    assert io.check_for_dft(h).formal_charge != 0
+    return h
 
 
 def test_poscar_grouped_sorted_and_readable(tmp_path, hybrid):
@@ -35,8 +44,26 @@ def test_extxyz_provenance(tmp_path, hybrid):
     assert np.allclose(back.positions, hybrid.positions)
 
 
+def test_extxyz_region_array_documented_and_geometric(tmp_path, hybrid):
+    from ase.neighborlist import neighbor_list
+
+    back = ase.io.read(io.write(hybrid, tmp_path / "h.extxyz"), format="extxyz")
+    region = back.arrays["region"]
+    assert set(region) == set(io.REGIONS)
+    assert "interface" in back.info["region_legend"] and "2 = interface halide shell" in back.info["tags_legend"]
+    tags = back.get_tags()
+    assert np.array_equal(region == "core", tags == 1)
+    # brute force: a non-core atom is "interface" exactly when a core atom lies within 4.6 Å
+    i, j = neighbor_list("ij", back, 4.6)
+    touching = np.zeros(len(back), bool)
+    touching[i[(tags[i] != 1) & (tags[j] == 1)]] = True
+    assert np.array_equal(region == "interface", touching)
+    # every shell halide (tag 2) is interface, and the interface holds more than the shell alone
+    assert np.all(region[tags == 2] == "interface") and (region == "interface").sum() > (tags == 2).sum()
+
+
 @pytest.mark.parametrize("name,fmt,read_kw", [("h.cif", "cif", {}), ("h.pwi", "espresso-in", {}),
-                                              ("h.lmp", "lammps-data", {"atom_style": "atomic", "units": "metal"})])
+                                              ("h.lmp", "lammps-data", {"atom_style": "charge", "units": "metal"})])
 def test_other_formats_roundtrip(tmp_path, hybrid, name, fmt, read_kw):
     path = io.write(hybrid, tmp_path / name)
     assert f"latticeanchor {__version__}" in path.read_text()[:300]
@@ -72,5 +99,38 @@ def test_bad_format_and_failed_write_leave_nothing(tmp_path, hybrid, monkeypatch
 
     monkeypatch.setattr(ase.io, "write", boom)
     with pytest.raises(RuntimeError):
-        io.write(hybrid, tmp_path / "h.vasp")
+        io.write(hybrid, tmp_path / "h.cif")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_poscar_comment_is_short(tmp_path, hybrid):
+    first = io.write(hybrid, tmp_path / "POSCAR").read_text().splitlines()[0]
+    assert len(first) < 80 and first.startswith(hybrid.get_chemical_formula(mode="hill")) and " embed " in first
+
+
+def test_vasp_inputs_beside_the_poscar_are_the_hand_off_files(tmp_path, hybrid):
+    from latticeanchor.energy import dft
+
+    io.write(hybrid, tmp_path / "run" / "POSCAR", vasp_inputs=True)
+    io.write(hybrid, tmp_path / "x.vasp", vasp_inputs=True)
+    hand_off = dft.write_vasp(hybrid, tmp_path / "dft")
+    for name in ("POSCAR", "INCAR", "KPOINTS", "POTCAR.spec"):
+        text = (hand_off / name).read_text()
+        assert (tmp_path / "run" / name).read_text() == text
+        assert (tmp_path / ("x.vasp" if name == "POSCAR" else f"x.{name}")).read_text() == text
+    prov = json.loads((tmp_path / "run" / "provenance.json").read_text())
+    assert prov["params"]["builder"] == "embed" and prov["params"]["matrix"]["seed"] == 7
+
+
+@pytest.mark.parametrize("name,kw", [("h.pwi", {}), ("h.gpaw.py", {}), ("POSCAR", {"vasp_inputs": True})])
+def test_dft_inputs_refused_for_a_failing_structure(tmp_path, charged, name, kw):
+    with pytest.raises(LatticeAnchorError, match="fails build.check.*formal charge"):
+        io.write(charged, tmp_path / name, **kw)
+    assert list(tmp_path.iterdir()) == []
+    io.write(charged, tmp_path / name, force=True, **kw)
+    assert (tmp_path / name).is_file()
+
+
+def test_structure_files_are_not_refused(tmp_path, charged):
+    for name in ("POSCAR", "h.cif", "h.extxyz", "h.lmp"):
+        assert io.write(charged, tmp_path / name).is_file()

@@ -352,23 +352,32 @@ def test_top_structures_are_neutral_readable_and_match_the_candidate(tmp_path):
         assert len(atoms) <= 6000
 
 
-def test_relax_top_records_a_failed_candidate_and_carries_on(tmp_path, capsys):
+def test_relax_top_records_a_failed_candidate_and_carries_on(tmp_path, capsys, monkeypatch):
     pytest.importorskip("chgnet")
     from latticeanchor.cli import main
+    from latticeanchor.energy import scale
 
     cfg = tmp_path / "s.toml"
     cfg.write_text('[study]\nname = "s"\ntop = 2\n[grid]\ncores = ["PbS"]\nx = [1.5, 2.0]\ndiameter_nm = [3.0]\n'
                    'loading = [0.1]\n[build]\nstructures = 0\n')
-    # every candidate fails: exit 1, and each failure's one-line cause is on stderr
+    # a budget no dot fits is refused before the screen runs (exit 2, nothing written)
     assert main(["screen", str(cfg), "--out", str(tmp_path / "o"), "--relax-top", "2", "--max-atoms", "10",
-                 "--no-sensitivity"]) == 1
+                 "--no-sensitivity"]) == 2
+    assert "raise --max-atoms" in capsys.readouterr().err and not (tmp_path / "o").exists()
+
+    def failing(candidate, settings, workdir):  # every candidate fails in its task
+        raise RuntimeError(f"relaxation blew up at x={candidate['x']}")
+
+    monkeypatch.setattr(scale, "evaluate_candidate", failing)
+    # every candidate fails: exit 1, and each failure's one-line cause is on stderr
+    assert main(["screen", str(cfg), "--out", str(tmp_path / "o"), "--relax-top", "2", "--no-sensitivity"]) == 1
     captured = capsys.readouterr()
-    assert "relaxed 2 candidates (2 failed)" in captured.out
-    assert captured.err.count("max_atoms=10") >= 2 and "every relaxation failed" in captured.err
+    assert "relaxed 2 candidates (2 failed)" in captured.out and "--relax-top: dots up to 3 nm" in captured.err
+    assert captured.err.count("relaxation blew up") >= 2 and "every relaxation failed" in captured.err
     table = pd.read_csv(tmp_path / "o" / "relax" / "results.csv")
     ranked = pd.read_csv(tmp_path / "o" / "ranked.csv")
     assert list(table["x"]) == list(ranked["x"][:2]) and len(set(table["x"])) == 2  # best first, one row per structure
-    assert table["error"].str.contains("max_atoms=10").all()
+    assert table["error"].str.contains("relaxation blew up").all()
 
 
 def test_best_per_core_is_the_top_row_of_each_core_and_temperature(tmp_path):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from latticeanchor import data, io
-from latticeanchor.build import alpha_matrix, check, delta_matrix, embed, rocksalt_core
+from latticeanchor.build import alpha_matrix, delta_matrix, embed, rocksalt_core
 from latticeanchor.build.cores import CENTERS, SHAPES
 from latticeanchor.build.embed import STRAIN_MODES
 from latticeanchor.build.sizing import DEFAULT_MAX_ATOMS, estimate_core_atoms, estimate_matrix_atoms
@@ -47,7 +47,10 @@ def add_parser(sub) -> None:
                    help=f"refuse structures estimated above this many atoms (default {DEFAULT_MAX_ATOMS:,})")
     p.add_argument("--dataset", default=None, help=f"reference dataset ({', '.join(data.dataset_names())})")
     p.add_argument("-o", "--output", required=True, help="output file")
-    p.add_argument("--format", default=None, help=f"{' | '.join(io.FORMATS)} (default from the suffix)")
+    p.add_argument("--format", default=None, help=f"{' | '.join(io.FORMATS)} (default from the suffix; vasp writes "
+                                                  "POSCAR + INCAR + KPOINTS + POTCAR.spec, gpaw a .py SCF script)")
+    p.add_argument("--force", action="store_true",
+                   help="write DFT inputs (vasp, espresso-in, gpaw) even when the check fails (default: refuse)")
     p.set_defaults(func=run)
 
 
@@ -94,12 +97,12 @@ def run(args) -> int:
     if fmt not in io.FORMATS:
         raise LatticeAnchorError(f"unknown format {fmt!r}; use one of {', '.join(io.FORMATS)}")
     hybrid = build_from_args(args)
-    coherent = hybrid.info["latticeanchor"].get("strain") != "none"
-    report = check(hybrid, min_pb5_fraction=0.95 if coherent else 0.90)
-    io.write(hybrid, args.output, format=fmt)
+    report = io.check_for_dft(hybrid)  # ≥ 95 % five-fold Pb for a coherent α hybrid, 90 % otherwise
     print(report)
+    io.write(hybrid, args.output, format=fmt, force=getattr(args, "force", False), vasp_inputs=True, report=report)
     if not args.charge_balance and report.formal_charge:
         print(f"warning: --no-charge-balance: the structure carries a formal charge of {report.formal_charge:+d} "
               "(DFT codes add a compensating background)", file=sys.stderr)
-    print(f"written: {args.output} ({fmt})")
+    extra = [str(p) for name, p in io.vasp_companions(args.output).items()] if fmt == "vasp" else []
+    print(f"written: {', '.join([str(args.output)] + extra)} ({fmt})")
     return 0

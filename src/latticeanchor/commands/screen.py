@@ -152,12 +152,32 @@ def check_args(args) -> None:
         raise LatticeAnchorError("--workers/--scheduler need the dask extra: pip install 'latticeanchor[dask]'")
 
 
+def _relax_sizes(study, args) -> None:
+    """Say before the screen what --relax-top relaxes when a grid dot does not fit --max-atoms; refuse
+    (one line) when not even the smallest dot fits."""
+    from latticeanchor.energy.scale import DEFAULT_SETTINGS, plan_for_study
+    from latticeanchor.screen.config import load_config
+
+    settings = {k: v for k, v in (("max_atoms", args.max_atoms), ("n", args.cells), ("k", args.core_cells))
+                if v is not None}
+    plans = plan_for_study(load_config(study, max_points=args.max_points), settings or None)
+    reduced = [p for p in plans if p["dot_reduced"]]
+    if reduced:
+        big = max(reduced, key=lambda p: p["diameter_requested_A"])
+        small = min(p["diameter_relaxed_A"] for p in reduced)
+        print(f"# --relax-top: dots up to {big['diameter_requested_A'] / 10:g} nm do not fit --max-atoms "
+              f"{settings.get('max_atoms', DEFAULT_SETTINGS['max_atoms'])}; {len(reduced)} of {len(plans)} grid sizes relax a smaller dot instead "
+              f"(down to {small / 10:g} nm; columns diameter_relaxed_A, dot_reduced; files *-d<nm>nm)", file=sys.stderr)
+
+
 def run(args) -> int:
     from latticeanchor import screen
     from latticeanchor.screen.run import COL_CORE, COL_DIAMETER, COL_LOADING, COL_T, COL_X, DIAMETER_COLUMN_PER_NM
 
     check_args(args)
     study = study_from_args(args)
+    if args.relax_top:  # sizes decided (and refused) before the screen runs
+        _relax_sizes(study, args)
     result = screen.run(study, out=args.out, top=args.top, seed=args.seed,
                         build_structures=not args.no_structures, max_points=args.max_points,
                         output_format="parquet" if args.parquet else None, workers=args.workers,

@@ -34,6 +34,10 @@ site by site to rock salt on the shared a/2 anion–cation grid (coherent, matri
 Pb on corners and face centres, chalcogen on the halide and Cs sites, 4k³ PbY), and in δ the same
 4k³-unit rock-salt cube (at the core's lattice constant) inserted after removing the k³ Cs, k³ Pb
 and 3k³ halides nearest (L∞ distance) to the cell centre. Both hybrids hold the same core.
+The cube-core cells fail ``build.check`` (α: the face-centre Pb of the cube's lower faces sit a/2 from
+matrix Cs; δ: short contacts where the cube is inserted): they serve MLIP energetics, and the DFT
+writers (``energy.dft``, ``io``) refuse them unless forced. Their ``atoms.info['latticeanchor']`` names
+the builder ("alpha_hybrid", "delta_hybrid"); for DFT use ``builder="build"`` (``build.embed``).
 """
 
 from __future__ import annotations
@@ -44,7 +48,7 @@ import math
 import numpy as np
 
 from latticeanchor import vegard
-from latticeanchor.build._common import n_bromide, parse_size, random_halides
+from latticeanchor.build._common import n_bromide, parse_size, provenance, random_halides
 from latticeanchor.errors import LatticeAnchorError
 from latticeanchor.validate import br_content
 
@@ -157,7 +161,11 @@ def alpha_hybrid(core, x, n=2, k=1, T=298.15, seed=0, matrix=None):
     from ase import Atoms
 
     extra = Atoms(["Pb"] * len(new), positions=new, tags=[1] * len(new))
+    minfo = dict(atoms.info.get("latticeanchor") or {})
     atoms += extra
+    atoms.info["latticeanchor"] = provenance("alpha_hybrid", core=core, x=float(x), n_cells=n3.tolist(),
+                                             k_cells=k3.tolist(), T=float(T), seed=int(seed), strain="matrix",
+                                             matrix=minfo)
     return atoms
 
 
@@ -213,7 +221,11 @@ def delta_hybrid(core, x, size=(1, 1, 1), k=1, a_core=None, T=298.15, seed=0, ma
     out = atoms[keep]
     _substitute_br(out, x, seed)  # halides drawn on the sites left, so the matrix keeps x
     out.set_tags(np.zeros(len(out), dtype=int))
+    minfo = dict(atoms.info.get("latticeanchor") or {})
     out += Atoms(sym, positions=pos, tags=[1] * len(pos))
+    out.info["latticeanchor"] = provenance("delta_hybrid", core=core, x=float(x), size=list(parse_size(size)),
+                                           k_cells=[k, k, k], a_core_A=a_core, T=float(T), seed=int(seed),
+                                           strain="none", matrix=minfo)
     return out
 
 

@@ -1,56 +1,43 @@
-"""DFT hand-off: VASP (pymatgen input sets) and Quantum ESPRESSO pw.x inputs, one folder per candidate.
+"""DFT hand-off: VASP, Quantum ESPRESSO pw.x and GPAW inputs, one folder per candidate.
 
-``write_dft_inputs(atoms, folder, codes=("vasp", "qe"), candidate=..., record=...)`` writes
+``write_dft_inputs(atoms, folder, codes=("vasp", "qe", "gpaw"), candidate=..., record=..., force=False)`` writes
 
-    folder/vasp/{INCAR, KPOINTS, POSCAR, POTCAR.spec}   MPRelaxSet, ``potcar_spec=True``: POTCAR.spec
-                                                        lists the POTCAR symbols, so no POTCAR files
-                                                        (and no PMG_VASP_PSP_DIR) are needed
-    folder/qe/pw.in                                     ase.io.write(format="espresso-in")
+    folder/vasp/{INCAR, KPOINTS, POSCAR, POTCAR.spec}   MPRelaxSet conventions, POTCAR.spec lists the
+                                                        Materials Project POTCAR names (no POTCAR files)
+    folder/qe/pw.in                                     vc-relax, SSSP efficiency v1.3.0 names and cutoffs
+    folder/gpaw/scf.gpaw.py                             PBE PW(400 eV) SCF script (log scf.gpaw.txt)
     folder/manifest.json                                provenance (version, candidate, settings, hashes)
 
-VASP: ``MPRelaxSet`` (PBE, PAW, ENCUT 520 eV, reciprocal k-point density 64 Å⁻³) with
-``user_incar_settings`` merged on top; pass ``vasp_set="MPScanRelaxSet"`` etc. for another set.
-Spin: MPRelaxSet switches spin polarisation on (ISPIN = 2, MAGMOM 0.6 μB per atom) for every
-structure. A closed-shell hybrid (``is_closed_shell``: every element a closed-shell ion of the
-formal-charge table — Cs⁺, Pb²⁺, halide⁻, chalcogen²⁻ — with a zero formal-charge sum and an even
-electron count) has no unpaired electrons, so ``spin="auto"`` (default) writes ISPIN = 1 and no
-MAGMOM for it (half the cost, no spurious moments); anything else keeps the set's spin settings.
-``spin=True`` / ``False`` forces either.
+The file texts come from ``latticeanchor.energy.inputs``, the same writers ``latticeanchor build -o``
+uses (``latticeanchor.io``), so a structure gives the same INCAR, k-mesh and pw.x input either way. All
+codes share one k-point rule (``inputs.kpoint_mesh``: Γ-centred, n_i = ceil(|b_i| / kspacing), kspacing
+0.25 Å⁻¹ with 2π included). Spin: ISPIN 1 / nspin 1 for a closed-shell structure (``is_closed_shell``:
+every element a closed-shell ion of the formal-charge table with a zero sum and an even electron count),
+spin-polarised otherwise; ``spin=True`` / ``False`` forces either.
 
-pw.x: pseudopotential file names follow SSSP efficiency v1.3 (Prandini et al., npj Comput. Mater. 4,
-72 (2018), DOI 10.1038/s41524-018-0127-2; https://www.materialscloud.org/discover/sssp); put the
-library in ``pseudo_dir`` or pass ``pseudopotentials={"Cs": "...", ...}``. The wavefunction cutoff
-(Ry) defaults to the largest SSSP-recommended value among the species present; ecutrho = 8 × ecutwfc
-(ultrasoft/PAW). K-points from a spacing (Å⁻¹, 2π included): n_i = max(1, ceil(|b_i| / kspacing)).
+A structure that fails ``build.check`` (``io.check_for_dft``: a formal charge, a like-charge or too-short
+contact, under-coordinated Pb) is refused with a one-line error unless ``force=True``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import math
 from pathlib import Path
 
 import numpy as np
 
 from latticeanchor import __version__
 from latticeanchor.atomic import atomic_path, write_json
+from latticeanchor.energy.inputs import (DEFAULT_KSPACING, SSSP_CUTOFFS_RY, SSSP_PSEUDOPOTENTIALS, gpaw_script,
+                                         is_closed_shell, kpoint_mesh, pw_input, vasp_files)
 from latticeanchor.errors import LatticeAnchorError
 
-__all__ = ["is_closed_shell", "write_vasp", "write_qe", "write_dft_inputs", "SSSP_PSEUDOPOTENTIALS", "SSSP_ECUTWFC_RY",
-           "kpoint_mesh", "structure_hash"]
+__all__ = ["is_closed_shell", "write_vasp", "write_qe", "write_gpaw", "write_dft_inputs", "SSSP_PSEUDOPOTENTIALS",
+           "SSSP_ECUTWFC_RY", "kpoint_mesh", "structure_hash", "CODES"]
 
-# SSSP efficiency v1.3.0 file names and recommended wavefunction cutoffs (Ry)
-SSSP_PSEUDOPOTENTIALS = {
-    "Cs": "Cs_pbe_v1.uspp.F.UPF",
-    "Pb": "Pb.pbe-dn-kjpaw_psl.0.2.2.UPF",
-    "I": "I.pbe-n-kjpaw_psl.0.2.UPF",
-    "Br": "br_pbe_v1.4.uspp.F.UPF",
-    "S": "s_pbe_v1.4.uspp.F.UPF",
-    "Se": "Se_pbe_v1.uspp.F.UPF",
-    "Te": "Te_pbe_v1.uspp.F.UPF",
-}
-SSSP_ECUTWFC_RY = {"Cs": 30.0, "Pb": 40.0, "I": 35.0, "Br": 30.0, "S": 35.0, "Se": 30.0, "Te": 30.0}
+CODES = ("vasp", "qe", "gpaw")
+SSSP_ECUTWFC_RY = {el: cut[0] for el, cut in SSSP_CUTOFFS_RY.items()}  # SSSP efficiency v1.3.0, Ry
 
 
 def structure_hash(atoms) -> str:
@@ -61,128 +48,107 @@ def structure_hash(atoms) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
-def kpoint_mesh(atoms, kspacing: float = 0.25) -> tuple[int, int, int]:
-    """Monkhorst–Pack mesh with spacing ``kspacing`` (Å⁻¹, 2π included) along each reciprocal vector."""
-    if not kspacing > 0:
-        raise LatticeAnchorError(f"kspacing must be positive (1/Å), got {kspacing!r}")
-    recip = 2 * math.pi * np.linalg.norm(atoms.cell.reciprocal(), axis=1)
-    return tuple(int(max(1, math.ceil(b / kspacing - 1e-9))) for b in recip)
-
-
-def _structure(atoms):
-    from pymatgen.io.ase import AseAtomsAdaptor
-
+def _periodic(atoms):
     if not np.all(atoms.pbc) or atoms.cell.rank != 3:
         raise LatticeAnchorError("DFT inputs need a periodic structure with a full 3D cell")
-    return AseAtomsAdaptor.get_structure(atoms)
 
 
-def is_closed_shell(atoms) -> bool:
-    """True when every element has a formal charge in the data file (closed-shell ions), the formal
-    charges sum to zero and the electron count is even: no unpaired electrons, ISPIN = 1 suffices."""
-    from latticeanchor import data
+def _refuse(atoms, force):
+    from latticeanchor.io import refuse_unless_checked
 
-    charges = data.formal_charges()
-    symbols = atoms.get_chemical_symbols()
-    if not symbols or any(s not in charges for s in symbols):
-        return False
-    return sum(charges[s] for s in symbols) == 0 and int(np.sum(atoms.numbers)) % 2 == 0
+    _periodic(atoms)
+    refuse_unless_checked(atoms, force)
 
 
-def write_vasp(atoms, folder, vasp_set: str = "MPRelaxSet", user_incar_settings: dict | None = None,
-               user_kpoints_settings: dict | None = None, spin="auto") -> Path:
+def write_vasp(atoms, folder, user_incar_settings: dict | None = None, kspacing: float = DEFAULT_KSPACING,
+               spin="auto", potcars: dict | None = None, force: bool = False) -> Path:
     """VASP INCAR, KPOINTS, POSCAR and POTCAR.spec for ``atoms`` in ``folder`` (created). Returns folder.
 
-    spin: "auto" (ISPIN = 1 and no MAGMOM for a closed-shell structure, the set's default otherwise),
-    True (the set's spin-polarised settings) or False (ISPIN = 1). ``user_incar_settings`` win."""
-    from pymatgen.io.vasp import sets
-
-    cls = getattr(sets, vasp_set, None)
-    if cls is None:
-        raise LatticeAnchorError(f"unknown pymatgen VASP input set {vasp_set!r}")
-    if spin not in ("auto", True, False):
-        raise LatticeAnchorError(f"spin must be 'auto', True or False, got {spin!r}")
+    spin: "auto" (ISPIN 1 for a closed-shell structure, ISPIN 2 with MAGMOM 0.6 μB/atom otherwise), True
+    or False. ``user_incar_settings`` win (None removes a tag). kspacing in Å⁻¹ (2π included)."""
+    _refuse(atoms, force)
+    files = vasp_files(atoms, kspacing=kspacing, spin=spin, user_incar_settings=user_incar_settings, potcars=potcars)
     folder = Path(folder)
-    incar = {}
-    if spin is False or (spin == "auto" and is_closed_shell(atoms)):
-        incar = {"ISPIN": 1, "MAGMOM": None}
-    incar.update(user_incar_settings or {})
-    input_set = cls(_structure(atoms), user_incar_settings=incar,
-                    user_kpoints_settings=user_kpoints_settings)
     # write into a temporary sibling, then rename, so a killed run leaves no half-written folder
+    import shutil
+
     tmp = folder.with_name(f".{folder.name}.tmp")
     if tmp.exists():
-        import shutil
-
         shutil.rmtree(tmp)
-    input_set.write_input(str(tmp), potcar_spec=True)
+    tmp.mkdir(parents=True)
+    for name, text in files.items():
+        (tmp / name).write_text(text, encoding="utf-8")
     if folder.exists():
-        import shutil
-
         shutil.rmtree(folder)
     tmp.rename(folder)
     return folder
 
 
 def write_qe(atoms, folder, pseudopotentials: dict | None = None, ecutwfc: float | None = None,
-             kspacing: float = 0.25, calculation: str = "vc-relax", pseudo_dir: str = "./pseudo",
-             input_data: dict | None = None) -> Path:
-    """pw.x input ``folder/pw.in``; returns its path. ecutwfc in Ry; kspacing in Å⁻¹ (2π included)."""
-    import ase.io
-
-    species = sorted(set(atoms.get_chemical_symbols()))
-    pseudos = dict(SSSP_PSEUDOPOTENTIALS)
-    pseudos.update(pseudopotentials or {})
-    missing = [s for s in species if s not in pseudos]
-    if missing:
-        raise LatticeAnchorError(f"no pseudopotential name for {', '.join(missing)}; pass pseudopotentials={{...}}")
-    if ecutwfc is None:
-        ecutwfc = max(SSSP_ECUTWFC_RY.get(s, 45.0) for s in species)
-    data = {"control": {"calculation": calculation, "prefix": "latticeanchor", "pseudo_dir": pseudo_dir,
-                        "outdir": "./tmp", "tprnfor": True, "tstress": True},
-            "system": {"ecutwfc": float(ecutwfc), "ecutrho": 8.0 * float(ecutwfc),
-                       "occupations": "smearing", "smearing": "gaussian", "degauss": 0.005},
-            "electrons": {"conv_thr": 1e-8 * len(atoms), "mixing_beta": 0.4}}
-    for section, values in (input_data or {}).items():
-        data.setdefault(section, {}).update(values)
+             ecutrho: float | None = None, kspacing: float = DEFAULT_KSPACING, calculation: str = "vc-relax",
+             pseudo_dir: str = "./pseudo", input_data: dict | None = None, spin="auto", force: bool = False) -> Path:
+    """pw.x input ``folder/pw.in`` (``inputs.pw_input``); returns its path. Cutoffs in Ry; kspacing Å⁻¹."""
+    _refuse(atoms, force)
+    text = pw_input(atoms, calculation=calculation, kspacing=kspacing, pseudopotentials=pseudopotentials,
+                    ecutwfc=ecutwfc, ecutrho=ecutrho, pseudo_dir=pseudo_dir, spin=spin, input_data=input_data)
     path = Path(folder) / "pw.in"
     with atomic_path(path, suffix=".in") as tmp:
-        ase.io.write(tmp, atoms, format="espresso-in", input_data=data,
-                     pseudopotentials={s: pseudos[s] for s in species}, kpts=kpoint_mesh(atoms, kspacing))
+        tmp.write_text(text, encoding="utf-8")
     return path
 
 
-def write_dft_inputs(atoms, folder, codes=("vasp", "qe"), candidate: dict | None = None,
+def write_gpaw(atoms, folder, ecut_eV: float = 400.0, kspacing: float = DEFAULT_KSPACING, spin="auto",
+               force: bool = False) -> Path:
+    """GPAW PBE SCF script ``folder/scf.gpaw.py`` (log ``scf.gpaw.txt``); returns its path. ecut in eV."""
+    _refuse(atoms, force)
+    text = gpaw_script(atoms, ecut_eV=ecut_eV, kspacing=kspacing, spin=spin, txt="scf.gpaw.txt")
+    path = Path(folder) / "scf.gpaw.py"
+    with atomic_path(path, suffix=".py") as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return path
+
+
+def write_dft_inputs(atoms, folder, codes=CODES, candidate: dict | None = None,
                      record: dict | None = None, vasp_kwargs: dict | None = None,
-                     qe_kwargs: dict | None = None) -> Path:
-    """One candidate's DFT folder: ``vasp/``, ``qe/pw.in`` and ``manifest.json``. Returns the folder.
+                     qe_kwargs: dict | None = None, gpaw_kwargs: dict | None = None, force: bool = False) -> Path:
+    """One candidate's DFT folder: ``vasp/``, ``qe/pw.in``, ``gpaw/scf.gpaw.py`` and ``manifest.json``.
 
     candidate: the screening row (core, x, diameter, loading, T, ...); record: e.g. the MLIP result
-    (energies, convergence) to carry along as provenance.
+    (energies, convergence) to carry along as provenance. force: write a structure that fails
+    ``build.check`` (otherwise refused before anything is written). Returns the folder.
     """
     codes = tuple(codes)
-    bad = [c for c in codes if c not in ("vasp", "qe")]
+    bad = [c for c in codes if c not in CODES]
     if bad or not codes:
-        raise LatticeAnchorError(f"codes must be a non-empty subset of ('vasp', 'qe'), got {codes!r}")
+        raise LatticeAnchorError(f"codes must be a non-empty subset of {CODES}, got {codes!r}")
+    _refuse(atoms, force)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     files = {}
+    kspacing = {}
     if "vasp" in codes:
-        write_vasp(atoms, folder / "vasp", **(vasp_kwargs or {}))
+        write_vasp(atoms, folder / "vasp", force=True, **(vasp_kwargs or {}))
         files["vasp"] = ["vasp/INCAR", "vasp/KPOINTS", "vasp/POSCAR", "vasp/POTCAR.spec"]
+        kspacing["vasp"] = (vasp_kwargs or {}).get("kspacing", DEFAULT_KSPACING)
     if "qe" in codes:
-        qe = write_qe(atoms, folder / "qe", **(qe_kwargs or {}))
+        qe = write_qe(atoms, folder / "qe", force=True, **(qe_kwargs or {}))
         files["qe"] = [str(qe.relative_to(folder))]
+        kspacing["qe"] = (qe_kwargs or {}).get("kspacing", DEFAULT_KSPACING)
+    if "gpaw" in codes:
+        gp = write_gpaw(atoms, folder / "gpaw", force=True, **(gpaw_kwargs or {}))
+        files["gpaw"] = [str(gp.relative_to(folder))]
+        kspacing["gpaw"] = (gpaw_kwargs or {}).get("kspacing", DEFAULT_KSPACING)
     import ase
-    import pymatgen.core
 
+    info = atoms.info.get("latticeanchor") or {}
     manifest = {"latticeanchor_version": __version__, "ase_version": ase.__version__,
-                "pymatgen_version": getattr(pymatgen.core, "__version__", "unknown"),
                 "formula": atoms.get_chemical_formula(), "n_atoms": len(atoms),
+                "builder": info.get("builder", "unknown") if isinstance(info, dict) else "unknown",
                 "structure_sha256_16": structure_hash(atoms), "candidate": candidate or {},
-                "record": record or {}, "files": files,
-                "vasp": {"input_set": (vasp_kwargs or {}).get("vasp_set", "MPRelaxSet"), "potcar": "POTCAR.spec only"},
-                "qe": {"pseudopotentials": "SSSP efficiency v1.3 file names (see latticeanchor.energy.dft)",
-                       "kspacing_per_A": (qe_kwargs or {}).get("kspacing", 0.25)}}
+                "record": record or {}, "files": files, "forced_past_check": bool(force),
+                "kpoint_mesh": {code: list(kpoint_mesh(atoms, k)) for code, k in kspacing.items()},
+                "kspacing_per_A": kspacing,
+                "vasp": {"conventions": "MPRelaxSet (ENCUT 520, EDIFFG -0.02, ISMEAR 0)", "potcar": "POTCAR.spec only"},
+                "qe": {"pseudopotentials": "SSSP efficiency v1.3.0 file names and cutoffs (latticeanchor.energy.inputs)"}}
     write_json(folder / "manifest.json", manifest, indent=2, sort_keys=True, lenient=False)
     return folder

@@ -25,6 +25,11 @@ and ``dask worker ADDRESS --nthreads 1`` in batch scripts).
 * A candidate that raises is recorded with ``status="failed"`` and its error (type, message,
   traceback) and does not stop the run; failed records are kept (not retried) unless
   ``retry_failed=True``.
+* Sizes (``relax_plan``, decided before anything is built; ``plan_for_study`` for a whole study grid): the
+  candidate's dot when its α and δ hybrids fit ``max_atoms``, else the largest dot (0.5 Å steps, ≥ 6 Å)
+  that does, reported as ``diameter_relaxed_A`` / ``dot_reduced`` and in the file names
+  (``{alpha,delta}_hybrid-d<nm>nm.extxyz``, ``dft-d<nm>nm/``). DFT inputs are written only for a relaxed
+  α hybrid that passes ``build.check``; ``dft_inputs`` names the folder or the reason it was refused.
 * The returned DataFrame (also written to ``outdir/results.csv`` and ``results.json``) has one row per
   candidate in input order: the candidate columns, ``status``, ``error``, ``cached`` (True when this
   run loaded it from disk), ``key``, ``workdir`` and the task's scalar results.
@@ -46,7 +51,7 @@ from latticeanchor.atomic import atomic_path, write_json
 from latticeanchor.build._common import parse_size
 from latticeanchor.errors import LatticeAnchorError
 
-__all__ = ["relax_top", "run_candidates", "evaluate_candidate", "lattice_task", "candidate_key", "DEFAULT_SETTINGS", "CANDIDATE_KEYS",
+__all__ = ["relax_top", "relax_plan", "plan_for_study", "run_candidates", "evaluate_candidate", "lattice_task", "candidate_key", "DEFAULT_SETTINGS", "CANDIDATE_KEYS",
            "load_record", "local_client"]
 
 CANDIDATE_KEYS = ("core", "x", "diameter", "loading", "T")  # the physical identity of a candidate
@@ -56,14 +61,16 @@ DEFAULT_SETTINGS = {
     "steps": 500,
     "cell_filter": "unit",
     "rattle": 0.03,  # Å, seeded displacements before every relaxation (see energy.anchoring.anchoring)
-    "builder": "internal",  # 'internal' cube core, or 'build'/'auto' for latticeanchor.build
+    "builder": "build",  # 'build' (build.embed: passes build.check) or 'internal' (cube core, fails it: no DFT inputs)
     "seed": 0,
     "n": None,  # α supercell (n×n×n); None: from the loading
     "k": None,  # core cube (k cells); None: from the diameter
     "delta_size": None,  # δ supercell; None: about the α cell's extent
     "max_atoms": 400,  # larger hybrids fail with a clear error instead of running for hours
-    "write_dft": True,  # VASP + pw.x inputs of the relaxed α hybrid in <workdir>/dft
+    "write_dft": True,  # VASP + pw.x + GPAW inputs of the relaxed α hybrid in <workdir>/dft-d<nm>nm (if it passes build.check)
 }
+MIN_RELAX_DIAMETER_A = 6.0  # Å: the smallest dot relax_plan shrinks to (Pb-centred PbS: 13 Pb + 6 S)
+_PLAN_STEP_A = 0.5  # Å, the diameter steps relax_plan goes down in
 _RESULT = "result.json"
 
 
@@ -145,62 +152,135 @@ def _delta_size(n: int, a_alpha: float, span: float, a_core: float) -> tuple[int
     return tuple(out)
 
 
+def _cells_for(c: dict, settings: dict, d: float):
+    """(n, k, δ size, atoms of the larger hybrid) for a dot of diameter ``d`` (Å); raises when over max_atoms."""
+    from latticeanchor import vegard
+    from latticeanchor.build.sizing import estimate_core_atoms, supercell_for_loading
+    from latticeanchor.energy import anchoring as anc
+    from latticeanchor.strain import core_lattice_constant
+
+    T = float(c.get("T", 298.15))
+    x = float(c["x"])
+    max_atoms = int(settings["max_atoms"])
+    internal = settings["builder"] == "internal"
+    a_alpha = float(vegard.lattice_constant(x, T))
+    a_core = float(core_lattice_constant(c["core"], T))
+    k, n = anc.candidate_geometry(d, c.get("loading", 0.1), a_alpha)
+    k = parse_size(settings.get("k") or k)
+    if not settings.get("n"):
+        n = supercell_for_loading(c["core"], x, d, c.get("loading", 0.1), max_atoms=max_atoms, T=T, a_matrix=a_alpha,
+                                  min_cells=max(k) + 1 if internal else None).n_cells
+    n = parse_size(settings.get("n") or n)
+    # the δ cell must hold the core with ≥ a_core to its image (internal) or embed's fit rule (d + a + 4 Å)
+    span = (2 * max(k) - 1) * a_core / 2 if internal else d + 4.0
+    dsize = tuple(settings["delta_size"]) if settings.get("delta_size") else _delta_size(max(n), a_alpha, span, a_core)
+    n_core = 3 * k[0] * k[1] * k[2] if internal else estimate_core_atoms(d, a_core)
+    n_alpha = 5 * n[0] * n[1] * n[2] + n_core
+    n_delta = 20 * dsize[0] * dsize[1] * dsize[2] + n_core
+    if max(n_alpha, n_delta) > max_atoms:
+        raise LatticeAnchorError(f"hybrid needs {max(n_alpha, n_delta)} atoms > max_atoms={max_atoms} "
+                                 f"(α {n} cells, core {k if internal else f'{d:g} Å'}, δ {dsize})")
+    return n, k, dsize, max(n_alpha, n_delta)
+
+
+def relax_plan(candidate: dict, settings: dict | None = None) -> dict:
+    """What ``evaluate_candidate`` relaxes for ``candidate``, decided before anything is built: the
+    candidate's dot when its hybrids fit ``max_atoms``, else the largest dot (steps of 0.5 Å, not below
+    ``MIN_RELAX_DIAMETER_A``) that does, stated as ``diameter_relaxed_A`` beside ``diameter_requested_A``
+    with ``dot_reduced`` True (and in the file names, ``tag``). Raises when even the smallest dot is over."""
+    merged = dict(DEFAULT_SETTINGS)
+    merged.update(settings or {})
+    c = _canonical(candidate)
+    d_req = float(c.get("diameter", MIN_RELAX_DIAMETER_A))
+    d = d_req
+    first = None
+    while True:
+        try:
+            n, k, dsize, n_atoms = _cells_for(c, merged, d)
+            break
+        except LatticeAnchorError as exc:
+            first = first or str(exc)
+            if d <= MIN_RELAX_DIAMETER_A + 1e-9:
+                raise LatticeAnchorError(f"{c['core']} x={c['x']:g}: even a {d:g} Å dot does not fit "
+                                         f"max_atoms={merged['max_atoms']} ({first}); raise --max-atoms") from None
+            d = max(MIN_RELAX_DIAMETER_A, round(d - _PLAN_STEP_A, 6))
+    return {"diameter_requested_A": d_req, "diameter_relaxed_A": d, "dot_reduced": bool(d < d_req - 1e-9),
+            "n_cells": list(n), "k_cells": list(k), "delta_size": list(dsize), "n_atoms_estimate": int(n_atoms),
+            "builder": merged["builder"], "tag": f"d{d / 10:g}nm"}
+
+
+def plan_for_study(cfg: dict, settings: dict | None = None) -> list[dict]:
+    """``relax_plan`` for every core and dot diameter of a validated study (``screen.config.load_config``),
+    at the grid's lowest and highest x and every temperature: what ``screen --relax-top`` will relax,
+    known before the screen runs. Each plan gains "core", "x" and "T"; raises when a dot cannot fit."""
+    from latticeanchor.screen.config import expand_range
+
+    grid = cfg["grid"]
+    xs = expand_range("grid.x", grid["x"])
+    diameters_nm = expand_range("grid.diameter_nm", grid["diameter_nm"])
+    plans = []
+    for core in grid["cores"]:
+        for x in sorted({float(xs.min()), float(xs.max())}):
+            for T in grid["temperatures"]:
+                for d_nm in diameters_nm:
+                    cand = {"core": core, "x": x, "diameter": 10.0 * float(d_nm), "loading": 0.1, "T": float(T)}
+                    plan = relax_plan(cand, settings)
+                    plans.append(dict(plan, core=core, x=x, T=float(T)))
+    return plans
+
+
 def evaluate_candidate(candidate: dict, settings: dict, workdir) -> dict:
     """Default task: build the α/δ hybrids, relax them and the bulk references, analyse, write DFT inputs.
 
+    Sizes from ``relax_plan`` (the candidate's dot, or the largest that fits max_atoms: ``dot_reduced``).
     Returns the scalar results of ``latticeanchor.energy.anchoring.anchoring`` (eV, eV/f.u.,
-    eV/atom, Å) plus the cell sizes used. Relaxed hybrids go to ``workdir/{alpha,delta}_hybrid.extxyz``.
+    eV/atom, Å) plus the cell and dot sizes used. Relaxed hybrids go to
+    ``workdir/{alpha,delta}_hybrid-d<nm>nm.extxyz``, DFT inputs of the relaxed α hybrid to
+    ``workdir/dft-d<nm>nm/`` when it passes ``build.check`` (``dft_inputs`` says which, or why not).
     """
 
     from latticeanchor import vegard
     from latticeanchor.energy import anchoring as anc
-    from latticeanchor.strain import core_lattice_constant
 
     workdir = Path(workdir)
     c = _canonical(candidate)
     T = float(c.get("T", 298.15))
     x = float(c["x"])
     a_alpha = float(vegard.lattice_constant(x, T))
-    k, n = anc.candidate_geometry(c.get("diameter", 6.0), c.get("loading", 0.1), a_alpha)
-    k = parse_size(settings.get("k") or k)
-    sizing = None
-    if not settings.get("n"):  # the candidate's loading when it fits max_atoms (build.sizing), else the largest cell that does
-        from latticeanchor.build.sizing import supercell_for_loading
-
-        sizing = supercell_for_loading(c["core"], x, c.get("diameter", 6.0), c.get("loading", 0.1),
-                                       max_atoms=int(settings["max_atoms"]), T=T, a_matrix=a_alpha,
-                                       min_cells=None if settings["builder"] != "internal" else max(k) + 1)
-        n = sizing.n_cells
-    n = parse_size(settings.get("n") or n)
-    a_core = float(core_lattice_constant(c["core"], T))
-    span = (2 * max(k) - 1) * a_core / 2
-    dsize = tuple(settings["delta_size"]) if settings.get("delta_size") else _delta_size(max(n), a_alpha, span, a_core)
-    n_core = 3 * k[0] * k[1] * k[2]
-    n_alpha = 5 * n[0] * n[1] * n[2] + n_core
-    n_delta = 20 * dsize[0] * dsize[1] * dsize[2] + n_core
-    if max(n_alpha, n_delta) > int(settings["max_atoms"]):
-        raise LatticeAnchorError(f"hybrid needs {max(n_alpha, n_delta)} atoms > max_atoms={settings['max_atoms']} "
-                                 f"(α {n}³ cells, core {k}³ cells, δ {dsize})")
+    plan = relax_plan(candidate, settings)
+    d = plan["diameter_relaxed_A"]
+    n, k, dsize = tuple(plan["n_cells"]), tuple(plan["k_cells"]), tuple(plan["delta_size"])
     relax_kwargs = {"fmax": settings["fmax"], "steps": settings["steps"], "cell_filter": settings["cell_filter"],
                     "rattle": float(settings.get("rattle", 0.03))}
     res = anc.anchoring(core=c["core"], x=x, n=n, k=k, delta_size=dsize, T=T, seed=int(settings["seed"]),
                         calculator=settings["calculator"], relax_kwargs=relax_kwargs, builder=settings["builder"],
-                        diameter=c.get("diameter"), return_structures=True)
+                        diameter=d, return_structures=True)
     structures = res.pop("_structures")
+    res.update({key: plan[key] for key in ("diameter_requested_A", "diameter_relaxed_A", "dot_reduced")})
     res["loading_requested"] = float(c.get("loading", 0.1))  # the loading actually built, stated with the result
     res["loading_built"] = (k[0] * k[1] * k[2]) / (n[0] * n[1] * n[2]) if settings["builder"] == "internal" else \
-        math.pi * float(c.get("diameter", 6.0)) ** 3 / 6 / (n[0] * n[1] * n[2] * a_alpha**3)
-    res["built_at_candidate_loading"] = bool(sizing.at_candidate) if sizing is not None else False
+        math.pi * d**3 / 6 / (n[0] * n[1] * n[2] * a_alpha**3)
+    res["built_at_candidate_loading"] = bool(not plan["dot_reduced"] and not settings.get("n")
+                                             and abs(res["loading_built"] - res["loading_requested"])
+                                             <= 0.05 * res["loading_requested"])
     workdir.mkdir(parents=True, exist_ok=True)
     from latticeanchor import io
 
+    tag = plan["tag"]  # the dot actually relaxed, in every file name
     for name in ("alpha_hybrid", "delta_hybrid"):
-        io.write(structures[name], workdir / f"{name}.extxyz", format="extxyz")
+        io.write(structures[name], workdir / f"{name}-{tag}.extxyz", format="extxyz")
+    res["dft_inputs"] = "not requested"
     if settings.get("write_dft", True):
         from latticeanchor.energy.dft import write_dft_inputs
 
         record = {k2: v for k2, v in res.items() if k2 != "relaxations"}
-        write_dft_inputs(structures["alpha_hybrid"], workdir / "dft", candidate=dict(candidate), record=record)
+        report = io.check_for_dft(structures["alpha_hybrid"])
+        if report.ok:
+            write_dft_inputs(structures["alpha_hybrid"], workdir / f"dft-{tag}", candidate=dict(candidate),
+                             record=record)
+            res["dft_inputs"] = f"dft-{tag}"
+        else:  # never hand DFT a structure build.check refuses; say why instead
+            res["dft_inputs"] = "refused: relaxed α hybrid fails build.check: " + "; ".join(report.failures)
     return res
 
 
