@@ -340,6 +340,9 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
     try:
+        from latticeanchor.atomic import check_target
+
+        check_target(args.out, "output table", (".json",))
         if args.workers is not None and args.workers < 1:
             raise LatticeAnchorError(f"--workers must be a positive integer, got {args.workers}")
         if args.orderings < 1 or args.steps < 1 or not args.fmax > 0:
