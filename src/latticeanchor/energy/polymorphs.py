@@ -200,11 +200,12 @@ def polymorph_cell(phase: str, x, ordering: int = 0, seed: int = 0, T=298.15):
     return atoms
 
 
-def batch(compositions=COMPOSITIONS, phases=("gamma", "delta", "alpha"), n_orderings: int = 3,
-          alpha_mixed: bool = False, seed: int = 0) -> list[dict]:
+def batch(compositions=COMPOSITIONS, phases=("gamma", "delta", "alpha"), n_orderings: int = 5,
+          alpha_mixed: bool = False, seed: int = 0, alpha_orderings: int | None = None) -> list[dict]:
     """The cells of one table: one per end member and phase, ``n_orderings`` per mixed composition and
-    phase (α at mixed x only with ``alpha_mixed``). Each a dict (core = a unique cell label, x, phase,
-    ordering, seed) in the candidate format of ``energy.scale.run_candidates``."""
+    phase (α at mixed x only with ``alpha_mixed``, ``alpha_orderings`` of them, default ``n_orderings``).
+    Each a dict (core = a unique cell label, x, phase, ordering, seed) in the candidate format of
+    ``energy.scale.run_candidates``."""
     from latticeanchor.build._common import n_bromide
 
     out = []
@@ -215,7 +216,8 @@ def batch(compositions=COMPOSITIONS, phases=("gamma", "delta", "alpha"), n_order
             end = n_br in (0, 3 * N_FU)
             if phase == "alpha" and not end and not alpha_mixed:
                 continue
-            for k in range(1 if end else int(n_orderings)):
+            n = int(alpha_orderings) if phase == "alpha" and alpha_orderings is not None else int(n_orderings)
+            for k in range(1 if end else n):
                 out.append({"core": f"{phase}-o{k}-s{seed}", "x": x, "phase": phase, "ordering": k, "seed": int(seed)})
     # end members first (the potential's check), then mixed γ/δ (the boundary), then mixed α
     return sorted(out, key=lambda c: 0 if c["x"] in (0.0, 3.0) else (2 if c["phase"] == "alpha" else 1))
@@ -331,8 +333,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--calculator", default="sevennet", choices=("sevennet", "chgnet"))
     p.add_argument("--compositions", default=",".join(f"{x:g}" for x in COMPOSITIONS), help="x values, comma-separated")
     p.add_argument("--phases", default="gamma,delta,alpha", help="comma-separated subset of alpha,gamma,delta")
-    p.add_argument("--orderings", type=int, default=3, help="orderings per mixed composition and phase")
+    p.add_argument("--orderings", type=int, default=5, help="orderings per mixed composition and phase")
     p.add_argument("--alpha-mixed", action="store_true", help="also relax α at the mixed compositions")
+    p.add_argument("--alpha-orderings", type=int, default=None, help="orderings of α per mixed composition (default --orderings)")
     p.add_argument("--seed", type=int, default=0, help="seed of the random halide arrangements")
     p.add_argument("--fmax", type=float, default=DEFAULT_FMAX, help="force threshold, eV/Å")
     p.add_argument("--steps", type=int, default=DEFAULT_STEPS, help="optimizer step cap")
@@ -347,13 +350,14 @@ def main(argv=None) -> int:
         check_target(args.out, "output table", (".json",))
         if args.workers is not None and args.workers < 1:
             raise LatticeAnchorError(f"--workers must be a positive integer, got {args.workers}")
-        if args.orderings < 1 or args.steps < 1 or not args.fmax > 0:
+        if args.orderings < 1 or args.steps < 1 or not args.fmax > 0 or (args.alpha_orderings or 1) < 1:
             raise LatticeAnchorError("--orderings and --steps must be positive integers, --fmax positive (eV/Å)")
         try:
             xs = [float(v) for v in args.compositions.split(",") if v.strip()]
         except ValueError:
             raise LatticeAnchorError(f"--compositions must be comma-separated numbers, got {args.compositions!r}") from None
-        cells = batch(xs, [p for p in args.phases.split(",") if p.strip()], args.orderings, args.alpha_mixed, args.seed)
+        cells = batch(xs, [p for p in args.phases.split(",") if p.strip()], args.orderings, args.alpha_mixed, args.seed,
+                      args.alpha_orderings)
         for cell in cells:  # every cell must build before any relaxation starts
             polymorph_cell(cell["phase"], cell["x"], cell["ordering"], cell["seed"])
         workdir = args.workdir or str(Path(args.out).with_suffix("")) + ".runs"
