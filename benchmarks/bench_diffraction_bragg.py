@@ -152,7 +152,7 @@ def main() -> None:
                     help="approximate atom counts (rounded to whole n×n×n supercells of 5 atoms)")
     ap.add_argument("--pymatgen-max", type=int, default=5000)
     ap.add_argument("--exact-max", type=int, default=20480)
-    ap.add_argument("--big", type=int, default=200_000, help="sizes above this run at 2θ ≤ --big-two-theta-max")
+    ap.add_argument("--big", type=int, default=10**7, help="sizes above this run at 2θ ≤ --big-two-theta-max")
     ap.add_argument("--big-two-theta-max", type=float, default=50.0)
     ap.add_argument("--memory-gb", type=float, default=6.0, help="memory budget of one pattern (GB)")
     ap.add_argument("--plot", type=Path, default=None, help="write the time-vs-N figure (PNG) here")

@@ -361,12 +361,20 @@ def _strong_peak_reflections(hkl, g, intensity, lam: float):
     are weak diffuse points of dropped peaks, so the sorted merge then runs on a small subset."""
     if len(g) < DENSE_MERGE_MIN:
         return hkl, g, intensity
-    tt, inten = _lorentz_intensity(g, intensity, lam)
-    keys = np.round(tt / TWO_THETA_TOL_DEG).astype(np.int64)
-    k0 = int(keys.min())
-    keys -= k0
-    ysum = np.bincount(keys, weights=inten)
-    present = np.bincount(keys) > 0
+    step = 1 << 22  # reflections per block: the trigonometry's temporaries stay small
+    keys = np.empty(len(g), np.int64 if len(g) >= 2**31 else np.int32)
+    ysum = np.zeros(0)
+    k0 = int(np.round(np.degrees(2 * np.arcsin(np.clip(lam * float(g.min()) / 2, -1, 1))) / TWO_THETA_TOL_DEG)) - 1
+    for a in range(0, len(g), step):
+        tt, inten = _lorentz_intensity(g[a:a + step], intensity[a:a + step], lam)
+        kb = np.round(tt / TWO_THETA_TOL_DEG).astype(np.int64) - k0
+        del tt
+        keys[a:a + step] = kb
+        part = np.bincount(kb, weights=inten)
+        if len(part) > len(ysum):
+            ysum = np.concatenate([ysum, np.zeros(len(part) - len(ysum))])
+        ysum[: len(part)] += part
+    present = np.bincount(keys, minlength=len(ysum)) > 0
     top = float(ysum[present].max())
     if not (math.isfinite(top) and top > 0):
         return hkl, g, intensity

@@ -83,11 +83,11 @@ def commensurate_grid(frac: np.ndarray, lattice_matrix: np.ndarray, tolerance: f
 def estimate_memory_bytes(method: str, n_reflections: float, n_elements: int, grid=None, modes_per_slab=0.0,
                           chunk: int = CHUNK_REFLECTIONS) -> float:
     """Peak memory (bytes) of one structure-factor pass: stored reflections (``n_reflections`` of the
-    Friedel half, :data:`REFLECTION_BYTES` each, twice during the final concatenation), per-chunk work
+    Friedel half, :data:`REFLECTION_BYTES` each, +20 % for the l-interval margin of the buffers), per-chunk work
     arrays (≈ 30 float64 per reflection), and the method's arrays: the FFT grids (n_elements + 1 complex
     grids of prod(grid) points) or the NUFFT slab (n_elements complex slabs plus FINUFFT's σ³-upsampled
     fine grid and its copy, σ = 1.25)."""
-    base = 2.0 * REFLECTION_BYTES * n_reflections + 30 * 8.0 * chunk
+    base = 1.2 * REFLECTION_BYTES * n_reflections + 30 * 8.0 * chunk
     if method == "fft":
         return base + 16.0 * (n_elements + 1) * float(np.prod(np.asarray(grid, float)))
     if method == "nufft":
@@ -240,7 +240,9 @@ def reflections_fast(recip, H, K, L, min_r, max_r, groups, provider, form_terms,
         q = np.arange(int(max_r**2 / metric[0, 0] * (1 + 1e-9)) + 2, dtype=float)
         s2q = q * metric[0, 0] / 4
         table = {sym: form_terms[sym](s2q) for sym in groups}
-    out_hkl, out_g, out_i = [], [], []
+    cap = int(np.sum(hi - lo + 1))  # upper bound of the stored reflections: filled in place, no concatenation
+    out_hkl, out_g, out_i = np.empty((cap, 3), np.int32), np.empty(cap), np.empty(cap)
+    pos = 0
     for h0, h1, src in provider.slabs(H):
         a, b = np.searchsorted(hh, [h0, h1 + 1])
         for r0, r1 in _row_chunks(lo[a:b], hi[a:b], chunk):
@@ -266,9 +268,9 @@ def reflections_fast(recip, H, K, L, min_r, max_r, groups, provider, form_terms,
                 s2 = (g / 2) ** 2
                 for sym in groups:
                     F += form_terms[sym](s2) * src.take(sym, idx)
-            out_hkl.append(np.stack([h, k, l], axis=1).astype(np.int32))
-            out_g.append(g)
-            out_i.append(F.real**2 + F.imag**2)
-    if not out_hkl:
-        return np.zeros((0, 3), np.int32), np.zeros(0), np.zeros(0)
-    return np.concatenate(out_hkl), np.concatenate(out_g), np.concatenate(out_i)
+            end = pos + len(g)
+            out_hkl[pos:end, 0], out_hkl[pos:end, 1], out_hkl[pos:end, 2] = h, k, l
+            out_g[pos:end] = g
+            out_i[pos:end] = F.real**2 + F.imag**2
+            pos = end
+    return out_hkl[:pos].copy() if pos < 0.9 * cap else out_hkl[:pos], out_g[:pos], out_i[:pos]
