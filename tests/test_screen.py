@@ -486,3 +486,15 @@ def test_a_failing_plot_process_is_one_line_error_and_leaves_no_partial_figure(t
         run(SMALL, out=tmp_path / "f", quiet=True)
     assert (tmp_path / "f" / "candidates.csv").exists() and not list((tmp_path / "f").glob("*.png"))
     assert not list((tmp_path / "f").glob(".*"))
+
+
+def test_cli_parquet_flag_writes_the_parquet_table(tmp_path, capsys):
+    pytest.importorskip("pyarrow")
+    from latticeanchor.cli import main
+
+    cfg = tmp_path / "s.toml"
+    cfg.write_text('[study]\nname = "s"\ntop = 2\n[grid]\ncores = ["PbS"]\nx = [1.5, 2.0]\ndiameter_nm = [3.0]\n'
+                   'loading = [0.0, 0.1]\n[build]\nstructures = 0\n')
+    assert main(["screen", str(cfg), "--out", str(tmp_path / "o"), "--parquet", "--no-sensitivity"]) == 0
+    assert (tmp_path / "o" / "candidates.parquet").exists() and not (tmp_path / "o" / "candidates.csv").exists()
+    assert "4 candidates" in capsys.readouterr().out
