@@ -61,10 +61,12 @@ def _sorted(atoms: Atoms) -> Atoms:
     return atoms[order]
 
 
-def write(atoms: Atoms, path, format: str | None = None) -> Path:
-    """Write ``atoms`` to ``path`` (str or Path) atomically; returns the path. See the module docstring."""
-    if not isinstance(atoms, Atoms):
-        raise LatticeAnchorError(f"write needs an ase.Atoms, got {type(atoms).__name__}")
+def write(atoms, path, format: str | None = None) -> Path:
+    """Write ``atoms`` (ASE ``Atoms`` or pymatgen ``Structure``) to ``path`` (str or Path) atomically;
+    returns the path. See the module docstring."""
+    from latticeanchor.convert import as_atoms
+
+    atoms = as_atoms(atoms, "write")  # ASE Atoms or pymatgen Structure
     if len(atoms) == 0:
         raise LatticeAnchorError("write: the structure has no atoms")
     path = Path(path)
