@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from latticeanchor.plotting import _pyplot, plot_mismatch, save
+from latticeanchor.plotting import DIVERGING_CMAP, OKABE_ITO, SEQUENTIAL_CMAP, _pyplot, plot_mismatch, save
 
 # Films of Liu et al., Nature 570, 96 (2019) marked on the stability map: PbS dots, (x, vol%)
 PAPER_FILMS = [(1.0, v) for v in (0, 6, 13, 20)] + [(2.0, v) for v in (0, 6, 13, 20)]
@@ -23,7 +23,7 @@ def _nearest(values, target):
 def stability_map(table: pd.DataFrame, path, diameter_nm: float | None = None):
     """Per core (rows) and study temperature (columns): the stability index on the x × vol% plane.
 
-    Green: anchored (index → 1), white: pristine-like (0), red: worse than pristine (dislocated dots). The black
+    Blue: anchored (index → 1), white: pristine-like (0), red: worse than pristine (dislocated dots). The black
     line is the critical loading (anchored fraction 0.97); hatched: α stable without dots; the dashed box is
     the recommended window (anchored, ≤ 15 vol% for uniform films). PbS films of Liu et al. (CsPbBrI2 and
     CsPbBr2I at 0, 6, 13, 20 vol%) are marked on the PbS panels.
@@ -41,7 +41,7 @@ def stability_map(table: pd.DataFrame, path, diameter_nm: float | None = None):
             sub = table[(table["core"] == core) & (table["T_K"] == T) & (table["diameter_nm"] == diameter_nm)]
             grid = sub.pivot_table(index="loading_fraction", columns="x", values="stability_index", aggfunc="first")
             xs, phis = grid.columns.to_numpy(), 100 * grid.index.to_numpy()
-            mesh = ax.pcolormesh(xs, phis, grid.to_numpy(), cmap="RdYlGn", vmin=-1, vmax=1, shading="nearest")
+            mesh = ax.pcolormesh(xs, phis, grid.to_numpy(), cmap=DIVERGING_CMAP, vmin=-1, vmax=1, shading="nearest")
             per_x = sub.groupby("x").first()
             crit = 100 * per_x["critical_loading_fraction"].to_numpy()
             stable = per_x["regime"].to_numpy() == "alpha stable"
@@ -90,15 +90,15 @@ def critical_loading_map(table: pd.DataFrame, path, T: float | None = None, diam
         grid = sub.assign(coherent=coherent.astype(float)).pivot_table(index="loading_fraction", columns="x",
                                                                        values="coherent", aggfunc="first")
         xs, phis = grid.columns.to_numpy(), grid.index.to_numpy()
-        ax.pcolormesh(xs, 100 * phis, grid.to_numpy(), cmap=ListedColormap(["#f4a6a6", "#9fd89f"]), vmin=0, vmax=1,
-                      shading="nearest")
+        ax.pcolormesh(xs, 100 * phis, grid.to_numpy(), cmap=ListedColormap([OKABE_ITO[1], OKABE_ITO[4]]),
+                      vmin=0, vmax=1, shading="nearest")
         crit = sub.groupby("x")["mb_critical_loading_fraction"].first()
         ax.plot(crit.index, np.clip(100 * crit.to_numpy(), 0, 100 * phis.max()), "k-", lw=1.5, label="MB critical loading")
         ax.set_title(f"{core}, d = {diameter_nm:g} nm, {T:g} K", fontsize=9)
         ax.set_xlabel("x (Br per formula unit)")
         ax.set_ylim(0, 100 * phis.max())
     axes[0][0].set_ylabel("dot loading (vol%)")
-    axes[0][0].legend(loc="upper left", fontsize=8, title="green: coherent\nred: dislocated", title_fontsize=8)
+    axes[0][0].legend(loc="upper left", fontsize=8, title="blue: coherent\norange: dislocated", title_fontsize=8)
     return save(fig, path)
 
 
@@ -111,7 +111,7 @@ def score_landscape(table: pd.DataFrame, path):
     for ax, core in zip(axes[0], cores):
         sub = table[table["core"] == core]
         grid = sub.pivot_table(index="loading_fraction", columns="x", values="score", aggfunc="max")
-        mesh = ax.pcolormesh(grid.columns, 100 * grid.index.to_numpy(), grid.to_numpy(), cmap="viridis", vmin=0,
+        mesh = ax.pcolormesh(grid.columns, 100 * grid.index.to_numpy(), grid.to_numpy(), cmap=SEQUENTIAL_CMAP, vmin=0,
                              vmax=1, shading="nearest")
         best = sub.loc[sub["score"].idxmax()]
         ax.plot(best["x"], 100 * best["loading_fraction"], "r*", ms=12, label=f"best: x={best['x']:.2f}")
