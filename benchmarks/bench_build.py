@@ -2,7 +2,7 @@
 peer built in the same run with pymatgen ``Structure`` operations (supercell, per-site species
 replacement, get_sites_in_sphere removal, site-by-site insertion of the core).
 
-    python benchmarks/bench_build.py [--size 16] [--diameter 30] [--repeat 3] [--smoke]
+    python benchmarks/bench_build.py [--size 16] [--diameter 3] [--repeat 3] [--smoke]   (--diameter in nm)
 
 Prints both wall times (best of --repeat) and their ratio (peer / latticeanchor). The peer applies the
 same embedding rule independently (shape test, element-pair contact limits of
@@ -105,17 +105,18 @@ def best(fn, repeat, *args):
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--size", type=int, default=16)
-    p.add_argument("--diameter", type=float, default=30.0)
+    p.add_argument("--diameter", type=float, default=3.0, help="dot diameter in nm, as on every command line (default 3)")
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--smoke", action="store_true", help="5³ cells, 10 Å dot, one repeat (CI)")
     args = p.parse_args()
     if args.smoke:
-        args.size, args.diameter, args.repeat = 5, 10.0, 1
+        args.size, args.diameter, args.repeat = 5, 1.0, 1
     ours(5, 10.0), peer(5, 10.0)  # warm imports
-    t_ours, n_ours = best(ours, args.repeat, args.size, args.diameter)
-    t_peer, n_peer = best(peer, max(1, args.repeat // 3), args.size, args.diameter)
+    diameter_A = 10.0 * args.diameter  # the library takes Å
+    t_ours, n_ours = best(ours, args.repeat, args.size, diameter_A)
+    t_peer, n_peer = best(peer, max(1, args.repeat // 3), args.size, diameter_A)
     assert n_ours == n_peer, (n_ours, n_peer)  # same count, same Cs/Pb/S and halide totals
-    print(f"atoms: {n_ours[0]} (α CsPbBr2I {args.size}^3 cells + {args.diameter:g} Å Wulff PbS; "
+    print(f"atoms: {n_ours[0]} (α CsPbBr2I {args.size}^3 cells + {args.diameter:g} nm Wulff PbS; "
           f"{n_ours[1]}, halides {n_ours[2]}; same in the peer)")
     print(f"latticeanchor build+embed+check: {t_ours:.3f} s")
     print(f"pymatgen Structure peer:         {t_peer:.3f} s")

@@ -64,10 +64,22 @@ autodoc_typehints = "signature"
 autodoc_mock_imports = [m for m in ("chgnet", "torch", "jobflow", "dask", "distributed", "icet", "numba")
                         if importlib.util.find_spec(m) is None]
 
-html_theme = "alabaster"
+# pydata-sphinx-theme (as atomate2 and jobflow): full-width content, so code and outputs are not cut;
+# light/dark switch; no external assets at build time.
+html_theme = "pydata_sphinx_theme"
 html_title = f"latticeanchor {release}"
 html_static_path: list[str] = []
-html_theme_options = {"description": "Lattice anchoring of perovskites by quantum dots", "fixed_sidebar": True}
+html_theme_options = {
+    "navigation_with_keys": False,
+    "show_toc_level": 2,
+    "header_links_before_dropdown": 6,
+    "secondary_sidebar_items": ["page-toc"],
+    "footer_start": ["copyright"],
+    "footer_end": [],
+}
+html_context = {"default_mode": "light"}
+html_show_sourcelink = False
+# Math: MyST $…$ / $$…$$ and amsmath environments, rendered in the browser by MathJax (sphinx.ext.mathjax).
 
 nitpicky = False
 suppress_warnings = ["myst.header"]

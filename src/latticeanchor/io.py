@@ -103,14 +103,15 @@ def _sorted(atoms: Atoms) -> Atoms:
     return atoms[order]
 
 
-def write(atoms: Atoms, path, format: str | None = None, force: bool = False, vasp_inputs: bool = False,
+def write(atoms, path, format: str | None = None, force: bool = False, vasp_inputs: bool = False,
           report=None) -> Path:
     """Write ``atoms`` to ``path`` (str or Path) atomically; returns the path. See the module docstring.
 
     force: write DFT inputs of a structure that fails ``build.check``; vasp_inputs: with format vasp, also
     INCAR, KPOINTS, POTCAR.spec and provenance.json; report: a ``CheckReport`` already computed for atoms."""
-    if not isinstance(atoms, Atoms):
-        raise LatticeAnchorError(f"write needs an ase.Atoms, got {type(atoms).__name__}")
+    from latticeanchor.convert import as_atoms
+
+    atoms = as_atoms(atoms, "write")  # ASE Atoms or pymatgen Structure
     if len(atoms) == 0:
         raise LatticeAnchorError("write: the structure has no atoms")
     path = Path(path)

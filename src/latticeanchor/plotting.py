@@ -9,6 +9,24 @@ import numpy as np
 from latticeanchor.atomic import atomic_path
 
 
+#: Okabe & Ito's colour-blind-safe qualitative palette (Color Universal Design, 2008; Wong, Nat. Methods 8,
+#: 441 (2011), DOI 10.1038/nmeth.1618): blue, orange, bluish green, vermillion, sky blue, reddish purple,
+#: yellow, black. Every line and marker colour of the package's figures comes from here.
+OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442", "#000000")
+#: Colour maps of the package's figures: perceptually uniform and readable with any colour-vision
+#: deficiency (cividis: Nuñez et al., PLoS ONE 13, e0199239 (2018)); RdBu for signed quantities.
+SEQUENTIAL_CMAP = "cividis"
+DIVERGING_CMAP = "RdBu"
+
+
+def colour_blind_safe_style() -> dict:
+    """matplotlib rc settings with the Okabe–Ito cycle and cividis as the default image map; use as
+    ``plt.rcParams.update(colour_blind_safe_style())`` or ``with plt.rc_context(colour_blind_safe_style())``."""
+    from cycler import cycler
+
+    return {"axes.prop_cycle": cycler(color=list(OKABE_ITO)), "image.cmap": SEQUENTIAL_CMAP}
+
+
 def _pyplot():
     import matplotlib
 
@@ -54,7 +72,7 @@ def plot_mismatch(cores, path, T=(298.15,), dataset: str | None = None, x=None):
     for i, core in enumerate(cores):
         for j, temp in enumerate(np.atleast_1d(T)):
             eps = 100 * np.asarray(strain.mismatch(core, x, temp, dataset))
-            line, = ax.plot(x, eps, styles[j % 4], color=f"C{i}", label=f"{core}, {temp:g} K")
+            line, = ax.plot(x, eps, styles[j % 4], color=OKABE_ITO[i % len(OKABE_ITO)], label=f"{core}, {temp:g} K")
             try:
                 x0 = strain.zero_mismatch_x(core, temp, dataset)
             except LatticeAnchorError:

@@ -22,6 +22,7 @@ from latticeanchor.build._common import CORE_TAG, MATRIX_TAG, SHELL_TAG, scalar
 from latticeanchor.build.contacts import (MOLECULAR_ELEMENTS, PB_ANION_CUTOFF_A, charge_sign, min_contact,
                                           pairs_within)
 from latticeanchor.errors import LatticeAnchorError
+from latticeanchor.convert import as_atoms
 from latticeanchor.validate import positive
 
 __all__ = ["check", "CheckReport", "INTERFACE_CUTOFF_A"]
@@ -118,9 +119,9 @@ class CheckReport:
         return "\n".join(lines)
 
 
-def check(atoms: Atoms, threshold=2.5, symprec=1e-3, max_symmetry_atoms: int = 3000, min_pb_anions: int = 4,
+def check(atoms, threshold=2.5, symprec=1e-3, max_symmetry_atoms: int = 3000, min_pb_anions: int = 4,
           min_pb5_fraction: float = 0.9) -> CheckReport:
-    """Report on ``atoms`` (module docstring): composition, formal charge sum, minimum distance per element
+    """Report on ``atoms`` (ASE ``Atoms`` or pymatgen ``Structure``; module docstring): composition, formal charge sum, minimum distance per element
     pair (Å, periodic where atoms.pbc) and contacts below ``contacts.min_contact`` (``threshold`` Å for
     elements of unknown charge), Pb coordination histogram, matrix (tag 0) / core (tag 1) / shell (tag 2)
     / interface counts, and the space group (spglib, ``symprec`` Å) of the matrix part (all atoms if
@@ -129,8 +130,7 @@ def check(atoms: Atoms, threshold=2.5, symprec=1e-3, max_symmetry_atoms: int = 3
     when the matrix part has more than ``max_symmetry_atoms`` atoms (the report says so).
     min_pb_anions / min_pb5_fraction: the Pb coordination criteria of ``ok`` (use 0.95 for a coherent
     α hybrid)."""
-    if not isinstance(atoms, Atoms):
-        raise LatticeAnchorError(f"check needs an ase.Atoms, got {type(atoms).__name__}")
+    atoms = as_atoms(atoms, "check")
     if len(atoms) == 0:
         raise LatticeAnchorError("check: the structure has no atoms")
     threshold = float(positive("threshold (Å)", scalar("threshold (Å)", threshold)))

@@ -66,6 +66,7 @@ from latticeanchor.build._common import (CORE_TAG, MATRIX_TAG, SHELL_TAG, n_brom
                                          scalar)
 from latticeanchor.build.contacts import PB_ANION_CUTOFF_A, charge_sign, min_contact, pairs_within
 from latticeanchor.errors import LatticeAnchorError
+from latticeanchor.convert import as_atoms
 from latticeanchor.validate import positive
 
 __all__ = ["embed", "STRAIN_MODES", "charge_of"]
@@ -88,9 +89,7 @@ def charge_of(symbols) -> int:
 
 
 def _info(atoms: Atoms, what: str) -> dict:
-    if not isinstance(atoms, Atoms):
-        raise LatticeAnchorError(f"{what} must be an ase.Atoms, got {type(atoms).__name__}")
-    return dict(atoms.info.get("latticeanchor", {}))
+    return dict(as_atoms(atoms, what).info.get("latticeanchor", {}))
 
 
 def _min_image(disp: np.ndarray, cell: np.ndarray) -> np.ndarray:
@@ -99,12 +98,13 @@ def _min_image(disp: np.ndarray, cell: np.ndarray) -> np.ndarray:
     return frac @ cell
 
 
-def embed(core: Atoms, matrix: Atoms, center=None, strain: str | None = None, clearance=0.0, min_distance=2.8,
+def embed(core, matrix, center=None, strain: str | None = None, clearance=0.0, min_distance=2.8,
           charge_balance: bool = False, like_charge_distance=4.0, complete_interface: bool = True,
           min_pb_coordination: int = 5) -> Atoms:
     """The hybrid core-in-matrix structure as periodic ASE ``Atoms`` (see the module docstring).
 
-    core: from ``rocksalt_core``; matrix: from ``alpha_matrix`` or ``delta_matrix`` (periodic);
+    core: from ``rocksalt_core``; matrix: from ``alpha_matrix`` or ``delta_matrix`` (periodic); either as
+    ASE ``Atoms`` or converted to pymatgen ``Structure`` (``latticeanchor.convert.as_atoms``);
     center: fractional coordinates of the dot centre in the matrix cell (default the cell centre;
     snapped to the registry site in α); strain: 'matrix' | 'core' | 'none' (default 'matrix' for α,
     'none' otherwise); clearance: Å added to the core shape when removing matrix atoms;
@@ -114,6 +114,7 @@ def embed(core: Atoms, matrix: Atoms, center=None, strain: str | None = None, cl
     under-coordinated matrix Pb (fewer than ``min_pb_coordination`` anions within 3.6 Å);
     charge_balance: remove interface Cs or halide until the formal charge sum is zero.
     """
+    core, matrix = as_atoms(core, "core"), as_atoms(matrix, "matrix")  # ASE Atoms or pymatgen Structure
     cinfo = _info(core, "core")
     minfo = _info(matrix, "matrix")
     if cinfo.get("builder") != "rocksalt_core":

@@ -181,9 +181,11 @@ def _plot(path, curves, diff, xlabel, ticks=None):
 
     from latticeanchor.atomic import atomic_path
 
+    from latticeanchor.plotting import OKABE_ITO
+
     fig, ax = plt.subplots(figsize=(8, 4.5))
-    for x, y, label in curves:
-        ax.plot(x, y, lw=1, label=label)
+    for k, (x, y, label) in enumerate(curves):
+        ax.plot(x, y, lw=1, label=label, color=OKABE_ITO[k % len(OKABE_ITO)])
     top = max(np.max(np.abs(c[1])) for c in curves) if curves else 1.0
     off = -0.1 * top
     if diff is not None:
@@ -192,7 +194,8 @@ def _plot(path, curves, diff, xlabel, ticks=None):
         off = off - 0.6 * max(float(np.max(np.abs(d))), 0.02 * top)
     for k, (pos, label) in enumerate(ticks or []):
         yk = off - 0.06 * top * (k + 1)
-        ax.plot(pos, np.full(len(pos), yk), "|", ms=8, mew=1, label=f"{label} reflections")
+        ax.plot(pos, np.full(len(pos), yk), "|", ms=8, mew=1, label=f"{label} reflections",
+                color=OKABE_ITO[(len(curves) + k) % len(OKABE_ITO)])
     ax.set_xlabel(xlabel)
     ax.set_ylabel("intensity (arb. units)")
     ax.legend(frameon=False, fontsize=8)

@@ -6,12 +6,16 @@ P. Debye, Ann. Phys. 351, 809 (1915), DOI 10.1002/andp.19153510606. q = 4π sin�
 factors are pymatgen's XRDCalculator ones (see :mod:`latticeanchor.diffraction.bragg`) evaluated at
 s = sinθ/λ = q/(4π) unless ``form_factors`` is given.
 
-Method "histogram" (default): element-resolved pair-distance histograms on a fine grid of spacing dr
+Method "auto" (default): "lattice" when the atoms sit on a grid (the builders' unrelaxed hybrids, carved
+cores: exact pair counts, pointwise error ~1e-11 relative), else "histogram". Method "histogram":
+element-resolved pair-distance histograms on a fine grid of spacing dr
 (Å) with each pair spread *linearly* onto its two neighbouring grid points (cloud-in-cell), then
 I(q) = Σ_e N_e f_e² + 2 Σ_{a≤b} f_a f_b Σ_k H_ab[k] sinc(q r_k). Linear spreading replaces sinc(q r)
 by its linear interpolant, so the error per pair is at most (q dr)²/8 of the pair term (second order),
-whereas bin-centre histograms err to first order in q dr. The default dr = 0.0126/q_max (Å) keeps it
-below 2e-5. Memory is O(N + bins), never O(N²). Compiled numba kernel when available (extra ``fast``),
+whereas bin-centre histograms err to first order in q dr. The default dr = 0.0063/q_max (Å) keeps it
+below 5e-6 per pair; off-lattice (rattled, relaxed) clusters then come within 1e-5 of the exact sum
+pointwise, weak q included (tested). On a lattice the per-pair errors add coherently (1e-4 pointwise
+at weak q for a 1 300-atom rock-salt cluster), which is why "auto" takes the exact lattice method there. Memory is O(N + bins), never O(N²). Compiled numba kernel when available (extra ``fast``),
 else a chunked numpy fallback. The kernel sorts atoms by element and then along a Morton curve, walks
 the pairs in tiles of spatially compact atom blocks (each tile's distances fall in a narrow band of
 bins that stays in cache), computes distances in vectorized float32 runs and records each pair with
@@ -37,8 +41,12 @@ import numpy as np
 
 from latticeanchor.errors import LatticeAnchorError
 from latticeanchor.diffraction import _kernels
+from latticeanchor.diffraction._debye_common import as_cluster as _as_cluster
+from latticeanchor.diffraction._debye_common import form_factor_table as _form_factor_table
+from latticeanchor.diffraction._debye_common import pair_damping as _pair_damping
+from latticeanchor.diffraction._debye_common import validate_q as _validate_q
 
-DEFAULT_DR_FACTOR = 0.0126  # dr = DEFAULT_DR_FACTOR / q_max (Å): (q dr)²/8 ≤ 2e-5
+DEFAULT_DR_FACTOR = 0.0063  # dr = DEFAULT_DR_FACTOR / q_max (Å): (q dr)²/8 ≤ 5e-6 per pair
 BLOCK_I, BLOCK_J = 16, 2048  # compiled kernel tiles: atoms per row block × atoms per column run
 # Below these amounts of work the compiled kernels run on one thread: waking the pool costs more than
 # it saves (and, on a busy machine, can cost milliseconds waiting for a core).
@@ -63,76 +71,6 @@ def _numba_threads(serial: bool):
         yield
     finally:
         numba.set_num_threads(old)
-
-
-def _as_cluster(atoms):
-    """(symbols list, cart positions (N, 3) Å) from ASE Atoms, a pymatgen Structure/Molecule, or a
-    (symbols, positions) pair. Periodicity is ignored: the atoms are a finite cluster."""
-    try:
-        from ase import Atoms
-    except ImportError:  # pragma: no cover
-        Atoms = ()
-    if Atoms and isinstance(atoms, Atoms):
-        from ase.data import chemical_symbols
-
-        return np.asarray(chemical_symbols)[atoms.numbers].tolist(), np.asarray(atoms.positions, dtype=float)
-    if hasattr(atoms, "sites") and hasattr(atoms, "cart_coords"):
-        syms = []
-        for site in atoms:
-            if not site.is_ordered:
-                raise LatticeAnchorError("debye_pattern needs an ordered cluster (no partial occupancies); "
-                                         "draw a random configuration first")
-            syms.append(site.specie.symbol)
-        return syms, np.asarray(atoms.cart_coords, dtype=float)
-    if isinstance(atoms, (tuple, list)) and len(atoms) == 2:
-        syms, pos = atoms
-        pos = np.asarray(pos, dtype=float)
-        if pos.ndim != 2 or pos.shape[1] != 3 or len(syms) != len(pos):
-            raise LatticeAnchorError("cluster positions must be an (N, 3) array in Å matching the N symbols")
-        return list(syms), pos
-    raise LatticeAnchorError(f"atoms must be an ASE Atoms, a pymatgen Structure/Molecule or (symbols, positions), "
-                             f"got {type(atoms).__name__}")
-
-
-def _validate_q(q) -> np.ndarray:
-    from latticeanchor.validate import as_array
-
-    q = np.atleast_1d(as_array("q (Å⁻¹)", q)).astype(float)
-    if q.ndim != 1 or q.size == 0:
-        raise LatticeAnchorError(f"q (Å⁻¹) must be a non-empty 1-D array, got shape {q.shape}")
-    if np.any(q < 0):
-        raise LatticeAnchorError(f"q (Å⁻¹) must be non-negative, got {q[q < 0][0]:g}")
-    return q
-
-
-def _form_factor_table(elements, q, form_factors):
-    """(ne, nq) form factors in electrons."""
-    from latticeanchor.diffraction.bragg import form_factor
-
-    s2 = (q / (4 * np.pi)) ** 2
-    rows = []
-    for e in elements:
-        if form_factors is None:
-            rows.append(form_factor(e, s2))
-        elif callable(form_factors):
-            rows.append(np.broadcast_to(np.asarray(form_factors(e, q), dtype=float), q.shape))
-        elif isinstance(form_factors, dict):
-            if e not in form_factors:
-                raise LatticeAnchorError(f"form_factors has no entry for element {e!r}")
-            v = form_factors[e]
-            rows.append(np.broadcast_to(np.asarray(v(q) if callable(v) else v, dtype=float), q.shape))
-        else:
-            raise LatticeAnchorError("form_factors must be None, a callable (element, q) or a dict element → value/callable")
-    return np.array(rows, dtype=float)
-
-
-def _pair_damping(elements, q, debye_waller_factors) -> np.ndarray:
-    """(ne, nq) Debye–Waller amplitude factors exp(−B_e s²), s = q/4π, for the pair (i ≠ j) terms."""
-    from latticeanchor.diffraction.thermal import debye_waller_for
-
-    dw = debye_waller_for(elements, debye_waller_factors)
-    s2 = (q / (4 * np.pi)) ** 2
-    return np.exp(-np.outer([dw[e] for e in elements], s2))
 
 
 def _morton_codes(pos: np.ndarray, bits: int = 10) -> np.ndarray:
@@ -255,7 +193,7 @@ def _numpy_sinc_transform(hist_t, dr, q, block: int = 1 << 22):
     return out
 
 
-def debye_pattern(atoms, q, *, method: str = "histogram", dr: float | None = None, form_factors=None,
+def debye_pattern(atoms, q, *, method: str = "auto", dr: float | None = None, form_factors=None,
                   use_numba: bool | None = None, debye_waller_factors=None, lattice_tolerance: float = 1e-3,
                   max_grid_points: float | None = None,
                   max_histogram_cells: float = MAX_HISTOGRAM_CELLS) -> np.ndarray:
@@ -266,11 +204,12 @@ def debye_pattern(atoms, q, *, method: str = "histogram", dr: float | None = Non
     atoms : ASE Atoms, pymatgen Structure/Molecule (positions taken as a finite cluster), or
         (symbols, positions in Å).
     q : scattering vector magnitudes in Å⁻¹ (q = 4π sinθ/λ), non-negative.
-    method : "histogram" (linear-spread element-pair histograms, default), "exact" (double sum),
-        "lattice" (exact pair counts by FFT autocorrelation of occupancy grids, O(N log N); atoms must sit
-        on a common orthogonal grid, see :mod:`latticeanchor.diffraction.debye_lattice`) or "auto"
-        ("lattice" when the atoms sit on a grid within ``lattice_tolerance`` Å, else "histogram").
-    dr : histogram grid spacing in Å (default 0.0126/q_max, so the error per pair ≤ 2e-5).
+    method : "auto" (default: "lattice" when the atoms sit on a grid within ``lattice_tolerance`` Å and
+        the grid is not sparse, else "histogram"), "histogram" (linear-spread element-pair histograms),
+        "exact" (double sum) or "lattice" (exact pair counts by FFT autocorrelation of occupancy grids,
+        O(N log N); atoms must sit on a common orthogonal grid, see
+        :mod:`latticeanchor.diffraction.debye_lattice`).
+    dr : histogram grid spacing in Å (default 0.0063/q_max, so the error per pair ≤ 5e-6).
     form_factors : None (pymatgen XRDCalculator form factors), a callable (element, q) → f, or a dict
         element → constant or callable(q).
     use_numba : force (True) or forbid (False) the compiled kernels; default: use them when installed.

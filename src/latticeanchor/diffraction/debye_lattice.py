@@ -30,6 +30,7 @@ import os
 
 import numpy as np
 
+from latticeanchor.diffraction._debye_common import as_cluster, form_factor_table, pair_damping, validate_q
 from latticeanchor.errors import LatticeAnchorError
 
 MAX_GRID_POINTS = 2.5e8  # zero-padded grid points (≈ 2 GB per float64 grid at the limit: refuse above)
@@ -60,9 +61,7 @@ def find_grid(atoms, tolerance: float = 1e-3, strict: bool = False):
     Returns a dict (origin (3,), step (3,) Å, index (N, 3) int, shape (3,), symbols, deviation Å) or None;
     with ``strict`` a LatticeAnchorError naming the largest deviation instead of None.
     """
-    from latticeanchor.diffraction.debye import _as_cluster
-
-    syms, pos = _as_cluster(atoms)
+    syms, pos = as_cluster(atoms)
     syms = np.asarray(syms)
     if len(pos) == 0:
         raise LatticeAnchorError("cluster has no atoms")
@@ -206,12 +205,10 @@ def debye_lattice(atoms, q, *, grid=None, tolerance: float = 1e-3, form_factors=
                   max_grid_points: float = MAX_GRID_POINTS) -> np.ndarray:
     """Debye intensity I(q) (electron units) of on-grid atoms from exact FFT pair counts (see module doc).
     Same conventions as :func:`latticeanchor.diffraction.debye_pattern`."""
-    from latticeanchor.diffraction.debye import _form_factor_table, _pair_damping, _validate_q
-
-    q = _validate_q(q)
+    q = validate_q(q)
     elements, pairs, r, H, counts = lattice_pair_counts(atoms, grid, tolerance, max_grid_points)
-    f = _form_factor_table(elements, q, form_factors)
-    fd = f * _pair_damping(elements, q, debye_waller_factors)
+    f = form_factor_table(elements, q, form_factors)
+    fd = f * pair_damping(elements, q, debye_waller_factors)
     S = np.zeros((len(q), len(pairs)))
     m = max(1, SINC_BLOCK // max(1, len(q)))
     if len(r) and r[0] == 0:  # no pair sits at distance 0 (checked by find_grid), but keep sinc(0) = 1 exact

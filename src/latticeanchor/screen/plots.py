@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from latticeanchor.plotting import _pyplot, margins, plot_mismatch, save
+from latticeanchor.plotting import OKABE_ITO, SEQUENTIAL_CMAP, _pyplot, margins, plot_mismatch, save
 
 # Films of Liu et al., Nature 570, 96 (2019) marked on the lifetime map: PbS dots, (x, vol%)
 PAPER_FILMS = [(1.0, v) for v in (0, 6, 13, 20)] + [(2.0, v) for v in (0, 6, 13, 20)]
@@ -91,8 +91,8 @@ def critical_loading_map(table: pd.DataFrame, path, T: float | None = None, diam
         grid = sub.assign(coherent=coherent.astype(float)).pivot_table(index="loading_fraction", columns="x",
                                                                        values="coherent", aggfunc="first")
         xs, phis = grid.columns.to_numpy(), grid.index.to_numpy()
-        ax.pcolormesh(xs, 100 * phis, grid.to_numpy(), cmap=ListedColormap(["#E69F00", "#56B4E9"]), vmin=0, vmax=1,
-                      shading="nearest")
+        ax.pcolormesh(xs, 100 * phis, grid.to_numpy(), cmap=ListedColormap([OKABE_ITO[1], OKABE_ITO[4]]),
+                      vmin=0, vmax=1, shading="nearest")
         crit = sub.groupby("x")["mb_coherence_loading_fraction"].first()
         ax.plot(crit.index, np.clip(100 * crit.to_numpy(), 0, 100 * phis.max()), "k-", lw=1.5, label="MB critical loading")
         ax.set_title(f"{core}, d = {diameter_nm:g} nm, {T:g} K", fontsize=9)
@@ -113,7 +113,7 @@ def score_landscape(table: pd.DataFrame, path):
     for ax, core in zip(axes[0], cores):
         sub = table[table["core"] == core]
         grid = sub.pivot_table(index="loading_fraction", columns="x", values="score_worst_T", aggfunc="max")
-        mesh = ax.pcolormesh(grid.columns, 100 * grid.index.to_numpy(), grid.to_numpy(), cmap="viridis", vmin=0,
+        mesh = ax.pcolormesh(grid.columns, 100 * grid.index.to_numpy(), grid.to_numpy(), cmap=SEQUENTIAL_CMAP, vmin=0,
                              vmax=1, shading="nearest")
         best = sub.iloc[0]  # the table is in rank order (score_worst_T)
         ax.plot(best["x"], 100 * best["loading_fraction"], "*", color="#D55E00", ms=12, label=f"best: x={best['x']:.2f}")
