@@ -32,10 +32,10 @@ def per_candidate(core, x, d, phi, T):
     tau = tolerance.tolerance_factors(x)["tau"]
     sel = selectivity(core, x, T)
     delta = delta_strain(core, x, T)
-    model = stability.components(core, x, d, phi, T)
-    ensemble = np.mean([stability.stability_index(core, x, d, phi, T, model=m) for m in stability.ensemble()])
+    anchored = stability.anchored_fraction(core, x, d, phi, T)
+    life = stability.lifetime(core, x, d, phi, T)
     crit = stability.critical_loading(core, x, d, T)
-    return eps, h, crit_mb, spacing, gap, align["margin"], tau, sel, delta, model["anchored"], ensemble, crit
+    return eps, h, crit_mb, spacing, gap, align["margin"], tau, sel, delta, anchored, life, crit
 
 
 def main() -> None:
@@ -63,7 +63,8 @@ def main() -> None:
         res = per_candidate(str(r["core"]), r["x"], 10 * r["diameter_nm"], r["loading_fraction"], r["T_K"])
         # same numbers both ways
         assert abs(res[0] - r["eps_fraction"]) < 1e-12 and abs(res[7] - r["selectivity"]) < 1e-12
-        assert abs(res[9] - r["anchored_fraction"]) < 1e-9 and abs(res[10] - r["stability_index_ensemble"]) < 1e-9
+        assert abs(res[9] - r["anchored_fraction"]) < 1e-9
+        assert res[10] == r["lifetime_h"] or abs(res[10] - r["lifetime_h"]) < 1e-9 * res[10]
         assert abs(res[11] - r["critical_loading_fraction"]) <= 1e-6 * max(res[11], 1e-9) or res[11] == r["critical_loading_fraction"]
     t_loop = time.perf_counter() - t
     vec_rate, loop_rate = len(table) / t_vec, args.loop_sample / t_loop

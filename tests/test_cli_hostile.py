@@ -164,11 +164,12 @@ CASES = [
     ("unknown-command", ["transmogrify"], "invalid choice", None),
     ("toml-stop-nan", ["screen", "{study}"], "finite", grid(x="{ start = 0, stop = nan, step = 0.5 }")),
     ("toml-step-inf", ["screen", "{study}"], "finite", grid(x="{ start = 0, stop = 3, step = inf }")),
-    ("toml-weight-nan", ["screen", "{study}"], "score.stability", grid(score="stability = nan")),
-    ("toml-weight-inf", ["screen", "{study}"], "score.coherence", grid(score="coherence = inf")),
-    ("toml-weight-negative", ["screen", "{study}"], "score.gap", grid(score="gap = -1")),
+    ("toml-weight-nan", ["screen", "{study}"], "score.lifetime", grid(score="lifetime = nan")),
+    ("toml-weight-inf", ["screen", "{study}"], "score.anchoring", grid(score="anchoring = inf")),
+    ("toml-weight-negative", ["screen", "{study}"], "score.dot_gap", grid(score="dot_gap = -1")),
     ("toml-all-weights-zero", ["screen", "{study}"], "every weight is 0",
-     grid(score="stability = 0\ncoherence = 0\nselectivity = 0\nalignment = 0\ngap = 0\ntolerance = 0\nprocessing = 0")),
+     grid(score="anchoring = 0\nlifetime = 0\nmatrix_gap = 0\npassivation = 0\ndot_gap = 0\nselectivity = 0\n"
+                 "tolerance = 0\nprocessing = 0")),
     ("toml-retired-score-key", ["screen", "{study}"], "score.mismatch_scale: unknown key", grid(score="mismatch_scale = 0")),
     ("toml-diameter-35nm", ["screen", "{study}"], "did you give Å", grid(diameter_nm="[35]")),
     ("toml-diameter-tiny", ["screen", "{study}"], "plausible dot size", grid(diameter_nm="[0.3]")),
@@ -232,6 +233,7 @@ CASES = [
     ("study-init-exists", ["study", "init", "s"], "exists; not overwritten", a_file("s.toml")),
     # --- build and xrd (owned elsewhere; the cases that already pass here) ------------------------
     ("build-diameter-nan", ["build", "-o", "o.vasp", "--diameter", "nan"], "finite", None),
+    ("build-diameter-in-angstrom", ["build", "-o", "o.vasp", "--diameter", "30"], "did you give Å", None),
     ("build-size-zero", ["build", "-o", "o.vasp", "--size", "0"], "size", None),
     ("build-x-5", ["build", "-o", "o.vasp", "--x", "5"], "x must lie in [0, 3]", None),
     ("build-seed-negative", ["build", "-o", "o.vasp", "--seed", "-1"], "seed", None),
@@ -356,8 +358,8 @@ def test_the_table_covers_every_class():
 def test_missing_extras_are_refused_before_the_screen_runs(missing, argv, needle, tmp_path, monkeypatch, capsys):
     from latticeanchor.commands import screen as screen_command
 
-    real = screen_command.has_module
-    monkeypatch.setattr(screen_command, "has_module", lambda name: False if name == missing else real(name))
+    # Every other extra present, whatever this machine has: the refusal names the one that is missing.
+    monkeypatch.setattr(screen_command, "has_module", lambda name: name != missing)
     monkeypatch.chdir(tmp_path)
     code, err = _run_case(argv, tmp_path, capsys)
     assert code == 2 and needle in err and len(err.strip().splitlines()) == 1

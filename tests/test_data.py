@@ -93,3 +93,95 @@ def test_sources_table_lists_every_quantity_of_a_dataset():
     keys = {(r["material"], r["quantity"]): r["key"] for r in rows}
     assert keys[("PbS", "lattice_constant")] == "liu2019"
     assert keys[("CsPbI3_alpha", "lattice_constant")] == "liu2019_xrd"
+
+
+# --- the resolved MaterialSet (issue 18, item 1)
+
+import dataclasses
+import json
+
+import numpy as np
+
+
+def test_dataset_is_resolved_once_and_immutable():
+    ms = data.dataset()
+    assert isinstance(ms, data.MaterialSet)
+    assert data.resolve(ms) is ms
+    assert data.dataset("liu2019") is ms  # the default, resolved once per process
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        ms.name = "other"
+    with pytest.raises(TypeError):
+        ms.stability["interface_gain_J_per_m2"] = {}
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        ms.cores["PbS"].lattice_constant.value = 6.0
+    # the entry handed out is a copy: changing it changes nothing in the set
+    e = ms.entry("PbS", "lattice_constant")
+    e["value"] = 1.0
+    assert ms.entry("PbS", "lattice_constant")["value"] == 5.94
+
+
+def test_material_set_records_carry_the_selected_entries_with_sources():
+    for name in data.dataset_names():
+        ms = data.dataset(name)
+        m = ms.matrix()
+        assert m.name == "CsPb(Br,I)3" and m.halides == ("Br", "I")
+        for member, material in ((m.x0, "CsPbI3_alpha"), (m.x3, "CsPbBr3_alpha")):
+            e = data.entry(material, "lattice_constant", name)
+            assert (member.lattice_constant.value, member.lattice_constant.T, member.lattice_constant.key) == (
+                e["value"], e["T"], e["key"])
+            assert CITATION.search(member.lattice_constant.source) and member.elastic.source
+            assert member.a(e["T"]) == pytest.approx(e["value"], rel=1e-15)
+        for core in ("PbS", "PbSe", "PbTe"):
+            c = ms.core(core)
+            assert c.a(298.15) == data.lattice_constant_at(core, 298.15, name)
+            assert c.elastic.tensor == data.elastic_constants(core, name)
+            assert c.lattice_constant.confidence in {"checked", "derived", "recalled", "assumed"}
+        assert ms.polymorphs["CsPbI3_delta"].cell["a"] == pytest.approx(10.458)
+
+
+def test_models_give_identical_numbers_for_a_name_and_its_material_set():
+    from latticeanchor import electronic, stability, strain, vegard
+    from latticeanchor.screen import selectivity
+
+    x = np.linspace(0.0, 3.0, 7)
+    for name in data.dataset_names():
+        ms = data.dataset(name)
+        assert np.array_equal(vegard.lattice_constant(x, 350.0, name), vegard.lattice_constant(x, 350.0, ms))
+        assert np.array_equal(strain.mismatch("PbS0.5Se0.5", x, 298.15, name), strain.mismatch("PbS0.5Se0.5", x, 298.15, ms))
+        assert np.array_equal(stability.lifetime("PbS", x, 35.0, 0.1, 298.15, name),
+                              stability.lifetime("PbS", x, 35.0, 0.1, 298.15, ms))
+        assert np.array_equal(electronic.band_alignment("PbS", 3.5, x, name)["margin"],
+                              electronic.band_alignment("PbS", 3.5, x, ms)["margin"])
+        assert np.array_equal(selectivity.selectivity("PbSe", x, 298.15, name), selectivity.selectivity("PbSe", x, 298.15, ms))
+
+
+def test_a_user_materials_file_moves_the_model_by_the_expected_amount(tmp_path):
+    from latticeanchor import strain
+
+    raw = data.load()
+    raw["materials"]["PbS"]["lattice_constant"]["entries"]["liu2019"]["value"] = 6.00  # was 5.94 Å
+    path = tmp_path / "mine.json"
+    path.write_text(json.dumps(raw), encoding="utf-8")
+    ms = data.dataset(str(path))
+    assert ms.file == str(path.resolve()) and ms.core("PbS").lattice_constant.value == 6.00
+    a_m = strain.mismatch("PbS", 1.0) * 5.94 + 5.94  # the matrix is untouched
+    assert strain.mismatch("PbS", 1.0, dataset=str(path)) == pytest.approx(a_m / 6.00 - 1.0, rel=1e-12)
+    assert strain.mismatch("PbS", 1.0, dataset=path) == strain.mismatch("PbS", 1.0, dataset=ms)
+    assert strain.mismatch("PbSe", 1.0, dataset=ms) == strain.mismatch("PbSe", 1.0)
+
+
+def test_bad_materials_files_fail_in_one_line(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json", encoding="utf-8")
+    with pytest.raises(LatticeAnchorError, match="not valid JSON"):
+        data.dataset(str(bad))
+    with pytest.raises(LatticeAnchorError, match="does not exist"):
+        data.dataset(str(tmp_path / "missing.json"))
+    raw = data.load()
+    del raw["materials"]["CsPbI3_alpha"]["thermal_expansion"]
+    bad.write_text(json.dumps(raw), encoding="utf-8")
+    with pytest.raises(LatticeAnchorError, match="thermal_expansion") as info:
+        data.dataset(str(bad))
+    assert "\n" not in str(info.value)
+    with pytest.raises(LatticeAnchorError, match="MaterialSet"):
+        data.resolve(3.5)

@@ -140,7 +140,7 @@ def test_two_phase_dot_plus_matrix_mismatch_within_its_error():
         y += weight * profile(grid, p.x, p.y, fwhm=0.12)
     y = 2000 * y / y.max() + 50
     y = np.random.default_rng(0).poisson(y).astype(float)
-    res = refine_cubic((grid, y), ["alpha-x2", "PbS"], wavelength="CuKa")
+    res = refine_cubic((grid, y), ["alpha-x2", "PbS"], wavelength="CuKa", kalpha2=True)
     truth = _reported_a0(named_phase("alpha-x2")) / _reported_a0(named_phase("PbS")) - 1
     eps, sig = res.mismatch[("alpha-x2", "PbS")], res.mismatch_sigma[("alpha-x2", "PbS")]
     assert 0 < sig < 5e-4

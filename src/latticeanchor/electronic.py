@@ -13,11 +13,13 @@ One stated method on both sides: VBM from UPS (ionization energy vs vacuum) and 
 the IPES electron affinities of Tao et al. are not mixed in (they differ from VBM + optical gap by ≤ 0.06 eV for
 the end members). The two sides still come from different laboratories (Tao; Brown et al.): the dots' ligand
 spread (±0.45 eV rigid shift) is the dominant uncertainty and is propagated as a uniform rigid shift δ of
-both dot levels. Type I needs vb_offset + δ > 0 and cb_offset − δ > 0; ``band_alignment`` returns the
-probability of that over δ and a classification: ``type I`` / ``type II`` when every / no δ in the spread
-gives type I, else ``undetermined``. With these numbers PbS dots in CsPbBr_xI_(3−x) come out type II
-(x ≲ 1) or undetermined: the paper's evidence (perovskite PL fully quenched, dot PL under matrix excitation,
-Liu et al. 2019) is also explained by hole transfer plus Förster energy transfer, so it does not decide.
+both dot levels, together with a ±0.4 eV offset between the two laboratories' references (method and
+vacuum-level alignment differ by ≈ 0.3–0.5 eV between UPS studies; assumed). Type I needs vb_offset + δ > 0 and
+cb_offset − δ > 0; ``band_alignment`` returns the probability of that over δ and a label only where the data
+decide it (probability ≥ 0.95 or ≤ 0.05), else ``undetermined``. With these numbers PbS dots in CsPbBr_xI_(3−x)
+come out undetermined over most of x: the label carries no weight in the screen's score, and the paper's
+evidence (perovskite PL fully quenched, dot PL under matrix excitation, Liu et al. 2019) is equally explained by
+Förster energy transfer, so it does not decide either.
 """
 
 from __future__ import annotations
@@ -25,63 +27,101 @@ from __future__ import annotations
 import numpy as np
 
 from latticeanchor import data, vegard
+from latticeanchor.errors import LatticeAnchorError
 from latticeanchor.strain import parse_core
-from latticeanchor.validate import br_content, positive, scalar_or_array
-from latticeanchor.validate import MAX_DOT_DIAMETER_A, at_most, broadcasting
+from latticeanchor.validate import br_content, dot_diameter_nm, scalar_or_array
+from latticeanchor.validate import broadcasting
 
 __all__ = ["dot_band_gap", "dot_band_edges", "matrix_band_edges", "band_alignment"]
 
 
-def dot_band_gap(core: str, diameter_nm):
+def dot_band_gap(core: str, diameter_nm, dataset=None):
     """First-exciton band gap (eV) of a ``core`` dot of ``diameter_nm`` (nm) at room temperature."""
-    d = positive("diameter (nm)", diameter_nm)
-    at_most("diameter (nm)", d, MAX_DOT_DIAMETER_A / 10.0, "nm")
+    d = dot_diameter_nm("diameter (nm)", diameter_nm)  # the nm-side guard: 35 (Å by mistake) is refused
+    ms = data.resolve(dataset)
     total = 0.0
     for name, frac in parse_core(core):
-        c = data.sizing_curve(name)
+        c = ms.core(name).sizing_curve
+        if c is None:
+            raise LatticeAnchorError(f"no sizing curve for {name!r}; known: "
+                                     f"{', '.join(k for k, v in ms.cores.items() if v.sizing_curve is not None)}")
         total = total + frac * (c["E_inf"] + 1.0 / (c["a"] * d**2 + c["b"] * d + c["c"]))
     return scalar_or_array(np.asarray(total))
 
 
-def dot_band_edges(core: str, diameter_nm) -> tuple:
+def dot_band_edges(core: str, diameter_nm, dataset=None) -> tuple:
     """(VBM, CBM, ligand uncertainty) in eV vs vacuum for the dot."""
-    gap = np.asarray(dot_band_gap(core, diameter_nm))
+    ms = data.resolve(dataset)
+    gap = np.asarray(dot_band_gap(core, diameter_nm, ms))
     mid, unc = 0.0, 0.0
     for name, frac in parse_core(core):
-        ref = data.load()["dot_band_edges"][name]
+        ref = ms.core(name).dot_band_edges
+        if ref is None:
+            raise LatticeAnchorError(f"no dot band edges recorded for {name!r}")
         mid += frac * (ref["vbm_ref"] + ref["gap_ref"] / 2)
         unc += frac * ref["ligand_uncertainty_eV"]
     return scalar_or_array(mid - gap / 2), scalar_or_array(mid + gap / 2), unc
 
 
-def matrix_band_edges(x, dataset: str | None = None) -> tuple:
-    """(VBM, CBM) in eV vs vacuum of α-CsPbBr_xI_(3−x)."""
+def matrix_band_edges(x, dataset: str | None = None, *, matrix: str | None = None) -> tuple:
+    """(VBM, CBM) in eV vs vacuum of α-CsPbBr_xI_(3−x) (or of ``matrix``, x its first-named halide)."""
     y = br_content(x) / 3.0
-    vbm_i = data.entry(data.ALPHA_END_MEMBERS["I"], "band_edges", dataset)["vbm"]
-    vbm_br = data.entry(data.ALPHA_END_MEMBERS["Br"], "band_edges", dataset)["vbm"]
+    ms = data.resolve(dataset, matrix)
+    m = ms.matrix()
+    if m.x0.vbm is None or m.x3.vbm is None:
+        raise LatticeAnchorError(f"no band edges recorded for the end members of {m.name}: alignment not evaluated")
+    vbm_i, vbm_br = m.x0.vbm.value, m.x3.vbm.value
     vbm = (1 - y) * vbm_i + y * vbm_br
-    return scalar_or_array(vbm), scalar_or_array(vbm + np.asarray(vegard.band_gap(x, dataset)))
+    return scalar_or_array(vbm), scalar_or_array(vbm + np.asarray(vegard.band_gap(x, ms)))
+
+
+REFERENCE_OFFSET_EV = 0.4  # half-width of the method/laboratory offset between the two level sets (assumed, ≈ 0.3–0.5 eV)
+DECIDED_PROBABILITY = 0.95  # a label is given only when the data decide it at this level
+
+
+def _sum_uniform_cdf(t, a, b):
+    """CDF at t of δ = u + v with u ~ U(−a, a), v ~ U(−b, b) (a trapezoidal distribution), a ≥ b ≥ 0."""
+    a, b = max(a, b), min(a, b)
+    t = np.asarray(t, float)
+    if b == 0:
+        return np.clip((t + a) / (2 * a), 0.0, 1.0)
+    s = t + a + b  # shift to the support [0, 2(a + b)]
+    lo, mid, hi = 2 * b, 2 * a, 2 * (a + b)
+    area = 4 * a * b
+    out = np.where(s <= 0, 0.0,
+          np.where(s <= lo, s**2 / 2,
+          np.where(s <= mid, lo**2 / 2 + (s - lo) * 2 * b,
+          np.where(s <= hi, area - (hi - s) ** 2 / 2, area))))
+    return out / area
 
 
 @broadcasting("diameter_nm", "x")
-def band_alignment(core: str, diameter_nm, x, dataset: str | None = None) -> dict:
+def band_alignment(core: str, diameter_nm, x, dataset: str | None = None, *, matrix: str | None = None) -> dict:
     """Type-I test of a dot in the matrix: both dot band edges inside the matrix gap.
 
-    Returns ``vb_offset`` (dot VBM − matrix VBM), ``cb_offset`` (matrix CBM − dot CBM), ``margin`` =
-    min of the two (eV; > 0 is type I at the nominal levels), ``type_I`` (nominal, bool), ``robust`` (margin
-    larger than the ligand uncertainty), ``type_I_probability`` (over the uniform ligand shift) and
-    ``classification`` ('type I', 'type II' or 'undetermined').
+    Returns ``vb_offset`` (dot VBM − matrix VBM), ``cb_offset`` (matrix CBM − dot CBM), ``margin`` = min of the
+    two (eV; > 0 is type I at the nominal levels), ``type_I`` (nominal), ``type_I_probability`` over the rigid
+    shift δ = ligand shift (uniform ±``ligand_uncertainty``) + reference offset between the two laboratories'
+    level sets (uniform ±``REFERENCE_OFFSET_EV``), ``uncertainty`` (their sum, eV) and ``classification``:
+    'type I' / 'type II' only where the probability is ≥ 0.95 / ≤ 0.05, else 'undetermined'. The perovskite
+    (Tao et al. 2019) and dot (Brown et al. 2014) levels come from different laboratories, so the label is a
+    statement about the data's resolution as much as about the pair. Where it is undetermined the paper's PL
+    evidence (matrix PL quenched, dot PL under matrix excitation) is equally explained by Förster energy
+    transfer from matrix to dots, which needs only spectral overlap, not a type-I offset.
     """
-    d_vbm, d_cbm, unc = dot_band_edges(core, diameter_nm)
-    m_vbm, m_cbm = matrix_band_edges(x, dataset)
+    ms = data.resolve(dataset, matrix)
+    d_vbm, d_cbm, unc = dot_band_edges(core, diameter_nm, ms)
+    m_vbm, m_cbm = matrix_band_edges(x, ms)
     vb = np.asarray(d_vbm) - np.asarray(m_vbm)
     cb = np.asarray(m_cbm) - np.asarray(d_cbm)
     margin = np.minimum(vb, cb)
-    # rigid ligand shift δ ∈ [−unc, unc] (uniform): type I for δ ∈ (−vb, cb)
-    lo, hi = np.maximum(-vb, -unc), np.minimum(cb, unc)
-    probability = np.clip(hi - lo, 0.0, None) / (2 * unc) if unc > 0 else (margin > 0).astype(float)
-    label = np.where(probability >= 1.0 - 1e-12, "type I", np.where(probability <= 1e-12, "type II", "undetermined"))
+    # type I for δ ∈ (−vb, cb)
+    probability = np.clip(_sum_uniform_cdf(cb, unc, REFERENCE_OFFSET_EV) - _sum_uniform_cdf(-vb, unc, REFERENCE_OFFSET_EV),
+                          0.0, 1.0)
+    label = np.where(probability >= DECIDED_PROBABILITY, "type I",
+                     np.where(probability <= 1 - DECIDED_PROBABILITY, "type II", "undetermined"))
+    total = unc + REFERENCE_OFFSET_EV
     return {"vb_offset": scalar_or_array(vb), "cb_offset": scalar_or_array(cb), "margin": scalar_or_array(margin),
-            "type_I": margin > 0, "robust": margin > unc, "ligand_uncertainty": unc,
+            "type_I": margin > 0, "robust": margin > total, "ligand_uncertainty": unc, "uncertainty": total,
             "type_I_probability": scalar_or_array(np.asarray(probability, float)),
             "classification": label if label.ndim else str(label)}

@@ -26,7 +26,7 @@ import numpy as np
 from scipy import integrate, interpolate
 
 from latticeanchor.errors import LatticeAnchorError
-from latticeanchor.validate import as_array, positive, scalar_or_array
+from latticeanchor.validate import as_array, dot_diameter, positive, scalar_or_array
 from latticeanchor.validate import broadcasting
 
 PACKING_LIMIT = {"sc": np.pi / 6.0, "fcc": np.pi / (3.0 * np.sqrt(2.0)), "random": 0.64}
@@ -88,7 +88,7 @@ def matrix_within(volume_fraction, diameter, distance):
     Checked against Monte Carlo of equilibrium hard spheres in the tests. Broadcasts; 0 at φ = 0.
     """
     phi = _fraction(volume_fraction, "random")
-    R = positive("diameter (Å)", diameter) / 2.0
+    R = dot_diameter(diameter) / 2.0
     try:
         h = np.asarray(distance, dtype=float)
     except (TypeError, ValueError):
@@ -146,7 +146,7 @@ def dot_spacing(volume_fraction, diameter, arrangement: str = "random"):
     """
     arrangement = _arrangement(arrangement)
     phi = _fraction(volume_fraction, arrangement)
-    d = positive("diameter (Å)", diameter)
+    d = dot_diameter(diameter)
     with np.errstate(divide="ignore"):
         if arrangement == "sc":
             ratio = np.cbrt(np.pi / (6.0 * phi))
@@ -171,7 +171,7 @@ def volume_fraction(spacing, diameter, arrangement: str = "random"):
     limit) gives ``inf``: no attainable loading brings the dots that close.
     """
     arrangement = _arrangement(arrangement)
-    d = positive("diameter (Å)", diameter)
+    d = dot_diameter(diameter)
     L = np.asarray(spacing, dtype=float)
     if np.any(np.isnan(L)):
         raise LatticeAnchorError("spacing must not be NaN")

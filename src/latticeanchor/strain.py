@@ -1,6 +1,9 @@
-"""Lattice mismatch between rock-salt cores and α-CsPbBr_xI_(3−x), and when it relaxes.
+"""Lattice mismatch between rock-salt cores and α-CsPbBr_xI_(3−x) (or another ``matrix=``), and when it relaxes.
 
 Sign convention: ε = (a_matrix − a_core)/a_core (fraction). Lengths Å, temperatures K, moduli GPa.
+``dataset``: a name, a materials JSON file or a ``data.MaterialSet``, resolved once at each entry;
+``matrix``: the perovskite alloy (``vegard``), default ``"CsPb(Br,I)3"``. A matrix whose end members have no
+elastic constants in the data raises (one line) wherever ν or a modulus is needed.
 
 Dislocation onset (``critical_thickness``) follows Matthews & Blakeslee, J. Cryst. Growth 27, 118
 (1974), DOI 10.1016/S0022-0248(74)80055-2, force balance for a single strained layer:
@@ -35,8 +38,8 @@ from scipy import optimize, special
 
 from latticeanchor import data, geometry, vegard
 from latticeanchor.errors import LatticeAnchorError
-from latticeanchor.validate import as_array, br_content, positive, scalar_or_array, temperature
-from latticeanchor.validate import MAX_DOT_DIAMETER_A, at_most, broadcasting
+from latticeanchor.validate import as_array, br_content, dot_diameter, positive, scalar_or_array, temperature
+from latticeanchor.validate import broadcasting
 
 __all__ = ["parse_core", "core_lattice_constant", "mismatch", "zero_mismatch_x", "matrix_moduli",
            "matrix_elastic_constants", "core_moduli", "critical_thickness", "critical_spacing", "critical_loading", "eshelby_energy",
@@ -73,27 +76,30 @@ def parse_core(core: str) -> tuple[tuple[str, float], ...]:
 def core_lattice_constant(core: str, T=298.15, dataset: str | None = None):
     """Rock-salt lattice constant (Å) of the core at T (K); alloys by Vegard's law between end members."""
     T = temperature(T)
-    return scalar_or_array(sum(f * data.lattice_constant_at(name, T, dataset) for name, f in parse_core(core)))
+    ms = data.resolve(dataset)
+    return scalar_or_array(sum(f * ms.core(name).a(T) for name, f in parse_core(core)))
 
 
 @broadcasting("x", "T")
-def mismatch(core: str, x, T=298.15, dataset: str | None = None):
+def mismatch(core: str, x, T=298.15, dataset: str | None = None, *, matrix: str | None = None):
     """ε = (a_matrix − a_core)/a_core at Br content x and temperature T (K), broadcast over x and T."""
+    dataset = data.resolve(dataset, matrix)
     a_m = np.asarray(vegard.lattice_constant(x, T, dataset))
     a_c = np.asarray(core_lattice_constant(core, T, dataset))
     return scalar_or_array((a_m - a_c) / a_c)
 
 
-def zero_mismatch_x(core: str, T=298.15, dataset: str | None = None) -> float:
+def zero_mismatch_x(core: str, T=298.15, dataset: str | None = None, *, matrix: str | None = None) -> float:
     """Br content x in [0, 3] at which ε = 0 (T a scalar, K); an error when none exists."""
     T = float(temperature(T))
+    dataset = data.resolve(dataset, matrix)
     lo, hi = mismatch(core, 0.0, T, dataset), mismatch(core, 3.0, T, dataset)
     if lo == 0.0:
         return 0.0
     if np.sign(lo) == np.sign(hi):
         raise LatticeAnchorError(
-            f"no zero-mismatch composition for {core} in x ∈ [0, 3] at {T:g} K with dataset "
-            f"{data.resolve_dataset(dataset)!r}: ε runs from {lo:+.2%} to {hi:+.2%}")
+            f"no zero-mismatch composition for {core}{_in(dataset)} in x ∈ [0, 3] at {T:g} K with dataset "
+            f"{dataset.name!r}: ε runs from {lo:+.2%} to {hi:+.2%}")
     return float(optimize.brentq(lambda x: mismatch(core, x, T, dataset), 0.0, 3.0, xtol=1e-12))
 
 
@@ -111,17 +117,29 @@ def _vrh_cached(c11: float, c12: float, c44: float) -> tuple[float, float, float
     return k, g, (3.0 * k - 2.0 * g) / (6.0 * k + 2.0 * g)
 
 
-def matrix_elastic_constants(x, dataset: str | None = None) -> np.ndarray:
+def _in(ms) -> str:
+    name = ms.matrix().name
+    return "" if name == data.DEFAULT_MATRIX else f" in {name}"
+
+
+def matrix_elastic_constants(x, dataset: str | None = None, *, matrix: str | None = None) -> np.ndarray:
     """Cubic (C11, C12, C44) in GPa of α-CsPbBr_xI_(3−x), linear in the Br fraction y = x/3; shape x.shape + (3,)."""
     y = br_content(x)[..., None] / 3.0
-    c_i = np.array(data.elastic_constants(data.ALPHA_END_MEMBERS["I"], dataset))
-    c_br = np.array(data.elastic_constants(data.ALPHA_END_MEMBERS["Br"], dataset))
+    m = data.resolve(dataset, matrix).matrix()
+    for member in (m.x0, m.x3):
+        if member.elastic is None:
+            raise LatticeAnchorError(f"no elastic constants recorded for {member.name} (matrix {m.name}): the "
+                                     "moduli, Matthews–Blakeslee and Eshelby terms are not evaluated; give C11, C12, "
+                                     "C44 in a materials file")
+    c_i = np.array(m.x0.elastic.tensor)
+    c_br = np.array(m.x3.elastic.tensor)
     return (1 - y) * c_i + y * c_br
 
 
-def matrix_moduli(x, dataset: str | None = None):
+def matrix_moduli(x, dataset: str | None = None, *, matrix: str | None = None):
     """(K, G in GPa, ν) of α-CsPbBr_xI_(3−x): C_ij linear in the Br fraction, then VRH (vectorized)."""
     x = br_content(x)
+    dataset = data.resolve(dataset, matrix)
     uniq, inverse = np.unique(x, return_inverse=True)
     table = np.array([_vrh(*c) for c in matrix_elastic_constants(uniq, dataset)])
     out = table[inverse.reshape(x.shape)] if x.ndim else table[0]
@@ -130,7 +148,11 @@ def matrix_moduli(x, dataset: str | None = None):
 
 def core_moduli(core: str, dataset: str | None = None) -> tuple[float, float, float]:
     """(K, G in GPa, ν) of the rock-salt core (alloys: C_ij linear in composition), VRH."""
-    c = sum(f * np.array(data.elastic_constants(name, dataset)) for name, f in parse_core(core))
+    ms = data.resolve(dataset)
+    for name, _ in parse_core(core):
+        if ms.core(name).elastic is None:
+            raise LatticeAnchorError(f"no elastic constants recorded for the core compound {name}")
+    c = sum(f * np.array(ms.core(name).elastic.tensor) for name, f in parse_core(core))
     return _vrh(*c)
 
 
@@ -149,7 +171,7 @@ def _mb_height(eps, b, nu, cos2_alpha: float, cos_lambda: float) -> np.ndarray:
 
 @broadcasting("eps", "matrix_x", "T")
 def critical_thickness(eps, matrix_x=2.0, T=298.15, dataset: str | None = None, burgers=None, poisson=None,
-                       alpha_deg: float = 90.0, lambda_deg: float = 0.0):
+                       alpha_deg: float = 90.0, lambda_deg: float = 0.0, *, matrix: str | None = None):
     """Matthews–Blakeslee critical thickness (Å) of a perovskite layer strained by misfit ``eps``.
 
     eps: misfit strain (fraction, sign ignored); matrix_x: Br content of the matrix, which sets the
@@ -159,6 +181,7 @@ def critical_thickness(eps, matrix_x=2.0, T=298.15, dataset: str | None = None, 
     interface). Broadcasts over eps, matrix_x and T. Infinite at ε = 0.
     """
     eps = as_array("eps", eps)
+    dataset = data.resolve(dataset, matrix) if burgers is None or poisson is None else dataset
     b = positive("burgers (Å)", burgers) if burgers is not None else np.asarray(vegard.lattice_constant(matrix_x, T, dataset))
     nu = as_array("poisson", poisson) if poisson is not None else np.asarray(matrix_moduli(matrix_x, dataset)[2])
     if np.any((nu <= -1) | (nu >= 0.5)):
@@ -170,39 +193,41 @@ def critical_thickness(eps, matrix_x=2.0, T=298.15, dataset: str | None = None, 
 
 
 @broadcasting("x", "diameter", "T")
-def critical_spacing(core: str, x, diameter, T=298.15, dataset: str | None = None, **mb_options):
+def critical_spacing(core: str, x, diameter, T=298.15, dataset: str | None = None, *, matrix: str | None = None,
+                     **mb_options):
     """Largest centre-to-centre dot spacing (Å) at which the matrix between neighbours stays coherent.
 
     d + 2 h_c(ε(core, x, T)), with h_c from ``critical_thickness`` (extra keywords go to it);
     infinite at zero mismatch. diameter in Å.
     """
-    d = positive("diameter (Å)", diameter)
+    d = dot_diameter(diameter)
+    dataset = data.resolve(dataset, matrix)
     eps = np.asarray(mismatch(core, x, T, dataset))
     return scalar_or_array(d + 2.0 * np.asarray(critical_thickness(eps, x, T, dataset, **mb_options)))
 
 
 @broadcasting("x", "diameter", "T")
 def critical_loading(core: str, x, diameter, T=298.15, dataset: str | None = None, arrangement: str = "random",
-                     **mb_options):
+                     *, matrix: str | None = None, **mb_options):
     """Dot volume fraction above which the matrix between neighbouring dots stays coherent (anchored).
 
     Below it the matrix is thicker than 2 h_c and misfit dislocations are expected. 0 at zero
     mismatch; ``inf`` when even the arrangement's packing limit leaves the matrix too thick.
     """
-    spacing = critical_spacing(core, x, diameter, T, dataset, **mb_options)
+    spacing = critical_spacing(core, x, diameter, T, data.resolve(dataset, matrix), **mb_options)
     return geometry.volume_fraction(spacing, diameter, arrangement)
 
 
 @broadcasting("x", "diameter", "T")
-def eshelby_energy(core: str, x, diameter, T=298.15, dataset: str | None = None) -> dict:
+def eshelby_energy(core: str, x, diameter, T=298.15, dataset: str | None = None, *, matrix: str | None = None) -> dict:
     """Elastic misfit energy of one spherical core in the matrix (Eshelby 1957).
 
     Returns a dict: ``energy_eV`` (per dot), ``energy_density_eV_per_nm3`` (per nm³ of dot),
     ``interface_pressure_GPa`` p = 12 K_i μ_m ε/(3K_i + 4μ_m), and the moduli used (GPa).
     The misfit strain is ``mismatch(core, x, T)``; the energy depends on ε².
     """
-    d = positive("diameter (Å)", diameter)
-    at_most("diameter (Å)", d, MAX_DOT_DIAMETER_A, "Å")
+    d = dot_diameter(diameter)
+    dataset = data.resolve(dataset, matrix)
     eps = np.asarray(mismatch(core, x, T, dataset))
     k_i = core_moduli(core, dataset)[0]
     mu_m = np.asarray(matrix_moduli(x, dataset)[1])

@@ -1,4 +1,4 @@
-"""Perovskite formability descriptors of CsPbBr_xI_(3−x) from Shannon radii (Å).
+"""Perovskite formability descriptors of CsPbBr_xI_(3−x) (or another matrix alloy) from Shannon radii (Å).
 
 Goldschmidt t = (r_A + r_X)/[√2 (r_B + r_X)]; octahedral factor μ = r_B/r_X; Bartel et al.'s
 τ = r_X/r_B − n_A [n_A − (r_A/r_B)/ln(r_A/r_B)], τ < 4.18 predicts a perovskite (Sci. Adv. 5,
@@ -17,11 +17,18 @@ TAU_THRESHOLD = 4.18
 __all__ = ["tolerance_factors", "TAU_THRESHOLD"]
 
 
-def tolerance_factors(x) -> dict:
-    """{'t': Goldschmidt, 'mu': octahedral factor, 'tau': Bartel τ} for Br content x (0..3)."""
+def tolerance_factors(x, dataset=None, *, matrix: str | None = None) -> dict:
+    """{'t': Goldschmidt, 'mu': octahedral factor, 'tau': Bartel τ} for Br content x (0..3).
+
+    dataset: a name, a materials JSON file or a ``data.MaterialSet`` (its Shannon radii); matrix: the alloy
+    (A, B and its two halides; molecular A cations use Kieslich's effective radii, see the data file).
+    """
     y = br_content(x) / 3.0
-    r_a, r_b = data.shannon_radius("Cs"), data.shannon_radius("Pb")
-    r_x = (1 - y) * data.shannon_radius("I") + y * data.shannon_radius("Br")
+    ms = data.resolve(dataset, matrix)
+    m = ms.matrix()
+    first, second = m.halides
+    r_a, r_b = data.shannon_radius(m.A, ms), data.shannon_radius(m.B, ms)
+    r_x = (1 - y) * data.shannon_radius(second, ms) + y * data.shannon_radius(first, ms)
     n_a = 1.0
     t = (r_a + r_x) / (np.sqrt(2.0) * (r_b + r_x))
     tau = r_x / r_b - n_a * (n_a - (r_a / r_b) / np.log(r_a / r_b))

@@ -1,12 +1,15 @@
-"""Vegard's law (with bowing) for α-CsPbBr_xI_(3−x): lattice constant (Å) and band gap (eV).
+"""Vegard's law (with bowing) for α-CsPbBr_xI_(3−x) and the other matrix alloys: lattice constant (Å), band gap (eV).
 
-With y = x/3 the Br fraction on the halide sites,
+``matrix=`` names the alloy (``"CsPb(Br,I)3"``, the default, ``"CsPb(Cl,Br)3"``, ``"MAPb(Br,I)3"``,
+``"FAPb(Br,I)3"``; ``data.dataset().matrices``); x is the content of its first-named halide per formula
+unit, 0–3 (Br for CsPb(Br,I)3: a_I is then the x = 0 end member, a_Br the x = 3 one). With y = x/3,
 
     a(x, T) = (1 − y)·a_I(T) + y·a_Br(T) − b_a·y(1 − y)        [Å]
     E_g(x)  = (1 − y)·E_I + y·E_Br − b_g·y(1 − y)               [eV]
 
 End members a_I(T), a_Br(T) come from the selected dataset of ``latticeanchor.data`` and carry their
-own thermal expansion from their reference temperatures (``data.lattice_constant_at``). Vegard,
+own thermal expansion from their reference temperatures (``data.EndMember.a``). ``dataset``: a name, a
+materials JSON file or a resolved ``data.MaterialSet``. Vegard,
 Z. Phys. 5, 17 (1921), DOI 10.1007/BF01349680.
 """
 
@@ -24,42 +27,43 @@ from latticeanchor.validate import broadcasting
 __all__ = ["lattice_constant", "band_gap", "fit", "x_from_lattice_constant", "VegardFit", "end_members"]
 
 
-def end_members(T=298.15, dataset: str | None = None) -> tuple[np.ndarray, np.ndarray, float]:
-    """(a_I, a_Br, bowing) in Å at temperature T (K) for ``dataset``."""
+def end_members(T=298.15, dataset: str | None = None, *, matrix: str | None = None) -> tuple[np.ndarray, np.ndarray, float]:
+    """(a at x = 0, a at x = 3, bowing) in Å at temperature T (K) for ``dataset`` (name, materials file or
+    ``MaterialSet``); for CsPb(Br,I)3 that is (a_I, a_Br, bowing)."""
     T = temperature(T)
-    a_i = data.lattice_constant_at(data.ALPHA_END_MEMBERS["I"], T, dataset)
-    a_br = data.lattice_constant_at(data.ALPHA_END_MEMBERS["Br"], T, dataset)
-    bowing = data.value(data.ALLOY, "lattice_bowing", dataset)
-    return a_i, a_br, bowing
+    m = data.resolve(dataset, matrix).matrix()
+    return m.x0.a(T), m.x3.a(T), m.lattice_bowing.value
 
 
 @broadcasting("x", "T")
-def lattice_constant(x, T=298.15, dataset: str | None = None):
-    """Cubic (pseudo-cubic) lattice constant of α-CsPbBr_xI_(3−x) in Å.
+def lattice_constant(x, T=298.15, dataset: str | None = None, *, matrix: str | None = None):
+    """Cubic (pseudo-cubic) lattice constant of α-CsPbBr_xI_(3−x) (or of ``matrix``) in Å.
 
-    x: Br atoms per formula unit in [0, 3]; T: temperature in K (broadcast against x).
+    x: Br atoms (first-named halide) per formula unit in [0, 3]; T: temperature in K (broadcast against x).
     """
     y = br_content(x) / 3.0
-    a_i, a_br, bowing = end_members(T, dataset)
+    a_i, a_br, bowing = end_members(T, data.resolve(dataset, matrix))
     return scalar_or_array((1.0 - y) * a_i + y * a_br - bowing * y * (1.0 - y))
 
 
-def band_gap(x, dataset: str | None = None):
-    """Band gap (eV, room temperature) of α-CsPbBr_xI_(3−x) with the dataset's bowing parameter."""
+def band_gap(x, dataset: str | None = None, *, matrix: str | None = None):
+    """Band gap (eV, room temperature) of α-CsPbBr_xI_(3−x) (or of ``matrix``) with the dataset's bowing parameter."""
     y = br_content(x) / 3.0
-    e_i = data.value(data.ALPHA_END_MEMBERS["I"], "band_gap", dataset)
-    e_br = data.value(data.ALPHA_END_MEMBERS["Br"], "band_gap", dataset)
-    bowing = data.value(data.ALLOY, "band_gap_bowing", dataset)
+    m = data.resolve(dataset, matrix).matrix()
+    if m.x0.band_gap is None or m.x3.band_gap is None or m.band_gap_bowing is None:
+        raise LatticeAnchorError(f"no band gaps recorded for the end members of {m.name}")
+    e_i, e_br, bowing = m.x0.band_gap.value, m.x3.band_gap.value, m.band_gap_bowing.value
     return scalar_or_array((1.0 - y) * e_i + y * e_br - bowing * y * (1.0 - y))
 
 
 @broadcasting("a", "T")
-def x_from_lattice_constant(a, T=298.15, dataset: str | None = None):
+def x_from_lattice_constant(a, T=298.15, dataset: str | None = None, *, matrix: str | None = None):
     """Invert ``lattice_constant``: the Br content x in [0, 3] for a measured a (Å) at T (K).
 
     Raises LatticeAnchorError when a lies outside the range the dataset's alloy spans.
     """
     a = as_array("a (Å)", a)
+    dataset = data.resolve(dataset, matrix)
     a_i, a_br, bowing = end_members(T, dataset)
     a_i, a_br, a = np.broadcast_arrays(a_i, a_br, a)
     # b y² + (a_Br − a_I − b) y + (a_I − a) = 0
@@ -76,8 +80,13 @@ def x_from_lattice_constant(a, T=298.15, dataset: str | None = None):
     if np.any(y < -1e-9) or np.any(y > 1 + 1e-9):
         lo, hi = np.min(np.minimum(a_i, a_br)), np.max(np.maximum(a_i, a_br))
         raise LatticeAnchorError(
-            f"a = {np.ravel(a)[0]:.4f} Å lies outside the α-CsPbBr_xI_(3−x) range {lo:.4f}–{hi:.4f} Å of this dataset")
+            f"a = {np.ravel(a)[0]:.4f} Å lies outside the {_label(dataset)} range {lo:.4f}–{hi:.4f} Å of this dataset")
     return scalar_or_array(3.0 * np.clip(y, 0.0, 1.0))
+
+
+def _label(ms) -> str:
+    name = ms.matrix().name
+    return "α-CsPbBr_xI_(3−x)" if name == data.DEFAULT_MATRIX else f"α-{name}"
 
 
 @dataclass(frozen=True)

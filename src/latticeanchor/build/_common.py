@@ -86,6 +86,10 @@ def provenance(builder: str, **params) -> dict:
 
 
 def _jsonable(v):
+    from latticeanchor.data import MaterialSet
+
+    if isinstance(v, MaterialSet):  # a resolved dataset is recorded by its name
+        return v.name
     if isinstance(v, dict):
         return {str(k): _jsonable(w) for k, w in v.items()}
     if isinstance(v, (list, tuple)):

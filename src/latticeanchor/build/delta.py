@@ -33,20 +33,21 @@ def delta_cell_parameters(x=0.0, T=298.15, dataset: str | None = None) -> tuple[
     """(a, b, c) in Å of the δ cell at Br content x and temperature T (K), see the module docstring."""
     x = float(br_content(scalar("x (Br per formula unit)", x)))
     T = float(temperature(scalar("T (K)", T)))
-    cell = data.entry(DELTA, "cell", dataset)
-    alpha_l = data.value(DELTA, "thermal_expansion", dataset)
+    ms = data.resolve(dataset)
+    cell = ms.entry(DELTA, "cell")
+    alpha_l = ms.value(DELTA, "thermal_expansion")
     thermal = 1.0 + alpha_l * (T - cell["T"])
-    s = float(vegard.lattice_constant(x, T, dataset)) / float(vegard.lattice_constant(0.0, T, dataset))
+    s = float(vegard.lattice_constant(x, T, ms)) / float(vegard.lattice_constant(0.0, T, ms))
     return tuple(float(cell[k] * thermal * s) for k in ("a", "b", "c"))
 
 
 @lru_cache(maxsize=8)
-def _unit_sites(dataset: str | None) -> tuple[tuple[str, ...], np.ndarray]:
-    """(labels, fractional coords) of the 20 sites of the Pnma cell; labels 'Cs', 'Pb' or 'X'."""
+def _unit_sites(ms) -> tuple[tuple[str, ...], np.ndarray]:
+    """(labels, fractional coords) of the 20 sites of the Pnma cell of the ``MaterialSet``; labels 'Cs', 'Pb' or 'X'."""
     from pymatgen.core import Lattice, Structure
 
-    wyck = data.entry(DELTA, "wyckoff", dataset)
-    cell = data.entry(DELTA, "cell", dataset)
+    wyck = ms.entry(DELTA, "wyckoff")
+    cell = ms.entry(DELTA, "cell")
     species = ["Cs" if s["species"] == "Cs" else "Pb" if s["species"] == "Pb" else "I" for s in wyck["sites"]]
     coords = [s["frac"] for s in wyck["sites"]]
     structure = Structure.from_spacegroup("Pnma", Lattice.orthorhombic(cell["a"], cell["b"], cell["c"]),
@@ -71,8 +72,9 @@ def delta_matrix(x, size=(1, 1, 1), T=298.15, seed: int = 0, dataset: str | None
     check_atom_budget(20 * size[0] * size[1] * size[2], max_atoms, f"a δ supercell of {size} cells")
     seed = parse_seed(seed)
     T = float(temperature(scalar("T (K)", T)))
-    abc = delta_cell_parameters(x, T, dataset)
-    labels, frac = _unit_sites(dataset)
+    ms = data.resolve(dataset)
+    abc = delta_cell_parameters(x, T, ms)
+    labels, frac = _unit_sites(ms)
     labels = np.array(labels)
     blocks = {lab: tile(frac[labels == lab], size) for lab in ("Pb", "X", "Cs")}
     n_x = len(blocks["X"])
@@ -83,6 +85,6 @@ def delta_matrix(x, size=(1, 1, 1), T=298.15, seed: int = 0, dataset: str | None
     atoms.set_tags(np.full(len(atoms), MATRIX_TAG, dtype=int))
     atoms.info["latticeanchor"] = provenance(
         "delta_matrix", phase="delta", x=x, size=list(size), cell_abc_A=list(abc), T_K=T, seed=seed,
-        dataset=dataset, n_Br=n_br, n_X=n_x, cell_source=data.entry(DELTA, "cell", dataset)["key"],
-        wyckoff_source=data.entry(DELTA, "wyckoff", dataset)["key"])
+        dataset=dataset, n_Br=n_br, n_X=n_x, cell_source=ms.entry(DELTA, "cell")["key"],
+        wyckoff_source=ms.entry(DELTA, "wyckoff")["key"])
     return atoms

@@ -27,7 +27,8 @@ def add_parser(sub) -> None:
                        description="Carve a rock-salt core, embed it in an α (epitaxial, cube-on-cube) or δ "
                                    "matrix, print the check report and write the structure (atomically).")
     p.add_argument("--core", default="PbS", help="PbS, PbSe, PbTe or an alloy such as PbS0.5Se0.5 (default PbS)")
-    p.add_argument("--diameter", type=float, default=30.0, help="dot diameter in Å (Wulff: volume-equivalent; default 30)")
+    p.add_argument("--diameter", type=float, default=3.0,
+                   help="dot diameter in nm, as in screen and mismatch (Wulff: volume-equivalent; default 3)")
     p.add_argument("--shape", default="sphere", help=f"core shape: {' | '.join(SHAPES)} (default sphere)")
     p.add_argument("--center", default="Pb", help=f"site at the dot centre: {' | '.join(CENTERS)} (default Pb)")
     p.add_argument("--matrix", default="alpha", help="alpha (cubic Pm-3m) or delta (Pnma) (default alpha)")
@@ -51,9 +52,9 @@ def add_parser(sub) -> None:
 
 
 def build_from_args(args):
-    """The hybrid ``Atoms`` for parsed CLI arguments (library form of the command)."""
+    """The hybrid ``Atoms`` for parsed CLI arguments (library form of the command; ``args.diameter`` in nm)."""
     from latticeanchor import strain as _strain
-    from latticeanchor.validate import positive, temperature
+    from latticeanchor.validate import dot_diameter_nm, temperature
 
     if args.matrix not in ("alpha", "delta"):
         raise LatticeAnchorError(f"unknown matrix {args.matrix!r}; use 'alpha' or 'delta'")
@@ -66,7 +67,7 @@ def build_from_args(args):
     max_atoms = getattr(args, "max_atoms", DEFAULT_MAX_ATOMS)
     if max_atoms < 1:
         raise LatticeAnchorError(f"--max-atoms must be a positive integer, got {max_atoms}")
-    d = float(positive("diameter (Å)", args.diameter))
+    d = 10.0 * float(dot_diameter_nm("--diameter", args.diameter))  # nm on the command line, Å in the library
     T = float(temperature(args.T))
     # estimate before allocating anything
     n_est = estimate_matrix_atoms(args.matrix, args.size) + estimate_core_atoms(d, _strain.core_lattice_constant(args.core, T, args.dataset))

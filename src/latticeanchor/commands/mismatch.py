@@ -13,8 +13,9 @@ ARRANGEMENTS = ("fcc", "random", "sc")  # geometry.PACKING_LIMIT keys (checked b
 
 def add_parser(sub) -> None:
     p = sub.add_parser("mismatch", help="lattice mismatch and dislocation onset of cores in CsPbBr_xI_(3-x)",
-                       description="Print x, a_matrix (Å), ε (%), critical thickness (Å), critical spacing (Å) "
-                                   "and critical loading (vol%) for each core.")
+                       description="Print x, a_matrix (Å), ε (%), and the Matthews–Blakeslee coherence thickness (Å), "
+                                   "spacing (Å) and loading φ_MB (vol%) for each core (a film criterion; the "
+                                   "stability model's critical loading is what `screen` reports).")
     p.add_argument("--core", type=core_list, default=["PbS"],
                    help="core(s), comma-separated: PbS, PbSe, PbTe or PbS0.5Se0.5 (default PbS)")
     p.add_argument("--x", default="0:3:0.25",
@@ -34,21 +35,25 @@ def add_parser(sub) -> None:
 
 
 def table(core: str, x, T: float, diameter: float, dataset=None, arrangement="random") -> list[dict]:
-    """Rows of the mismatch table (library form of the command); ``diameter`` in Å, T in K."""
+    """Rows of the mismatch table (library form of the command); ``diameter`` in Å, T in K.
+
+    Column names are the screen's (``candidates.csv``) where they mean the same: fractions, not percent
+    (``eps_fraction``, ``mb_critical_loading_fraction``: the Matthews–Blakeslee criterion alone), lengths
+    in Å; the screen prints percent, the files hold fractions."""
     from latticeanchor import geometry, strain, vegard
     import numpy as np
 
-    from latticeanchor.validate import br_content, positive
+    from latticeanchor.validate import br_content, dot_diameter
 
     x = br_content(x)
-    positive("diameter (Å)", diameter)
+    dot_diameter(diameter)
     eps = np.atleast_1d(strain.mismatch(core, x, T, dataset))
     h_c = np.atleast_1d(strain.critical_thickness(eps, x, T, dataset))
     spacing = np.atleast_1d(strain.critical_spacing(core, x, diameter, T, dataset))
     loading = np.atleast_1d(geometry.volume_fraction(spacing, diameter, arrangement))
     a_m = np.atleast_1d(vegard.lattice_constant(x, T, dataset))
-    return [{"core": core, "x": float(xi), "a_matrix_A": float(a), "eps_percent": 100 * float(e),
-             "critical_thickness_A": float(h), "critical_spacing_A": float(s), "critical_loading_vol_percent": 100 * float(v)}
+    return [{"core": core, "x": float(xi), "a_matrix_A": float(a), "eps_fraction": float(e),
+             "mb_critical_thickness_A": float(h), "mb_critical_spacing_A": float(s), "mb_critical_loading_fraction": float(v)}
             for xi, a, e, h, s, v in zip(np.atleast_1d(x), a_m, eps, h_c, spacing, loading)]
 
 
@@ -93,11 +98,14 @@ def run(args) -> int:
         write_csv(rows, args.csv, diameter_nm=args.diameter, T=args.T, arrangement=args.arrangement)
     print(f"# dataset {data.resolve_dataset(args.dataset)}, T = {args.T:g} K, dot diameter {args.diameter:g} nm, "
           f"{args.arrangement} arrangement; ε = (a_matrix − a_core)/a_core")
-    print(f"{'core':<12}{'x':>6}{'a_matrix/Å':>12}{'ε/%':>9}{'h_c/Å':>10}{'L_c/Å':>10}{'φ_c/vol%':>10}")
+    print("# h_c, L_c, φ_MB: Matthews–Blakeslee coherence of the matrix between two dots (a film criterion, not a "
+          "lifetime); the stability model's critical loading is stability.critical_loading (screen: "
+          "critical_loading_fraction)")
+    print(f"{'core':<12}{'x':>6}{'a_matrix/Å':>12}{'ε/%':>9}{'h_c/Å':>10}{'L_c/Å':>10}{'φ_MB/vol%':>11}")
     for r in rows:
-        print(f"{r['core']:<12}{r['x']:>6.2f}{r['a_matrix_A']:>12.4f}{r['eps_percent']:>+9.3f}"
-              f"{_fmt(r['critical_thickness_A'], 10, 1)}{_fmt(r['critical_spacing_A'], 10, 1)}"
-              f"{_fmt(r['critical_loading_vol_percent'], 10, 3)}")
+        print(f"{r['core']:<12}{r['x']:>6.2f}{r['a_matrix_A']:>12.4f}{100 * r['eps_fraction']:>+9.3f}"
+              f"{_fmt(r['mb_critical_thickness_A'], 10, 1)}{_fmt(r['mb_critical_spacing_A'], 10, 1)}"
+              f"{_fmt(100 * r['mb_critical_loading_fraction'], 11, 3)}")
     for core in cores:
         try:
             x0 = strain.zero_mismatch_x(core, args.T, args.dataset)
@@ -121,8 +129,8 @@ def write_csv(rows: list[dict], path, diameter_nm: float, T: float, arrangement:
     from latticeanchor.atomic import write_text
 
     buf = io.StringIO()
-    fields = ["core", "x", "T_K", "diameter_nm", "arrangement", "a_matrix_A", "eps_percent", "critical_thickness_A",
-              "critical_spacing_A", "critical_loading_vol_percent"]
+    fields = ["core", "x", "T_K", "diameter_nm", "arrangement", "a_matrix_A", "eps_fraction", "mb_critical_thickness_A",
+              "mb_critical_spacing_A", "mb_critical_loading_fraction"]
     writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
     for r in rows:

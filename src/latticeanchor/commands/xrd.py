@@ -48,6 +48,9 @@ def add_parser(subparsers) -> None:
     c.add_argument("--refine", action="store_true", help="refine the (pseudo-)cubic lattice constants")
     c.add_argument("--identify", action="store_true", help="rank the phases by fit")
     c.add_argument("--wavelength", default=None, help="wavelength if the file does not state it (e.g. CuKa)")
+    c.add_argument("--kalpha2", action="store_true",
+                   help="model a named Kα wavelength as the Kα1 + Kα2 doublet (default: the single weighted-mean "
+                        "line, as xrd simulate; files that state their lines, XRDML, use those)")
     c.add_argument("--x-unit", default=None, help="x axis unit: 2theta, q_A or q_nm (default from the file)")
     c.add_argument("--range", nargs=2, type=float, default=None, metavar=("MIN", "MAX"), help="2θ range in degrees")
     geo = c.add_mutually_exclusive_group()
@@ -216,6 +219,7 @@ def _reflection_positions(res) -> list:
 
 def _compare(args) -> int:
     from latticeanchor.diffraction import bragg_pattern, compare, identify, load_structure, read_pattern, refine_cubic
+    from latticeanchor.diffraction.refine import displacement_decision
 
     if args.plot:
         args.plot = check_output(args.plot, "--plot", _PLOT_SUFFIXES)
@@ -241,19 +245,12 @@ def _compare(args) -> int:
         if not (np.isfinite(lo) and np.isfinite(hi) and 0 <= lo < hi <= 180):
             raise LatticeAnchorError(f"--range must satisfy 0 <= MIN < MAX <= 180 degrees, got {args.range}")
         rng = (lo, hi)
-    # geometry: a 2θ scan at fixed ω (grazing incidence) has no specimen-displacement term
-    geometry = pat.meta.get("geometry")
-    if args.no_displacement:
-        fit_disp, why = False, "off (--no-displacement)"
-    elif args.displacement:
-        fit_disp, why = True, "refined (--displacement)"
-    elif geometry == "grazing_incidence":
-        fit_disp = False
-        why = (f"off: the file records a 2θ scan at fixed ω = {pat.meta.get('omega_deg', float('nan')):g}° "
-               "(grazing incidence); --displacement to refine it anyway")
-    else:
-        fit_disp, why = True, "refined (Bragg–Brentano geometry assumed; --no-displacement for grazing incidence)"
-    print(f"specimen displacement: {why}")
+    # geometry: the library decides from the file (refine.displacement_decision); the flags only force it
+    fit_disp = False if args.no_displacement else True if args.displacement else "auto"
+    _, why = displacement_decision(pat, fit_disp)
+    hint = "" if fit_disp != "auto" else ("; --displacement to refine it anyway" if why.startswith("off")
+                                          else "; --no-displacement for grazing incidence")
+    print(f"specimen displacement: {why}{hint}")
     against = args.against
     if not against:
         matches = identify(pat, wavelength=args.wavelength, two_theta_range=rng, max_points=max_rows)
@@ -277,7 +274,7 @@ def _compare(args) -> int:
         specs.append((name, st))
     x = pat.two_theta
     res = refine_cubic(pat, specs, wavelength=args.wavelength, two_theta_range=rng,
-                       fit_displacement=fit_disp, max_rwp=args.max_rwp, max_points=max_rows)
+                       fit_displacement=fit_disp, kalpha2=args.kalpha2, max_rwp=args.max_rwp, max_points=max_rows)
     if args.refine:
         print("refinement:")
         print(res.summary())
@@ -299,7 +296,7 @@ def _compare(args) -> int:
 
         from latticeanchor.atomic import json_default, write_text
 
-        out = {"measured": str(args.measured), "phases": [n for n, _ in specs], "geometry": geometry or "unknown",
+        out = {"measured": str(args.measured), "phases": [n for n, _ in specs], "geometry": pat.meta.get("geometry") or "unknown",
                "displacement": why, **res.to_dict()}
         write_text(args.json, json.dumps(out, indent=1, default=json_default, allow_nan=True) + "\n")
         print(f"wrote {args.json}")

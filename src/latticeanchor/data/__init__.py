@@ -4,18 +4,20 @@ Every quantity of a material may have several literature entries; a *dataset* pi
 quantity (``select``), and anything a dataset does not pick falls back to the quantity's ``default``
 entry. ``default_dataset`` in the file is used when ``dataset=None``.
 
+``dataset(name_or_path)`` / ``resolve(dataset)`` give the resolved, immutable ``MaterialSet`` the models
+work on (``latticeanchor.data.materialset``); the functions below accept a name, a path to a JSON file in
+the format of ``materials.json``, or a ``MaterialSet`` wherever they take ``dataset``.
+
 Units: lengths Å, temperatures K, linear thermal expansion 1/K, elastic constants GPa, energies eV.
 """
 
 from __future__ import annotations
 
-import copy
-import json
-from functools import lru_cache
-from importlib import resources
-
 import numpy as np
 
+from latticeanchor.data.materialset import (DEFAULT_MATRIX, Core, Elastic, EndMember, MaterialSet, Matrix,
+                                            Polymorph, Quantity, _looks_like_path, dataset, package_raw,
+                                            raw_copy, resolve)
 from latticeanchor.errors import LatticeAnchorError
 
 ROCKSALT_END_MEMBERS = ("PbS", "PbSe", "PbTe")
@@ -23,15 +25,13 @@ ALPHA_END_MEMBERS = {"I": "CsPbI3_alpha", "Br": "CsPbBr3_alpha"}
 ALLOY = "CsPbBrxI3-x_alpha"
 
 
-@lru_cache(maxsize=1)
 def _raw() -> dict:
-    with resources.files("latticeanchor.data").joinpath("materials.json").open("r", encoding="utf-8") as fh:
-        return json.load(fh)
+    return package_raw()
 
 
 def load() -> dict:
     """A deep copy of the whole data file (safe to modify)."""
-    return copy.deepcopy(_raw())
+    return raw_copy()
 
 
 def dataset_names() -> list[str]:
@@ -45,11 +45,16 @@ def default_dataset() -> str:
 
 
 def resolve_dataset(dataset: str | None) -> str:
-    """Return a valid dataset name (``None`` -> the default); unknown names raise."""
-    name = default_dataset() if dataset is None else dataset
-    if name not in _raw()["datasets"]:
-        raise LatticeAnchorError(f"unknown dataset {name!r}; choose one of {', '.join(dataset_names())}")
-    return name
+    """Return a valid dataset name (``None`` -> the default); unknown names raise.
+
+    A ``MaterialSet`` or a path to a materials file gives the resolved set's name.
+    """
+    if dataset is None or (isinstance(dataset, str) and not _looks_like_path(dataset)):
+        name = default_dataset() if dataset is None else dataset
+        if name not in _raw()["datasets"]:
+            raise LatticeAnchorError(f"unknown dataset {name!r}; choose one of {', '.join(dataset_names())}")
+        return name
+    return resolve(dataset).name
 
 
 def materials() -> list[str]:
@@ -63,18 +68,7 @@ def entry(material: str, quantity: str, dataset: str | None = None) -> dict:
     >>> entry("PbS", "lattice_constant", "liu2019")["value"]
     5.94
     """
-    data = _raw()
-    name = resolve_dataset(dataset)
-    try:
-        block = data["materials"][material][quantity]
-    except KeyError:
-        if material not in data["materials"]:
-            raise LatticeAnchorError(f"unknown material {material!r}; known: {', '.join(materials())}") from None
-        raise LatticeAnchorError(f"no {quantity!r} recorded for {material}") from None
-    key = data["datasets"][name]["select"].get(f"{material}.{quantity}", block["default"])
-    result = dict(block["entries"][key])
-    result["key"] = key
-    return result
+    return resolve(dataset).entry(material, quantity)
 
 
 def value(material: str, quantity: str, dataset: str | None = None) -> float:
@@ -88,8 +82,9 @@ def lattice_constant_at(material: str, T=298.15, dataset: str | None = None):
     a(T) = a_ref · (1 + α_L (T − T_ref)), with the reference temperature of the measurement and
     the material's linear thermal-expansion coefficient α_L (1/K) from the same dataset.
     """
-    lat = entry(material, "lattice_constant", dataset)
-    alpha = value(material, "thermal_expansion", dataset)
+    ms = resolve(dataset)
+    lat = ms.entry(material, "lattice_constant")
+    alpha = ms.value(material, "thermal_expansion")
     return lat["value"] * (1.0 + alpha * (np.asarray(T, dtype=float) - lat["T"]))
 
 
@@ -99,37 +94,27 @@ def elastic_constants(material: str, dataset: str | None = None) -> tuple[float,
     return e["C11"], e["C12"], e["C44"]
 
 
-def sizing_curve(core: str) -> dict:
+def sizing_curve(core: str, dataset: str | None = None) -> dict:
     """First-exciton sizing-curve parameters (d in nm, E in eV) for 'PbS' or 'PbSe'."""
-    curves = _raw()["sizing_curves"]
+    curves = resolve(dataset).sizing_curves
     if core not in curves:
         raise LatticeAnchorError(f"no sizing curve for {core!r}; known: {', '.join(curves)}")
     return dict(curves[core])
 
 
-def shannon_radius(element: str) -> float:
+def shannon_radius(element: str, dataset: str | None = None) -> float:
     """Shannon ionic radius (Å) used for tolerance factors."""
-    radii = _raw()["shannon_radii"]
+    radii = resolve(dataset).shannon_radii
     if element not in radii or element.startswith("_"):
         raise LatticeAnchorError(f"no Shannon radius for {element!r}")
     return float(radii[element])
 
 
-def formal_charges() -> dict[str, int]:
+def formal_charges(dataset: str | None = None) -> dict[str, int]:
     """Formal oxidation states used by charge checks (Cs+1, Pb+2, halide −1, S/Se/Te −2)."""
-    return dict(_raw()["formal_charges"])
+    return dict(resolve(dataset).formal_charges)
 
 
 def sources(dataset: str | None = None) -> list[dict]:
     """Every entry a dataset uses, as rows (material, quantity, key, value, T, source, confidence)."""
-    rows = []
-    data = _raw()
-    for material, block in data["materials"].items():
-        for quantity, q in block.items():
-            if not isinstance(q, dict) or "entries" not in q:
-                continue
-            e = entry(material, quantity, dataset)
-            val = e.get("value", {k: e[k] for k in ("C11", "C12", "C44", "a", "b", "c") if k in e} or None)
-            rows.append({"material": material, "quantity": quantity, "key": e["key"], "value": val,
-                         "T": e.get("T"), "source": e["source"], "confidence": e["confidence"]})
-    return rows
+    return resolve(dataset).sources()

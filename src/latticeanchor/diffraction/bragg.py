@@ -13,7 +13,11 @@ Materials*, Cambridge 2007, chapters 11–12, DOI 10.1017/CBO9780511611490):
 * isotropic Debye–Waller factors exp(−B s²) per element (B in Å²): by default the room-temperature
   values of the data file (:mod:`latticeanchor.diffraction.thermal`); ``debye_waller_factors={}`` for none.
 
-The speed-up over pymatgen's per-point phase matrix: the phase exp(2πi(hx + ky + lz)) factorizes, so
+Structure factors: on a grid commensurate with the cell by one FFT of each element's occupancy grid
+(exact), off it by a non-uniform FFT (:mod:`latticeanchor.diffraction.structure_factor`), and for small
+cells or ``method="exact"`` by the direct sum below, the reference.
+
+The exact sum's speed-up over pymatgen's per-point phase matrix: the phase exp(2πi(hx + ky + lz)) factorizes, so
 for every element the structure-factor sum S_e(h, k, l) = Σ_j w_j e^{2πi h x_j} e^{2πi k y_j} e^{2πi l z_j}
 over the whole integer box of the supercell's reciprocal lattice is one complex matrix product per chunk
 of (h, k) rows: [(e^{2πi h x_j} e^{2πi k y_j} w_j)]ᵀ · [e^{2πi l z_j}]. This is exact (no interpolation),
@@ -29,6 +33,7 @@ from functools import lru_cache
 import numpy as np
 
 from latticeanchor.errors import LatticeAnchorError
+from latticeanchor.diffraction.structure_factor import GRID_TOLERANCE_A, MAX_MEMORY_BYTES, NUFFT_EPS
 from latticeanchor.diffraction.wavelengths import Radiation, resolve_radiation
 
 TWO_THETA_TOL_DEG = 1e-5  # pymatgen AbstractDiffractionPatternCalculator.TWO_THETA_TOL (degrees)
@@ -99,8 +104,59 @@ def _group_by_element(st):
     return out
 
 
+def _cell_arrays(structure):
+    """(pymatgen Lattice, groups element → (frac coords (n, 3), occupancies (n,), Z)) of a periodic structure;
+    ASE Atoms are read as arrays (no per-site objects), so a 10⁶-atom cell costs no pymatgen Structure."""
+    from pymatgen.core import Lattice
+
+    try:
+        from ase import Atoms
+    except ImportError:  # pragma: no cover
+        Atoms = ()
+    if not (Atoms and isinstance(structure, Atoms)):
+        st = as_structure(structure)
+        if not st.is_ordered:
+            return st.lattice, _group_by_element(st)
+        syms = np.array([site.specie.symbol for site in st])
+        frac = st.frac_coords
+        lat = st.lattice
+        zs = {}
+    else:
+        if not all(structure.pbc):
+            as_structure(structure)  # the one-line refusal of a non-periodic Atoms
+        syms = np.asarray(structure.get_chemical_symbols())
+        lat = Lattice(structure.cell.array)
+        frac = lat.get_fractional_coords(structure.positions)
+        zs = {}
+    params = atomic_scattering_params()
+    elements, inv = np.unique(syms, return_inverse=True)
+    out = {}
+    for e, sym in enumerate(elements):
+        sym = str(sym)
+        if sym not in params:
+            raise LatticeAnchorError(f"no X-ray scattering factors for species {sym}")
+        if sym not in zs:
+            from pymatgen.core.periodic_table import Element
+
+            zs[sym] = Element(sym).Z
+        sel = inv == e
+        out[sym] = (np.ascontiguousarray(frac[sel], dtype=float), np.ones(int(sel.sum())), int(zs[sym]))
+    return lat, out
+
+
 #: Largest number of reciprocal-lattice points a pattern may enumerate unless the caller raises it.
 MAX_REFLECTIONS = 20_000_000
+
+
+def _form_term(sym: str, z: int, b_iso: float):
+    """s² (Å⁻²) → f(s)·exp(−B s²) (electrons) of element ``sym``, pymatgen's form factor (see module doc)."""
+    coeff = np.asarray(atomic_scattering_params()[sym], dtype=float)
+
+    def term(s2):
+        f = z - MOTT_BETHE * s2 * np.sum(coeff[:, 0] * np.exp(-coeff[:, 1] * s2[:, None]), axis=1)
+        return f * np.exp(-b_iso * s2) if b_iso else f
+
+    return term
 
 
 def estimated_reflections(structure, wavelength_angstrom: float, two_theta_max_deg: float = 180.0) -> float:
@@ -130,16 +186,24 @@ def two_theta_pair(two_theta):
 
 
 def reflection_list(structure, wavelength_angstrom: float, two_theta=(5, 90), debye_waller_factors=None,
-                    chunk_entries: int = 1 << 22, max_reflections: float = MAX_REFLECTIONS):
+                    chunk_entries: int = 1 << 22, max_reflections: float = MAX_REFLECTIONS, method: str = "auto",
+                    max_memory_bytes: float = MAX_MEMORY_BYTES, grid_tolerance: float = GRID_TOLERANCE_A,
+                    nufft_eps: float = NUFFT_EPS):
     """All reciprocal-lattice points of the Friedel half-space inside the 2θ range.
 
     ``debye_waller_factors``: element → B (Å²); None for the room-temperature defaults, {} for none.
-    Refuses (LatticeAnchorError) when more than ``max_reflections`` points would be enumerated.
+    ``method``: how the structure factors are summed (:mod:`latticeanchor.diffraction.structure_factor`):
+    'exact' (direct sum, the reference), 'fft' (atoms on a grid commensurate with the cell within
+    ``grid_tolerance`` Å: exact, O(N log N)), 'nufft' (FINUFFT at relative precision ``nufft_eps``), or
+    'auto' (fft when on a grid, else nufft when finufft is installed, the exact sum for small cells).
+    Refuses (LatticeAnchorError) when more than ``max_reflections`` points would be enumerated or the
+    estimated memory exceeds ``max_memory_bytes`` (both checked before allocating).
     Returns (hkl int array (M, 3), g = 1/d in Å⁻¹ (M,), |F|² in electrons² (M,)).
     """
+    from latticeanchor.diffraction import structure_factor as sf
     from latticeanchor.diffraction.thermal import debye_waller_for
 
-    st = as_structure(structure)
+    lat, groups = _cell_arrays(structure)
     try:
         lam = float(wavelength_angstrom)
     except (TypeError, ValueError):
@@ -148,13 +212,13 @@ def reflection_list(structure, wavelength_angstrom: float, two_theta=(5, 90), de
         raise LatticeAnchorError(f"wavelength must be a positive number of Å, got {wavelength_angstrom!r}")
     two_theta = two_theta_pair(two_theta)
     tmax = 180.0 if two_theta is None else two_theta[1]
-    n_est = estimated_reflections(st, lam, tmax)
+    g_max = 2 * math.sin(math.radians(min(tmax, 180.0) / 2)) / lam
+    n_est = 4.0 / 3.0 * math.pi * g_max**3 * lat.volume  # as estimated_reflections
     if not n_est <= max_reflections:
         raise LatticeAnchorError(
-            f"about {n_est:.3g} reflections (cell volume {st.lattice.volume:.4g} Å³, λ = {lam:g} Å, 2θ ≤ {tmax:g}°) "
+            f"about {n_est:.3g} reflections (cell volume {lat.volume:.4g} Å³, λ = {lam:g} Å, 2θ ≤ {tmax:g}°) "
             f"exceed the budget of {max_reflections:.3g}; use a longer wavelength, a smaller 2θ range or cell, "
             "or raise max_reflections")
-    lat = st.lattice
     if two_theta is None:
         min_r, max_r = 0.0, 2.0 / lam
     else:
@@ -165,10 +229,32 @@ def reflection_list(structure, wavelength_angstrom: float, two_theta=(5, 90), de
     recip = lat.reciprocal_lattice_crystallographic.matrix  # rows b1, b2, b3 in Å⁻¹ (no 2π)
     a, b, c = lat.abc
     H, K, L = (int(math.floor(max_r * x + 1e-9)) for x in (a, b, c))
-    groups = _group_by_element(st)
     dw = debye_waller_for(groups, debye_waller_factors)
+    n_half = n_est / 2
+    how, grid = sf.choose_method(method, groups, lat.matrix, float(grid_tolerance), n_half)
+    if how == "fft":
+        need = sf.estimate_memory_bytes("fft", n_half, len(groups), grid=grid[0])
+    elif how == "nufft":
+        per_h = (2 * K + 1) * (2 * L + 1)
+        slab_h = max(1, min(H + 1, int(max(max_memory_bytes - sf.estimate_memory_bytes("exact", n_half, 0), 0)
+                                       // (16.0 * (len(groups) + 2 * sf.NUFFT_UPSAMPLING**3) * per_h))))
+        need = sf.estimate_memory_bytes("nufft", n_half, len(groups), modes_per_slab=(slab_h + 1) * per_h)
+    else:
+        n_atoms = max(len(v[1]) for v in groups.values())
+        need = sf.estimate_memory_bytes("exact", n_half, len(groups)) + 16.0 * 3 * n_atoms * (H + 2 * K + 2 * L + 3)
+    if not need <= max_memory_bytes:
+        raise LatticeAnchorError(f"the {how} structure factors need about {need / 1e9:.3g} GB ({n_half:.3g} reflections), "
+                                 f"above the budget of {max_memory_bytes / 1e9:.3g} GB; use a smaller 2θ range or cell, "
+                                 "or raise max_memory_bytes")
+    if how != "exact":
+        terms = {sym: _form_term(sym, z, dw.get(sym, 0.0)) for sym, (fc, w, z) in groups.items()}
+        if how == "fft":
+            provider = sf.GridFactors(groups, grid[0], grid[1])
+        else:
+            provider = sf.NufftFactors(groups, K, L, nufft_eps, slab_h)
+        return sf.reflections_fast(recip, H, K, L, min_r, max_r, groups, provider, terms)
 
-    # (h, k) rows whose line along b3 passes within max_r of the origin (h >= 0 half-space).
+    # exact sum (the reference): (h, k) rows whose line along b3 passes within max_r of the origin (h >= 0 half-space).
     hh, kk = np.meshgrid(np.arange(0, H + 1), np.arange(-K, K + 1), indexing="ij")
     hh, kk = hh.ravel(), kk.ravel()
     keep = (hh > 0) | (kk >= 0)
@@ -258,15 +344,50 @@ def _families(hkl_all: np.ndarray, gid: np.ndarray, order: np.ndarray):
     return result
 
 
-def _peaks_from_reflections(hkl, g, intensity, lam: float, is_hex: bool):
-    """Merge reflections into peaks exactly as pymatgen does; returns raw (x, y, hkls, d)."""
-    order = np.lexsort((-hkl[:, 2], -hkl[:, 1], -hkl[:, 0], g))
-    hkl, g, intensity = hkl[order], g[order], intensity[order]
+DENSE_MERGE_MIN = 1_000_000  # reflections: below this the sorted merge is cheaper than the dense 2θ bins
+
+
+def _lorentz_intensity(g, intensity, lam: float):
+    """(2θ in degrees, 2·|F|²·LP) of reflections at g (Å⁻¹): pymatgen's Lorentz-polarization factor."""
     theta = np.arcsin(np.clip(lam * g / 2, -1, 1))
     cos2t = np.cos(2 * theta)
     lorentz = (1 + cos2t**2) / (np.sin(theta) ** 2 * np.cos(theta))
-    inten = 2 * intensity * lorentz  # factor 2: the −g half-space (Friedel)
-    tt = np.degrees(2 * theta)
+    return np.degrees(2 * theta), 2 * intensity * lorentz  # factor 2: the −g half-space (Friedel)
+
+
+def _strong_peak_reflections(hkl, g, intensity, lam: float):
+    """The reflections of the peaks that survive pymatgen's 0.001 % cut, found without sorting: peak sums by
+    a dense bincount over the 2θ keys (at most 180°/1e-5° + 1 bins). On a large supercell most reflections
+    are weak diffuse points of dropped peaks, so the sorted merge then runs on a small subset."""
+    if len(g) < DENSE_MERGE_MIN:
+        return hkl, g, intensity
+    tt, inten = _lorentz_intensity(g, intensity, lam)
+    keys = np.round(tt / TWO_THETA_TOL_DEG).astype(np.int64)
+    k0 = int(keys.min())
+    keys -= k0
+    ysum = np.bincount(keys, weights=inten)
+    present = np.bincount(keys) > 0
+    top = float(ysum[present].max())
+    if not (math.isfinite(top) and top > 0):
+        return hkl, g, intensity
+    strong = present & (ysum / top * 100 > SCALED_INTENSITY_TOL * (1 - 1e-9))  # slack: the final cut decides
+    sel = strong[keys]
+    return hkl[sel], g[sel], intensity[sel]
+
+
+def _peaks_from_reflections(hkl, g, intensity, lam: float, is_hex: bool):
+    """Merge reflections into peaks exactly as pymatgen does; returns raw (x, y, hkls, d)."""
+    hkl, g, intensity = _strong_peak_reflections(hkl, g, intensity, lam)
+    # pymatgen's order (g, −h, −k, −l): one int64 code for (−h, −k, −l) makes it a two-key sort
+    m = int(np.abs(hkl).max()) if len(hkl) else 0
+    base = 2 * m + 1
+    h64 = hkl.astype(np.int64)
+    code = ((m - h64[:, 0]) * base + (m - h64[:, 1])) * base + (m - h64[:, 2])
+    del h64
+    order = np.lexsort((code, g))
+    del code
+    hkl, g, intensity = np.take(hkl, order, axis=0), g[order], intensity[order]
+    tt, inten = _lorentz_intensity(g, intensity, lam)
     keys = np.round(tt / TWO_THETA_TOL_DEG).astype(np.int64)
     # pymatgen merges by key in a dict; g-sorted keys are non-decreasing, but guard with a stable sort
     korder = np.argsort(keys, kind="stable")
@@ -311,7 +432,7 @@ def _parent_families(fams, n):
 def bragg_pattern(structure, wavelength="CuKa", two_theta=(5, 90), *, energy_kev=None, kalpha2: bool = False,
                   kalpha2_ratio: float = 0.5, debye_waller_factors=None, scaled: bool = True,
                   chunk_entries: int = 1 << 22, max_reflections: float = MAX_REFLECTIONS,
-                  parent_labels: bool = True):
+                  parent_labels: bool = True, method: str = "auto", max_memory_bytes: float = MAX_MEMORY_BYTES):
     """Powder XRD pattern of a periodic structure, pymatgen ``XRDCalculator`` physics, fast on supercells.
 
     Parameters
@@ -326,6 +447,8 @@ def bragg_pattern(structure, wavelength="CuKa", two_theta=(5, 90), *, energy_kev
         for the room-temperature values of the data file, {} for none.
     max_reflections : refuse (LatticeAnchorError) a pattern that would enumerate more reciprocal-lattice
         points (estimated before allocating).
+    method : structure-factor summation, 'auto' (default), 'fft', 'nufft' or 'exact' (see
+        :func:`reflection_list`); ``max_memory_bytes`` its memory budget (estimated before allocating).
     scaled : scale so the strongest peak is 100 (as pymatgen).
     parent_labels : for an n1×n2×n3 supercell of the α or rock-salt cell (see
         :func:`latticeanchor.diffraction.phases.parent_cell`), label peaks in the parent cell's indices
@@ -345,7 +468,8 @@ def bragg_pattern(structure, wavelength="CuKa", two_theta=(5, 90), *, energy_kev
     is_hex = st.lattice.is_hexagonal()
     xs, ys, hk, ds = [], [], [], []
     for lam, wgt in zip(rad.lines, rad.weights):
-        hkl, g, i2 = reflection_list(st, lam, two_theta, debye_waller_factors, chunk_entries, max_reflections)
+        hkl, g, i2 = reflection_list(st, lam, two_theta, debye_waller_factors, chunk_entries, max_reflections,
+                                     method=method, max_memory_bytes=max_memory_bytes)
         if len(g) == 0:
             continue
         x, y, fam, d = _peaks_from_reflections(hkl, g, i2, lam, is_hex)

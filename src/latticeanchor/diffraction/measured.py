@@ -398,13 +398,6 @@ def read_pattern(path, wavelength=None, x_unit: str | None = None, third_column:
         pat = _read_xrdml(path, wavelength)
     else:
         pat = _read_text(path, lam, x_unit, third_column)
-    if isinstance(wavelength, str) and pat.kalpha2 is None and re.match(r"^\s*[A-Za-z]{2}\s*K\s*[aα]\s*$", wavelength):
-        from latticeanchor.diffraction.wavelengths import resolve_radiation
-
-        try:
-            rad = resolve_radiation(wavelength, kalpha2=True)
-            pat.meta["radiation_name"] = wavelength
-            pat.meta["kalpha_doublet"] = (rad.lines, rad.weights)
-        except LatticeAnchorError:
-            pass
+    if isinstance(wavelength, str) and pat.kalpha2 is None and re.match(r"^\s*[A-Za-z]{2}\s*K\s*[aα]\s*1?\s*$", wavelength):
+        pat.meta["radiation_name"] = wavelength  # the refinement models it as that name means (wavelengths)
     return pat

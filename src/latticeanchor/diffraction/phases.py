@@ -125,7 +125,14 @@ def named_phase(name: str):
         return alpha(0.0)
     m = _ALPHA_RE.match(low)
     if m:
-        return alpha(float(m.group(1)) if m.group(1) else 3.0)
+        if not m.group(1):
+            return alpha(3.0)
+        try:
+            x = float(m.group(1))
+        except ValueError:
+            raise LatticeAnchorError(f"{name!r}: the Br content after 'alpha-x' must be one number "
+                                     "(Br per formula unit, 0-3), e.g. alpha-x1.5") from None
+        return alpha(x)
     if low in ("delta", "delta-cspbi3", "δ", "δ-cspbi3"):
         return delta_cspbi3()
     if low in ("ortho", "ortho-cspbbr3", "orthorhombic", "orthorhombic-cspbbr3", "gamma-cspbbr3"):
@@ -147,13 +154,29 @@ def phase_kind(name: str) -> str:
     return "other"
 
 
+def _sublattice_spacing(st, symbol: str) -> float | None:
+    """Median nearest-neighbour distance (Å) between ``symbol`` atoms of an orthogonal periodic cell."""
+    from scipy.spatial import cKDTree
+
+    idx = [i for i, sp in enumerate(st.species) if getattr(sp, "symbol", str(sp)) == symbol] if st.is_ordered else \
+        [i for i, site in enumerate(st) if symbol in {e.symbol for e in site.species.elements}]
+    if len(idx) < 2:
+        return None
+    box = np.array(st.lattice.abc)
+    pts = np.mod(np.asarray(st.cart_coords)[idx], box) % box
+    dist, _ = cKDTree(pts, boxsize=box).query(pts, k=2)
+    return float(np.median(dist[:, 1]))
+
+
 def parent_cell(st):
     """(kind, a_parent Å, (n1, n2, n3)) when ``st`` is an orthogonal n1×n2×n3 supercell of a cubic α
-    perovskite cell (Cs present; a hybrid with a coherent dot counts) or of the rock-salt conventional cell
+    perovskite cell (Cs present; a hybrid with a dot counts) or of the rock-salt conventional cell
     (Pb with S/Se/Te only); None otherwise (and for the parent cell itself, n = (1, 1, 1), also returned).
 
-    The parent constant is the supercell edge over the number of cells, which is counted from the
-    pseudo-cubic volume per Pb: (V/N_Pb)^(1/3) for α, (4V/N_Pb)^(1/3) for rock salt.
+    The number of cells along each edge is the edge over the parent constant, which is read from the
+    cation sublattice: the Cs–Cs nearest-neighbour distance (= a in α) or √2 × the Pb–Pb one (rock salt),
+    medians over the cell, so a dot, vacancies or relaxed positions in a hybrid do not change the count
+    (counting cells from the volume per Pb did: the PbS core's denser Pb gave 9 cells for an 8×8×8 hybrid).
     """
     lat = getattr(st, "lattice", None)
     if lat is None or not np.allclose(lat.angles, 90, atol=1e-4):
@@ -166,12 +189,15 @@ def parent_cell(st):
     if n_pb <= 0:
         return None
     if "Cs" in els:
-        kind, per = "alpha", 1.0
+        kind = "alpha"
+        spacing = _sublattice_spacing(st, "Cs")
+        a_guess = spacing if spacing is not None else (lat.volume / n_pb) ** (1 / 3)
     elif els <= {"Pb", "S", "Se", "Te"} and len(els) == 2:
-        kind, per = "rocksalt", 4.0
+        kind = "rocksalt"
+        spacing = _sublattice_spacing(st, "Pb")
+        a_guess = np.sqrt(2.0) * spacing if spacing is not None else (4.0 * lat.volume / n_pb) ** (1 / 3)
     else:
         return None
-    a_guess = (per * lat.volume / n_pb) ** (1 / 3)
     n = np.maximum(1, np.round(np.array(lat.abc) / a_guess)).astype(int)
     a_each = np.array(lat.abc) / n
     if not np.allclose(a_each, a_each.mean(), rtol=1e-6):

@@ -244,9 +244,10 @@ def _check_options(*, max_strain, fit_zero, fit_displacement, n_background, back
     from latticeanchor.validate import integer, one_of, real
 
     real("max_strain", max_strain, 0.0, 0.5, low_open=True)
-    for name, flag in (("fit_zero", fit_zero), ("fit_displacement", fit_displacement)):
-        if not isinstance(flag, (bool, np.bool_)):
-            raise LatticeAnchorError(f"{name} must be True or False, got {flag!r}")
+    if not isinstance(fit_zero, (bool, np.bool_)):
+        raise LatticeAnchorError(f"fit_zero must be True or False, got {fit_zero!r}")
+    if not (isinstance(fit_displacement, (bool, np.bool_)) or fit_displacement == "auto"):
+        raise LatticeAnchorError(f"fit_displacement must be True, False or 'auto', got {fit_displacement!r}")
     integer("n_background", n_background, 0, MAX_BACKGROUND_TERMS)
     one_of("background", background, ("snip", "file", "none"))
     real("fwhm0 (degrees)", fwhm0, 0.0, 10.0, low_open=True)
@@ -281,14 +282,17 @@ def _check_rows(pattern, max_points) -> None:
                                  "two_theta_range or rebin it, or raise max_points (xrd compare --max-rows)")
 
 
-def _radiation_of(pattern, wavelength, notes=None):
+def _radiation_of(pattern, wavelength, notes=None, kalpha2: bool = False):
     """(lines Å, weights): the radiation the pattern's file states (``xrd simulate`` headers, XRDML) wins over a
-    named ``wavelength`` of the same tube; an explicit different wavelength wins with a note."""
+    named ``wavelength`` of the same tube; an explicit different wavelength wins with a note. A name means
+    what it means everywhere (``wavelengths``): 'CuKa' the single weighted-mean line, the Kα1 + Kα2 doublet
+    only with ``kalpha2=True``."""
     from latticeanchor.diffraction.wavelengths import resolve_radiation, resolve_wavelength
 
-    stated = getattr(pattern, "meta", {}).get("radiation_lines")
+    meta = getattr(pattern, "meta", {}) or {}
+    stated = meta.get("radiation_lines")
     if stated is None and getattr(pattern, "kalpha2", None) and getattr(pattern, "kalpha2_ratio", None) \
-            and getattr(pattern, "meta", {}).get("format") == "xrdml":
+            and meta.get("format") == "xrdml":
         stated = ((pattern.wavelength, pattern.kalpha2), (1.0, pattern.kalpha2_ratio))
     if stated is not None:
         lines, weights = (list(v) for v in stated)
@@ -299,21 +303,34 @@ def _radiation_of(pattern, wavelength, notes=None):
             return lines, weights
         if notes is not None:
             notes.append(f"wavelength {wavelength!s} overrides the radiation stated in the file")
+    if wavelength is None:
+        wavelength = meta.get("radiation_name")  # the name given to read_pattern
     if wavelength is not None:
-        import re
-
-        # a plain Kα name ('CuKa') is the laboratory doublet; 'CuKa1', numbers and energies are one line
-        doublet = isinstance(wavelength, str) and re.match(r"^\s*[A-Za-z]{2}\s*K\s*[aα]\s*$", wavelength)
-        rad = resolve_radiation(wavelength, kalpha2=bool(doublet))
+        rad = resolve_radiation(wavelength, kalpha2=kalpha2)
         return list(rad.lines), list(rad.weights)
     if getattr(pattern, "kalpha2", None) and getattr(pattern, "kalpha2_ratio", None):
         return [pattern.wavelength, pattern.kalpha2], [1.0, pattern.kalpha2_ratio]
-    dbl = getattr(pattern, "meta", {}).get("kalpha_doublet")
-    if dbl:
-        return list(dbl[0]), list(dbl[1])
     if getattr(pattern, "wavelength", None) is None:
         raise LatticeAnchorError("the pattern's wavelength is unknown; pass wavelength= (e.g. 'CuKa')")
     return [pattern.wavelength], [1.0]
+
+
+def displacement_decision(pattern, fit_displacement="auto") -> tuple[bool, str]:
+    """Whether to refine the specimen displacement D cosθ, and why (one line).
+
+    ``fit_displacement``: True, False or "auto" — the file's geometry decides: a 2θ scan at fixed ω
+    (grazing incidence, recorded in XRDML as ``meta['geometry'] == 'grazing_incidence'``) has no
+    specimen-height term, so D is not refined; any other pattern is taken as Bragg–Brentano (D refined).
+    ``refine_cubic`` and ``xrd compare`` both use this, so the API and the CLI agree on every file."""
+    meta = getattr(pattern, "meta", {}) or {}
+    if fit_displacement == "auto":
+        if meta.get("geometry") == "grazing_incidence":
+            return False, (f"off: the file records a 2θ scan at fixed ω = {meta.get('omega_deg', float('nan')):g}° "
+                           "(grazing incidence)")
+        return True, "refined (Bragg–Brentano geometry assumed)"
+    if isinstance(fit_displacement, (bool, np.bool_)):
+        return bool(fit_displacement), "refined (asked for)" if fit_displacement else "off (asked for)"
+    raise LatticeAnchorError(f"fit_displacement must be True, False or 'auto', got {fit_displacement!r}")
 
 
 def _xy(pattern, two_theta_range):
@@ -397,7 +414,7 @@ def _snip_with_fitted_ends(x, y, model, p, window_deg):
 
 
 def refine_cubic(pattern, phases=("alpha",), *, wavelength=None, two_theta_range=None, max_strain: float = 0.03,
-                 fit_zero: bool = False, fit_displacement: bool = True, n_background: int = 4,
+                 fit_zero: bool = False, fit_displacement="auto", kalpha2: bool = False, n_background: int = 4,
                  background: str = "snip", fwhm0: float = 0.15, window_deg: float = 3.0,
                  fix_scale: dict | None = None, max_rwp: float = 15.0, max_points: int = MAX_PATTERN_POINTS,
                  max_parameters: int = MAX_PARAMETERS) -> RefinementResult:
@@ -408,13 +425,17 @@ def refine_cubic(pattern, phases=("alpha",), *, wavelength=None, two_theta_range
     pattern : MeasuredPattern (from :func:`read_pattern`) or (2θ degrees, intensity).
     phases : names ('PbS', 'PbSe', 'alpha', 'alpha-x1.5', 'ortho', 'delta', ...), structures, or
         (name, structure) pairs.
-    wavelength : overrides the pattern's; Kα names become the Kα1/Kα2 doublet.
+    wavelength : overrides the pattern's; a name means what it means everywhere ('CuKa' the weighted-mean
+        single line 1.54184 Å, 'CuKa1' 1.540562 Å; see ``wavelengths``).
+    kalpha2 : model a named Kα radiation as the Kα1 + Kα2 doublet (ratio 1/2); files that state their
+        lines (XRDML, ``xrd simulate`` headers) are modelled with those whatever this says.
     two_theta_range : (min, max) degrees to fit.
     max_strain : relative range of the initial lattice scan (films are strained).
     fit_zero / fit_displacement : refine the zero shift z and the displacement term D cosθ. Over
         narrow 2θ ranges z, D cosθ and the lattice stretch are nearly collinear, so the default refines
-        D only (specimen height is the dominant laboratory error); use fit_displacement=False for
-        grazing-incidence data (no specimen-height geometry).
+        D only (specimen height is the dominant laboratory error). fit_displacement="auto" (default):
+        the file's geometry decides (``displacement_decision``: a grazing-incidence / fixed-ω XRDML scan
+        has no specimen-height term, so D stays 0); True / False force it.
     n_background : Chebyshev terms on top of the SNIP background ('snip') or alone ('none').
     max_rwp : percent; a larger Rwp adds a "poor fit" warning to ``warnings``.
     max_points, max_parameters : work budget: refuse (LatticeAnchorError) a fitted pattern of more rows or a
@@ -424,6 +445,12 @@ def refine_cubic(pattern, phases=("alpha",), *, wavelength=None, two_theta_range
     Vegard range too) for the best correlation with the pattern (global start). ``warnings`` names strongly
     correlated parameters (|r| > 0.95), a poor fit and lattice constants at the edge of the range.
     ``mismatch_sigma`` propagates the covariance of the two lattice constants into ε.
+
+    Every per-phase result (``a``, ``a_sigma``, ``x_br``, ``fwhm_deg``, ``scale``, the ``mismatch`` pairs)
+    is keyed by what the caller passed, in the order passed: a name string as given ('alpha-x1.5',
+    'PbS', a file path), the name of a (name, structure) pair or the key of a ``{name: structure}``
+    dict; a bare structure (pymatgen ``Structure`` or ASE ``Atoms``) by its reduced formula ('PbS';
+    pass a pair or a dict to choose the key).
 
     Returns
     -------
@@ -450,7 +477,9 @@ def refine_cubic(pattern, phases=("alpha",), *, wavelength=None, two_theta_range
     _check_rows(pattern, max_points)
     x, y, file_bg, sigma = _xy(pattern, two_theta_range)
     notes: list = []
-    lines, lweights = _radiation_of(pattern, wavelength, notes)
+    lines, lweights = _radiation_of(pattern, wavelength, notes, kalpha2=kalpha2)
+    fit_displacement, why = displacement_decision(pattern, fit_displacement)
+    notes.append(f"specimen displacement: {why}")
     lam = lines[0]
     d_min = min(lines) / (2 * np.sin(np.radians(min(x.max() + 2, 179.0)) / 2)) / (1 + max(max_strain, 0.08) + 0.02)
     phs = [make_phase(p, lam, d_min) for p in phases]

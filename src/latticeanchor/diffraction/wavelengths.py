@@ -1,11 +1,18 @@
 """X-ray wavelengths by name, in Å, or from a photon energy in keV.
 
-Named characteristic lines use the values of pymatgen's ``XRDCalculator`` (so patterns agree with it
-exactly): the Kα1/Kα2 energies are those of Hölzer et al., Phys. Rev. A 56, 4554 (1997),
-DOI 10.1103/PhysRevA.56.4554 (as tabulated in International Tables for Crystallography Vol. C,
-Table 4.2.2.1, DOI 10.1107/97809553602060000103), and the plain "Ka" name is the weighted Kα average
-(2·Kα1 + Kα2)/3 used by pymatgen. The energy ↔ wavelength conversion uses hc = 12.398419843320026 keV·Å
-(CODATA 2018, DOI 10.1103/RevModPhys.93.025010).
+One definition of each name, used by every function and command (``xrd simulate`` and ``xrd compare``
+alike):
+
+* ``CuKa1`` = 1.540562 Å and ``CuKa2`` = 1.544390 Å: International Tables for Crystallography Vol. C,
+  Table 4.2.2.1, DOI 10.1107/97809553602060000103 (Hölzer et al., Phys. Rev. A 56, 4554 (1997),
+  DOI 10.1103/PhysRevA.56.4554, measured Kα1 at 1.540593 Å, 20 ppm longer; PANalytical XRDML files
+  state their own lines and those are used for such files);
+* ``CuKa`` = 1.54184 Å: the intensity-weighted Kα mean (2·Kα1 + Kα2)/3 (Kα2/Kα1 = 1/2), a single line.
+  It is the wavelength a pattern is simulated and refined with unless the doublet is asked for
+  (``kalpha2=True``, ``--kalpha2``), and the doublet's weighted mean by construction.
+
+Other names (MoKa, CoKa, ...) are pymatgen's ``XRDCalculator`` table (the same sources). The energy ↔
+wavelength conversion uses hc = 12.398419843320026 keV·Å (CODATA 2018, DOI 10.1103/RevModPhys.93.025010).
 """
 
 from __future__ import annotations
@@ -19,11 +26,19 @@ from latticeanchor.errors import LatticeAnchorError
 
 HC_KEV_ANGSTROM = 12.398419843320026  # h·c in keV·Å (CODATA 2018)
 
+#: Cu lines defined here (module docstring): Kα1, Kα2 (International Tables Vol. C, Table 4.2.2.1) and
+#: their weighted mean, which take precedence over pymatgen's table (CuKa1 1.54056 there).
+CU_KALPHA1_A = 1.540562
+CU_KALPHA2_A = 1.544390
+CU_KALPHA_A = 1.54184  # (2·Kα1 + Kα2)/3 = 1.541838 Å
+DEFINED_ANGSTROM = {"CuKa": CU_KALPHA_A, "CuKa1": CU_KALPHA1_A, "CuKa2": CU_KALPHA2_A}
+
+
 def _pymatgen_wavelengths() -> dict[str, float]:
     # pymatgen.analysis.diffraction.xrd imports matplotlib (seconds): read its table lazily, on first use.
     from pymatgen.analysis.diffraction.xrd import WAVELENGTHS
 
-    return dict(WAVELENGTHS)
+    return {**dict(WAVELENGTHS), **DEFINED_ANGSTROM}
 
 
 class _LazyTable(dict):
@@ -70,7 +85,7 @@ class _LazyTable(dict):
         return dict.__repr__(self)
 
 
-#: Characteristic wavelengths in Å: pymatgen's table, so names and values match ``XRDCalculator``
+#: Characteristic wavelengths in Å: pymatgen's table with the Cu lines of ``DEFINED_ANGSTROM``
 #: (filled on first use).
 WAVELENGTHS_ANGSTROM: dict[str, float] = _LazyTable()
 
@@ -156,7 +171,7 @@ def resolve_radiation(wavelength="CuKa", energy_kev=None, kalpha2: bool = False,
                       kalpha2_ratio: float = KALPHA2_RATIO) -> Radiation:
     """Radiation with its lines. With ``kalpha2=True`` a named Kα radiation ('CuKa', 'CuKa1', ...)
     becomes the Kα1 + Kα2 doublet with intensity ratio ``kalpha2_ratio`` (Kα2/Kα1); otherwise the
-    single line (for 'CuKa' the weighted average 1.54184 Å, as in pymatgen)."""
+    single line (for 'CuKa' the weighted mean 1.54184 Å)."""
     if isinstance(wavelength, Radiation):
         return wavelength
     from latticeanchor.validate import real

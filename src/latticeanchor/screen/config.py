@@ -131,17 +131,31 @@ STUDY_KEYS: tuple[StudyKey, ...] = (
     StudyKey("model", "arrangement", str, "random", "", "dot arrangement for spacing ↔ loading",
              choices=("random", "sc", "fcc")),
     StudyKey("model", "target_gap_eV", list, [1.1, 1.3], "eV", _GAP, low=0.0, high=10.0),
-    StudyKey("score", "stability", NUMBER, 4.0, "-", "weight of the stability term: (1 + stability index)/2 of "
-             "latticeanchor.stability, averaged over its ensemble", low=0.0, high=1e6),
-    StudyKey("score", "coherence", NUMBER, 1.0, "-", "weight of the coherent-interface probability (grown-shell "
-             "Matthews–Blakeslee)", low=0.0, high=1e6),
-    StudyKey("score", "selectivity", NUMBER, 0.5, "-", "weight of the α-over-δ registry selectivity", low=0.0, high=1e6),
-    StudyKey("score", "alignment", NUMBER, 0.5, "-", "weight of the type-I probability over the ligand spread",
+    StudyKey("objective", "target", str, "tandem-top-cell", "", "what the screen ranks for: tandem-top-cell "
+             "(lowest-gap matrix the dots keep α), cqd-passivation (lattice-matched matrix that the dots anchor), "
+             "lifetime (longest lifetime the dots give); every target scores the anchoring gain",
+             choices=("tandem-top-cell", "cqd-passivation", "lifetime")),
+    StudyKey("objective", "matrix_gap_eV", list, [1.70, 1.85], "eV", "matrix band-gap window [low, high] of the "
+             "tandem-top-cell target (the matrix's own gap with bowing)", low=0.0, high=10.0),
+    StudyKey("objective", "lifetime_target_h", NUMBER, 4380.0, "h", "lifetime a film must reach at every study "
+             "temperature (default six months); sets the anchoring gain and the critical loading", low=0.0,
+             high=1e7, low_open=True),
+    StudyKey("score", "anchoring", NUMBER, None, "-", "weight of the anchoring gain ln(L/L0)/ln(L_target/L0) "
+             "(default: the target's)", low=0.0, high=1e6),
+    StudyKey("score", "lifetime", NUMBER, None, "-", "weight of the log lifetime term (default: the target's)",
              low=0.0, high=1e6),
-    StudyKey("score", "gap", NUMBER, 0.5, "-", "weight of the dot-gap-in-window term", low=0.0, high=1e6),
-    StudyKey("score", "tolerance", NUMBER, 0.25, "-", "weight of the smooth Bartel-τ term", low=0.0, high=1e6),
-    StudyKey("score", "processing", NUMBER, 1.0, "-", "weight of the processing term (1 up to 15 vol%, falling "
-             "above: smaller grains at 20 vol%)", low=0.0, high=1e6),
+    StudyKey("score", "matrix_gap", NUMBER, None, "-", "weight of the matrix-gap window term (default: the "
+             "target's)", low=0.0, high=1e6),
+    StudyKey("score", "passivation", NUMBER, None, "-", "weight of the lattice-match passivation term, "
+             "exp[-ln2 (ε/0.5 %)²] from Liu et al. Fig. 4e (default: the target's)", low=0.0, high=1e6),
+    StudyKey("score", "dot_gap", NUMBER, None, "-", "weight of the dot-gap-in-window term (model.target_gap_eV; "
+             "default: the target's)", low=0.0, high=1e6),
+    StudyKey("score", "selectivity", NUMBER, None, "-", "weight of the α-over-δ registry selectivity (default: "
+             "the target's)", low=0.0, high=1e6),
+    StudyKey("score", "tolerance", NUMBER, None, "-", "weight of the smooth Bartel-τ term (default: the target's)",
+             low=0.0, high=1e6),
+    StudyKey("score", "processing", NUMBER, None, "-", "weight of the processing term (1 up to 15 vol%, falling "
+             "above: smaller grains at 20 vol%; default: the target's)", low=0.0, high=1e6),
     StudyKey("build", "structures", int, 3, "", "build the top-N hybrids as POSCAR + CIF", low=0, high=100),
     StudyKey("build", "max_atoms", int, 50000, "atoms", "atom budget of a built hybrid: built at the candidate's "
              "loading when it fits, else the largest cell that fits (the file name gives the loading built)",
@@ -364,7 +378,7 @@ def validate(raw: dict, max_points: int | None = None) -> dict:
             else:
                 cfg[section][key] = copy.deepcopy(default)
 
-    study, grid, model, score, build = (cfg[k] for k in ("study", "grid", "model", "score", "build"))
+    study, grid, model, objective, build = (cfg[k] for k in ("study", "grid", "model", "objective", "build"))
     if max_points is not None:
         if int(max_points) < 1:
             raise LatticeAnchorError(f"max_points: must be ≥ 1, got {max_points}")
@@ -372,7 +386,7 @@ def validate(raw: dict, max_points: int | None = None) -> dict:
     # every scalar key with a stated valid range is checked from its STUDY_KEYS entry
     for k in STUDY_KEYS:
         value = cfg[k.section][k.name]
-        if k.kind in (int, NUMBER, str) and (k.choices or k.low is not None or k.high is not None):
+        if value is not None and k.kind in (int, NUMBER, str) and (k.choices or k.low is not None or k.high is not None):
             k.check(value)
     check_name(study["name"])
     study["dataset"] = data.resolve_dataset(study["dataset"])
@@ -423,7 +437,15 @@ def validate(raw: dict, max_points: int | None = None) -> dict:
             or not all(math.isfinite(g) for g in gap) or gap[0] >= gap[1]:
         raise LatticeAnchorError(f"model.target_gap_eV: expected [low, high] in eV, got {gap!r}")
     KEYS_BY_NAME["model.target_gap_eV"].check(gap)
-    if sum(score[k.name] for k in STUDY_KEYS if k.section == "score") <= 0:
+    window = objective["matrix_gap_eV"]
+    if len(window) != 2 or not all(isinstance(g, NUMBER) and not isinstance(g, bool) for g in window) \
+            or not all(math.isfinite(g) for g in window) or window[0] >= window[1]:
+        raise LatticeAnchorError(f"objective.matrix_gap_eV: expected [low, high] in eV, got {window!r}")
+    KEYS_BY_NAME["objective.matrix_gap_eV"].check(window)
+    from latticeanchor.screen.score import weights_for
+
+    cfg["score"] = weights_for(objective["target"], cfg["score"])  # the target's weights, overridden key by key
+    if sum(cfg["score"].values()) <= 0:
         raise LatticeAnchorError("score: every weight is 0; give at least one term a positive weight")
     cfg["_axes"] = {"x": x.tolist(), "diameter_nm": d.tolist(), "loading": phi.tolist(), "temperatures": temps.tolist()}
     return cfg

@@ -1,4 +1,4 @@
-"""Plots of a screening study: the stability map (read it first), ε(x), the Matthews–Blakeslee coherence map,
+"""Plots of a screening study: the lifetime map (read it first), ε(x), the Matthews–Blakeslee coherence map,
 the score landscape and the score against x."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import pandas as pd
 
 from latticeanchor.plotting import _pyplot, plot_mismatch, save
 
-# Films of Liu et al., Nature 570, 96 (2019) marked on the stability map: PbS dots, (x, vol%)
+# Films of Liu et al., Nature 570, 96 (2019) marked on the lifetime map: PbS dots, (x, vol%)
 PAPER_FILMS = [(1.0, v) for v in (0, 6, 13, 20)] + [(2.0, v) for v in (0, 6, 13, 20)]
 PAPER_DIAMETER_NM = 3.5
 
@@ -20,13 +20,12 @@ def _nearest(values, target):
     return values[np.argmin(np.abs(values - target))]
 
 
-def stability_map(table: pd.DataFrame, path, diameter_nm: float | None = None):
-    """Per core (rows) and study temperature (columns): the stability index on the x × vol% plane.
+def lifetime_map(table: pd.DataFrame, path, diameter_nm: float | None = None):
+    """Per core (rows) and study temperature (columns): log₁₀ lifetime (h) on the x × vol% plane (cividis).
 
-    Green: anchored (index → 1), white: pristine-like (0), red: worse than pristine (dislocated dots). The black
-    line is the critical loading (anchored fraction 0.97); hatched: α stable without dots; the dashed box is
-    the recommended window (anchored, ≤ 15 vol% for uniform films). PbS films of Liu et al. (CsPbBrI2 and
-    CsPbBr2I at 0, 6, 13, 20 vol%) are marked on the PbS panels.
+    The black line is the critical loading (lifetime reaches the study's target); hatched: α stable without
+    dots (the dots add nothing); grey: dislocated dots (above the critical inclusion size). PbS films of
+    Liu et al. (CsPbBrI2 and CsPbBr2I at 0, 6, 13, 20 vol%) are marked on the PbS panels.
     """
     plt = _pyplot()
     diameter_nm = _nearest(table["diameter_nm"], PAPER_DIAMETER_NM if diameter_nm is None else diameter_nm)
@@ -35,27 +34,28 @@ def stability_map(table: pd.DataFrame, path, diameter_nm: float | None = None):
     fig, axes = plt.subplots(len(cores), len(temps), figsize=(4.3 * len(temps), 3.6 * len(cores)), squeeze=False,
                              sharex=True, sharey=True)
     mesh = None
+    vmax = np.log10(87_600.0)  # 10 years
     for i, core in enumerate(cores):
         for j, T in enumerate(temps):
             ax = axes[i][j]
             sub = table[(table["core"] == core) & (table["T_K"] == T) & (table["diameter_nm"] == diameter_nm)]
-            grid = sub.pivot_table(index="loading_fraction", columns="x", values="stability_index", aggfunc="first")
+            grid = sub.pivot_table(index="loading_fraction", columns="x", values="lifetime_h", aggfunc="first")
             xs, phis = grid.columns.to_numpy(), 100 * grid.index.to_numpy()
-            mesh = ax.pcolormesh(xs, phis, grid.to_numpy(), cmap="RdYlGn", vmin=-1, vmax=1, shading="nearest")
+            with np.errstate(divide="ignore"):
+                values = np.log10(np.minimum(grid.to_numpy(), 10**vmax))
+            mesh = ax.pcolormesh(xs, phis, values, cmap="cividis", vmin=-1, vmax=vmax, shading="nearest")
             per_x = sub.groupby("x").first()
             crit = 100 * per_x["critical_loading_fraction"].to_numpy()
             stable = per_x["regime"].to_numpy() == "alpha stable"
             ax.plot(per_x.index, np.where(stable | ~np.isfinite(crit), np.nan, np.clip(crit, 0, phis.max())), "k-",
-                    lw=1.5, label="critical loading")
+                    lw=1.5, label="critical loading (target lifetime)")
             if stable.any():
-                ax.fill_between(per_x.index, 0, phis.max(), where=stable, facecolor="none", edgecolor="0.4",
+                ax.fill_between(per_x.index, 0, phis.max(), where=stable, facecolor="none", edgecolor="white",
                                 hatch="//", lw=0, label="α stable without dots")
-            window = (~stable) & np.isfinite(crit) & (crit <= 15.0)
-            if window.any():
-                xw = per_x.index.to_numpy()[window]
-                lo = max(0.0, float(np.min(crit[window])))
-                ax.add_patch(plt.Rectangle((xw.min(), lo), max(xw.max() - xw.min(), 0.02), 15.0 - lo, fill=False,
-                                           ls="--", lw=1.2, ec="navy", label="recommended (≤ 15 vol%)"))
+            dislocated = ~per_x["coherent"].to_numpy(bool)
+            if dislocated.any():
+                ax.fill_between(per_x.index, 0, phis.max(), where=dislocated, color="0.6", alpha=0.6, lw=0,
+                                label="dislocated dots")
             if core == "PbS":
                 fx, fv = zip(*PAPER_FILMS)
                 ax.scatter(fx, fv, marker="o", s=28, facecolor="white", edgecolor="black", zorder=5,
@@ -66,8 +66,8 @@ def stability_map(table: pd.DataFrame, path, diameter_nm: float | None = None):
                 ax.set_xlabel("x (Br per formula unit)")
             if j == 0:
                 ax.set_ylabel("dot loading (vol%)")
-    axes[0][0].legend(loc="upper right", fontsize=7, framealpha=0.85)
-    fig.colorbar(mesh, ax=[a for row in axes for a in row], label="stability index (anchored − destabilized)")
+    axes[0][0].legend(loc="upper left", fontsize=7, framealpha=0.85)
+    fig.colorbar(mesh, ax=[a for row in axes for a in row], label="log₁₀ lifetime / h (5 % δ; ≥ 10 years at top)")
     return save(fig, path)
 
 
@@ -75,7 +75,7 @@ def critical_loading_map(table: pd.DataFrame, path, T: float | None = None, diam
     """Per core: the Matthews–Blakeslee coherence criterion alone (``strain.critical_loading``) on x × vol%.
 
     Above the curve the matrix between neighbouring dots is thinner than 2 h_c (coherent); below it misfit
-    dislocations are expected. This is the coherence criterion, not the stability model (``stability_map``).
+    dislocations are expected. A film criterion kept for comparison, not the stability model (``lifetime_map``).
     """
     plt = _pyplot()
     from matplotlib.colors import ListedColormap
@@ -86,19 +86,19 @@ def critical_loading_map(table: pd.DataFrame, path, T: float | None = None, diam
     fig, axes = plt.subplots(1, len(cores), figsize=(4.2 * len(cores), 3.8), squeeze=False, sharey=True)
     for ax, core in zip(axes[0], cores):
         sub = table[(table["core"] == core) & (table["T_K"] == T) & (table["diameter_nm"] == diameter_nm)]
-        coherent = (sub["loading_fraction"] >= sub["mb_critical_loading_fraction"]) & (sub["loading_fraction"] > 0)
+        coherent = (sub["loading_fraction"] >= sub["mb_coherence_loading_fraction"]) & (sub["loading_fraction"] > 0)
         grid = sub.assign(coherent=coherent.astype(float)).pivot_table(index="loading_fraction", columns="x",
                                                                        values="coherent", aggfunc="first")
         xs, phis = grid.columns.to_numpy(), grid.index.to_numpy()
-        ax.pcolormesh(xs, 100 * phis, grid.to_numpy(), cmap=ListedColormap(["#f4a6a6", "#9fd89f"]), vmin=0, vmax=1,
+        ax.pcolormesh(xs, 100 * phis, grid.to_numpy(), cmap=ListedColormap(["#E69F00", "#56B4E9"]), vmin=0, vmax=1,
                       shading="nearest")
-        crit = sub.groupby("x")["mb_critical_loading_fraction"].first()
+        crit = sub.groupby("x")["mb_coherence_loading_fraction"].first()
         ax.plot(crit.index, np.clip(100 * crit.to_numpy(), 0, 100 * phis.max()), "k-", lw=1.5, label="MB critical loading")
         ax.set_title(f"{core}, d = {diameter_nm:g} nm, {T:g} K", fontsize=9)
         ax.set_xlabel("x (Br per formula unit)")
         ax.set_ylim(0, 100 * phis.max())
     axes[0][0].set_ylabel("dot loading (vol%)")
-    axes[0][0].legend(loc="upper left", fontsize=8, title="green: coherent\nred: dislocated", title_fontsize=8)
+    axes[0][0].legend(loc="upper left", fontsize=8, title="blue: coherent\norange: dislocated", title_fontsize=8)
     return save(fig, path)
 
 
@@ -110,31 +110,31 @@ def score_landscape(table: pd.DataFrame, path):
     mesh = None
     for ax, core in zip(axes[0], cores):
         sub = table[table["core"] == core]
-        grid = sub.pivot_table(index="loading_fraction", columns="x", values="score", aggfunc="max")
+        grid = sub.pivot_table(index="loading_fraction", columns="x", values="score_worst_T", aggfunc="max")
         mesh = ax.pcolormesh(grid.columns, 100 * grid.index.to_numpy(), grid.to_numpy(), cmap="viridis", vmin=0,
                              vmax=1, shading="nearest")
-        best = sub.loc[sub["score"].idxmax()]
-        ax.plot(best["x"], 100 * best["loading_fraction"], "r*", ms=12, label=f"best: x={best['x']:.2f}")
+        best = sub.iloc[0]  # the table is in rank order (score_worst_T)
+        ax.plot(best["x"], 100 * best["loading_fraction"], "*", color="#D55E00", ms=12, label=f"best: x={best['x']:.2f}")
         ax.set_title(core, fontsize=9)
         ax.set_xlabel("x (Br per formula unit)")
         ax.legend(fontsize=8, loc="upper right")
     axes[0][0].set_ylabel("dot loading (vol%)")
-    fig.colorbar(mesh, ax=axes[0].tolist(), label="score (max over d, T)")
+    fig.colorbar(mesh, ax=axes[0].tolist(), label="worst-temperature score (max over d)")
     return save(fig, path)
 
 
 def score_vs_x(table: pd.DataFrame, path):
-    """Score against x for every core at the best candidate's diameter and temperature (max over loading)."""
+    """Worst-temperature score against x for every core at the best candidate's diameter (max over loading)."""
     plt = _pyplot()
-    best = table.loc[table["score"].idxmax()]
+    best = table.iloc[0]  # rank order: the ranking key of ranked.csv and the printed best line
     sub = table[(table["diameter_nm"] == best["diameter_nm"]) & (table["T_K"] == best["T_K"])]
     fig, ax = plt.subplots(figsize=(5.6, 3.8))
     for core in pd.unique(sub["core"]):
-        curve = sub[sub["core"] == core].groupby("x")["score"].max()
+        curve = sub[sub["core"] == core].groupby("x")["score_worst_T"].max()
         ax.plot(curve.index, curve.to_numpy(), lw=1.6, label=str(core))
     ax.axvline(best["x"], color="0.5", ls=":", lw=1)
     ax.set_xlabel("x (Br per formula unit)")
-    ax.set_ylabel("best score over loading")
+    ax.set_ylabel("best worst-T score over loading")
     ax.set_title(f"d = {best['diameter_nm']:g} nm, {best['T_K']:g} K (the best candidate's)", fontsize=9)
     ax.legend(fontsize=8)
     return save(fig, path)
@@ -143,7 +143,7 @@ def score_vs_x(table: pd.DataFrame, path):
 def all_plots(table: pd.DataFrame, cfg: dict, folder: Path) -> list[Path]:
     """Write the study plots into ``folder``."""
     temps = cfg["_axes"]["temperatures"]
-    return [stability_map(table, folder / "stability_map.png"),
+    return [lifetime_map(table, folder / "lifetime_map.png"),
             plot_mismatch(cfg["grid"]["cores"], folder / "mismatch.png", temps, cfg["study"]["dataset"]),
             critical_loading_map(table, folder / "critical_loading_map.png"),
             score_landscape(table, folder / "score_landscape.png"),

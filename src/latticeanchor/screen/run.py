@@ -4,9 +4,10 @@
 the study folder (default ``./latticeanchor-results/<study>/``):
 
 * ``candidates.csv``: every grid point with all descriptors, score terms, score, rank and Pareto flag
-* ``ranked.csv``: top N; first columns ``rank, core, x, diameter_nm, loading_fraction, T_K, score``, the
-  ``limiting_term`` and a ``reasons`` column (every column name carries its unit)
-* ``stability_map.png`` (read this first), ``mismatch.png``, ``critical_loading_map.png``,
+* ``ranked.csv``: the top N (core, x, diameter), one row each with the loading window that ties for its best
+  score (``loading_min_fraction``, ``loading_max_fraction``); first columns ``rank, core, x, diameter_nm,
+  loading_fraction, T_K, score_worst_T, score``, the ``limiting_term`` and a ``reasons`` column
+* ``lifetime_map.png`` (read this first), ``mismatch.png``, ``critical_loading_map.png``,
   ``score_landscape.png``, ``score_vs_x.png``
 * ``structures/rank<k>_<core>_x<x>.{vasp,cif}``: the top hybrids built by ``latticeanchor.build``
 * ``manifest.json``: package version, validated config and its hash, seeds, timings, steps done
@@ -50,7 +51,7 @@ RANKED_FIRST = ["rank", "core", "x", "diameter_nm", "loading_fraction", "T_K", "
 COL_RANK, COL_CORE, COL_X, COL_DIAMETER, COL_LOADING, COL_T = RANKED_FIRST[:6]
 COL_SCORE = "score"
 DIAMETER_COLUMN_PER_NM = 1.0  # the table's diameter column is in nm
-OUTPUTS = ("candidates.csv", "ranked.csv", "stability_map.png", "mismatch.png", "critical_loading_map.png",
+OUTPUTS = ("candidates.csv", "ranked.csv", "lifetime_map.png", "mismatch.png", "critical_loading_map.png",
            "score_landscape.png", "score_vs_x.png", "manifest.json")
 
 
@@ -75,25 +76,30 @@ class ScreenResult:
         return self.candidates.drop_duplicates(subset=["core", "T_K"]).reset_index(drop=True)
 
     def summary(self, n: int = 10, head: pd.DataFrame | None = None) -> str:
-        """A fixed-width table of the top ``n`` candidates (or of ``head``)."""
+        """A fixed-width table of the top ``n`` ranked (core, x, diameter) rows (or of ``head``)."""
         head = self.ranked.head(n) if head is None else head
-        lines = [f"{'rank':>4} {'core':<13}{'x':>5}{'Br%':>6}{'d/nm':>6}{'vol%':>6}{'T/K':>8}{'ε/%':>8}"
-                 f"{'φc/vol%':>9}{'anchored':>9}{'regime':>16}{'Eg/eV':>7}{'score':>7}"]
+        lines = [f"{'rank':>4} {'core':<13}{'x':>5}{'Br%':>6}{'d/nm':>6}{'vol%':>11}{'T/K':>8}{'ε/%':>8}"
+                 f"{'life/h':>10}{'pristine/h':>11}{'Eg,m/eV':>8}{'regime':>16}{'score':>7}"]
         for _, r in head.iterrows():
+            lo = r.get("loading_min_fraction", r["loading_fraction"])
+            hi = r.get("loading_max_fraction", r["loading_fraction"])
+            window = f"{100 * lo:.0f}" if abs(hi - lo) < 1e-12 else f"{100 * lo:.0f}-{100 * hi:.0f}"
             lines.append(f"{int(r['rank']):>4} {r['core']:<13}{r['x']:>5.2f}{r['br_percent']:>6.1f}{r['diameter_nm']:>6.2f}"
-                         f"{100 * r['loading_fraction']:>6.1f}{r['T_K']:>8.2f}{100 * r['eps_fraction']:>+8.3f}"
-                         f"{100 * r['critical_loading_fraction']:>9.2f}{r['anchored_fraction']:>9.3f}{r['regime']:>16}"
-                         f"{r['dot_gap_eV']:>7.3f}{r['score']:>7.4f}")
+                         f"{window:>11}{r['T_K']:>8.2f}{100 * r['eps_fraction']:>+8.3f}{r['lifetime_h']:>10.3g}"
+                         f"{r['lifetime_pristine_h']:>11.3g}{r['matrix_gap_eV']:>8.3f}{r['regime']:>16}"
+                         f"{r['score_worst_T']:>7.4f}")
         return "\n".join(lines)
 
 
 def screen_table(cfg: dict) -> pd.DataFrame:
     """Evaluate, score and rank every grid point of a validated config (no files)."""
     axes = cfg["_axes"]
+    objective = cfg["objective"]
     frame = grid_frame(cfg["grid"]["cores"], axes["x"], axes["diameter_nm"], axes["loading"], axes["temperatures"])
     table = evaluate(frame, axes["temperatures"], cfg["study"]["dataset"], cfg["model"]["arrangement"],
-                     tuple(cfg["model"]["target_gap_eV"]))
-    term_table = scoring.terms(table, tuple(cfg["model"]["target_gap_eV"]))
+                     tuple(cfg["model"]["target_gap_eV"]), objective["lifetime_target_h"])
+    term_table = scoring.terms(table, tuple(cfg["model"]["target_gap_eV"]), tuple(objective["matrix_gap_eV"]),
+                               objective["lifetime_target_h"])
     table = pd.concat([table, term_table], axis=1)
     table["score"] = scoring.weighted_score(term_table, cfg["score"])
     table["limiting_term"] = scoring.limiting_term(term_table, cfg["score"])
@@ -101,7 +107,7 @@ def screen_table(cfg: dict) -> pd.DataFrame:
     table["score_worst_T"] = groups["score"].transform("min")
     # Pareto front of the candidates' worst-temperature term vectors (a film must survive every temperature)
     table["pareto"] = scoring.pareto_front(groups[list(term_table.columns)].transform("min").to_numpy())
-    # deterministic ranking: worst-temperature score, own score, then the key columns
+    # the one ranking key: worst-temperature score, own score, then the key columns (fewest dots first)
     order = np.lexsort((table["T_K"], table["loading_fraction"], table["diameter_nm"], table["x"],
                         table["core"].cat.codes, -table["score"].round(12), -table["score_worst_T"].round(12)))
     table = table.iloc[order].reset_index(drop=True)
@@ -110,36 +116,60 @@ def screen_table(cfg: dict) -> pd.DataFrame:
     return table[RANKED_FIRST + rest]
 
 
+def ranked_table(table: pd.DataFrame, top: int) -> pd.DataFrame:
+    """One row per (core, x, diameter) in rank order: its best candidate (fewest dots among the loadings that tie
+    for its best worst-temperature score, at its worst temperature) with ``loading_min_fraction`` /
+    ``loading_max_fraction``, the window of loadings that tie (within 1e-9)."""
+    keys = ["core", "x", "diameter_nm"]
+    best = table.groupby(keys, observed=True, sort=False)["score_worst_T"].transform("max")
+    tied = table[table["score_worst_T"] >= best - 1e-9]
+    window = tied.groupby(keys, observed=True, sort=False)["loading_fraction"].agg(["min", "max"])
+    head = table.drop_duplicates(subset=keys, keep="first").head(top).copy()  # table is in rank order
+    idx = pd.MultiIndex.from_frame(head[keys])
+    head.insert(head.columns.get_loc("limiting_term") + 1, "loading_min_fraction", window["min"].reindex(idx).to_numpy())
+    head.insert(head.columns.get_loc("loading_min_fraction") + 1, "loading_max_fraction",
+                window["max"].reindex(idx).to_numpy())
+    head["rank"] = np.arange(1, len(head) + 1)
+    return head.reset_index(drop=True)
+
+
+def _hours(h: float) -> str:
+    if not np.isfinite(h):
+        return "never fails"
+    if h >= 8760:
+        return f"{h / 8760:.3g} years"
+    return f"{h / 24:.3g} days" if h >= 48 else f"{h:.3g} h"
+
+
 def reasons(row) -> str:
     """One line explaining a candidate's score in physical terms, the deciding effect first."""
     phi = 100 * row["loading_fraction"]
     regime = row["regime"]
+    life, life0 = row["lifetime_h"], row["lifetime_pristine_h"]
     if regime == "alpha stable":
-        phase = f"α stable without dots at {row['T_K']:g} K (above the δ→α transition)"
+        phase = f"α stable without dots at {row['T_K']:g} K (above the δ→α transition): the dots add nothing here"
     elif regime == "no dots":
-        phase = "no dots: pristine metastable α"
+        phase = f"no dots: pristine film lasts {_hours(life0)} at {row['T_K']:g} K"
     else:
         crit = row["critical_loading_fraction"]
-        need = "no loading anchors it" if not np.isfinite(crit) else f"needs {100 * crit:.1f} vol%"
-        phase = (f"{regime}: {100 * row['anchored_fraction']:.0f} % of the matrix held α at {phi:.0f} vol% "
-                 f"({need})")
-        if row["destabilized_fraction"] > 1e-3:
-            phase += f", {100 * row['destabilized_fraction']:.1f} % destabilized by dislocated dots"
-    align = row["alignment"]
+        need = "no loading reaches the target" if not np.isfinite(crit) else f"target needs {100 * crit:.1f} vol%"
+        phase = (f"{regime}: lasts {_hours(life)} at {row['T_K']:g} K against {_hours(life0)} pristine, "
+                 f"{100 * row['anchored_fraction']:.0f} % of the matrix held α at {phi:.0f} vol% ({need})")
     parts = {
-        "stability": phase,
-        "coherence": f"ε = {100 * row['eps_fraction']:+.2f} % against {row['core']}, "
-                     f"{100 * row['coherent_probability']:.0f} % of dots coherent",
+        "anchoring": phase,
+        "lifetime": f"lifetime {_hours(life)}",
+        "matrix_gap": f"matrix gap {row['matrix_gap_eV']:.2f} eV",
+        "passivation": f"ε = {100 * row['eps_fraction']:+.2f} % against {row['core']}"
+                       + ("" if row["coherent"] else " (dots above the critical inclusion size: dislocated)"),
+        "dot_gap": f"dot gap {row['dot_gap_eV']:.2f} eV{' in window' if row['gap_in_window'] else ''}",
         "selectivity": f"registry selectivity {row['selectivity']:+.2f} (δ coincidence strain "
                        f"{100 * row['delta_strain_fraction']:.1f} %)",
-        "alignment": f"alignment {align} (margin {row['alignment_margin_eV']:+.2f} ± "
-                     f"{row['ligand_uncertainty_eV']:.2f} eV, P(type I) = {row['type_I_probability']:.2f})",
-        "gap": f"dot gap {row['dot_gap_eV']:.2f} eV{' in window' if row['gap_in_window'] else ''}",
         "tolerance": f"τ = {row['bartel_tau']:.3f}",
         "processing": f"{phi:.0f} vol% dots" + (" (above the 15 vol% uniform-film limit)" if phi > 15 + 1e-9 else ""),
     }
-    first = row["limiting_term"] if row["limiting_term"] in parts else "stability"
-    return f"limited by {first}: " + "; ".join([parts[first]] + [v for k, v in parts.items() if k != first])
+    first = row["limiting_term"] if row["limiting_term"] in parts else "anchoring"
+    tail = f"; alignment {row['alignment']} (P(type I) = {row['type_I_probability']:.2f}, not scored)"
+    return f"limited by {first}: " + "; ".join([parts[first]] + [v for k, v in parts.items() if k != first]) + tail
 
 
 def _resolve_out(cfg: dict, out) -> Path:
@@ -415,7 +445,7 @@ def _run_locked(cfg, digest, folder: Path, t0: float, build_structures: bool, pl
         manifest["steps"]["candidates"] = True
         _write_manifest(folder, manifest)
     timings["evaluate_s"] = evaluate_s + time.perf_counter() - t
-    ranked = table.head(cfg["study"]["top"]).copy()
+    ranked = ranked_table(table, cfg["study"]["top"])
     ranked["reasons"] = [reasons(r) for _, r in ranked.iterrows()]
     register([folder / "ranked.csv"])
     _write_csv(ranked, folder / "ranked.csv")

@@ -1,26 +1,37 @@
-"""Score terms, the weighted score and the Pareto front of a screened candidate table.
+"""Score terms for a stated purpose, the weighted score and the Pareto front of a screened candidate table.
 
-Every term lies in [0, 1] (1 = best) and is a column ``term_<name>`` in the results:
+A study states what it screens *for* (``[objective] target``, or ``screen --target``); each target weights the
+terms below (every term lies in [0, 1], 1 = best, and is a column ``term_<name>``; the ``[score]`` table
+overrides single weights). Every target scores the **anchoring gain**, so a film that is α-stable or long-lived
+without dots gains nothing, and a film without dots is not penalized for an interface it does not have.
 
-===========  ==============================================================================================
-stability    (1 + S)/2 with S the ``stability_index`` of ``latticeanchor.stability`` (anchored − destabilized)
-             averaged over ``stability.ensemble()`` (the assumed α/δ boundary x = 2.1, 2.5, 2.9): 0.5 is a
-             pristine metastable film, below 0.5 dislocated dots make it worse, 1 anchored or α stable
-coherence    probability that a dot keeps a coherent interface (grown-shell Matthews–Blakeslee criterion):
-             dislocated interfaces are carrier traps and δ nucleation sites even where α is stable
-selectivity  (1 + Q_α − Q_δ)/2, registry quality on α against the best δ coincidence (``selectivity``)
-alignment    probability of type-I alignment over the dots' ligand spread (``electronic.band_alignment``)
-gap          1 inside the target dot-gap window, else exp(−distance/0.1 eV)
-tolerance    ½[1 + tanh((4.18 − τ)/0.1)], Bartel's τ, smooth (phase stability proper is in ``stability``)
-processing   1 up to 15 vol% (uniform films, Liu et al. 2019, O8), then exp[−((φ − 0.15)/0.05)²]: grains
-             shrink above 20 vol% (0.37 there)
-===========  ==============================================================================================
+============  =============================================================================================
+anchoring     what the dots add: ln(L/L₀)/ln(L_target/L₀) clipped to [0, 1], L the lifetime with dots and L₀
+              without (``latticeanchor.stability.lifetime``), at every study temperature where the pristine film
+              falls short of ``objective.lifetime_target_h`` (the minimum over them); 0 where it falls short
+              nowhere (the dots contribute nothing)
+lifetime      log₁₀(1 + L/h)/log₁₀(1 + 87 600) clipped to [0, 1] (10 years = 1), the worst study temperature
+matrix_gap    the matrix's own gap (``vegard.band_gap``, with bowing) in ``objective.matrix_gap_eV``: 1 at the
+              window's low edge falling linearly to 0.9 at its high edge (lower gap preferred, a tandem top
+              cell), outside exp(−distance/0.05 eV) times the edge value
+passivation   exp[−ln 2 (ε/0.5 %)²]: calibrated on Liu et al. 2019 Fig. 4e (CQD PLQE peaks where |ε| < 0.2 % at
+              67 % Br, 0.89 here, and is below half the peak for |ε| > 0.5 %)
+dot_gap       1 inside the dot-gap window ``model.target_gap_eV``, else exp(−distance/0.1 eV)
+selectivity   (1 + Q_α − Q_δ)/2, registry quality on α against the best δ coincidence (``selectivity``)
+tolerance     ½[1 + tanh((4.18 − τ)/0.1)], Bartel's τ (phase stability proper is in the kinetic model)
+processing    1 up to 15 vol% (uniform films, Liu et al. 2019, O8), then exp[−((φ − 0.15)/0.05)²]
+============  =============================================================================================
 
-score = Σ wᵢ termᵢ / Σ wᵢ with the weights of the ``[score]`` table, per row (one temperature). A film has to
-survive every study temperature (storage and anneal), so candidates rank by ``score_worst_T``, the lowest
-score of the same (core, x, diameter, loading) over the study temperatures, then by their own score. The Pareto front is computed on the
-term vector, so a candidate that no single weighting favours is still marked. ``limiting_term`` names the
-term with the largest weighted shortfall wᵢ(1 − termᵢ): the physical effect that decided the rank.
+Targets (default weights in ``TARGET_WEIGHTS``): ``tandem-top-cell`` ranks the lowest-gap matrix the dots keep
+α; ``cqd-passivation`` a matrix lattice-matched to the dots (passivation) that the dots also anchor;
+``lifetime`` the longest lifetime the dots give. Band alignment carries no weight: with the two laboratories'
+reference offset in its uncertainty the data decide no label (``electronic.band_alignment``).
+
+score = Σ wᵢ termᵢ / Σ wᵢ per row (one temperature). A film has to survive every study temperature, so
+candidates rank by ``score_worst_T``, the lowest score of the same (core, x, diameter, loading) over the study
+temperatures, then by their own score: that one key orders ``candidates.csv``, ``ranked.csv`` (one row per
+(core, x, diameter) with the loading window that ties for its best score), every plot and the printed best line.
+``limiting_term`` names the term with the largest weighted shortfall wᵢ(1 − termᵢ).
 """
 
 from __future__ import annotations
@@ -30,11 +41,32 @@ import pandas as pd
 
 from latticeanchor.tolerance import TAU_THRESHOLD
 
-TERMS = ("stability", "coherence", "selectivity", "alignment", "gap", "tolerance", "processing")
+TERMS = ("anchoring", "lifetime", "matrix_gap", "passivation", "dot_gap", "selectivity", "tolerance", "processing")
+TARGETS = ("tandem-top-cell", "cqd-passivation", "lifetime")
+TARGET_WEIGHTS = {
+    "tandem-top-cell": {"anchoring": 4.0, "matrix_gap": 2.0, "selectivity": 0.25, "processing": 1.0},
+    "cqd-passivation": {"anchoring": 2.0, "passivation": 3.0, "dot_gap": 1.0, "selectivity": 0.25, "processing": 1.0},
+    "lifetime": {"anchoring": 2.0, "lifetime": 4.0, "selectivity": 0.25, "processing": 1.0},
+}
+DEFAULT_TARGET = "tandem-top-cell"
+DEFAULT_MATRIX_GAP_EV = (1.70, 1.85)
 GAP_SCALE_EV = 0.1
+MATRIX_GAP_SCALE_EV = 0.05
+MATRIX_GAP_SLOPE = 0.1  # the term falls by this much across the window (lower gap preferred)
+PASSIVATION_HALF_EPS = 0.005  # |ε| at half the PLQE peak (Liu et al. 2019, Fig. 4e)
+LIFETIME_CAP_H = 87_600.0  # 10 years
 TAU_SCALE = 0.1
 UNIFORM_FILM_MAX_FRACTION = 0.15  # Liu et al. 2019: CQD loading below 15 vol% for uniform films (O8)
 GRAIN_LOSS_SCALE_FRACTION = 0.05  # smaller grains above 20 vol% (O8): the term is 0.37 at 20 vol%
+
+
+def weights_for(target: str, overrides: dict | None = None) -> dict:
+    """Every term's weight for ``target`` with ``overrides`` (None values ignored) applied."""
+    if target not in TARGET_WEIGHTS:
+        raise ValueError(f"unknown target {target!r}; choose one of {', '.join(TARGETS)}")
+    w = {name: TARGET_WEIGHTS[target].get(name, 0.0) for name in TERMS}
+    w.update({k: float(v) for k, v in (overrides or {}).items() if v is not None})
+    return w
 
 
 def processing_term(loading_fraction) -> np.ndarray:
@@ -44,16 +76,49 @@ def processing_term(loading_fraction) -> np.ndarray:
     return np.exp(-(excess / GRAIN_LOSS_SCALE_FRACTION) ** 2)
 
 
-def terms(table: pd.DataFrame, target_gap=(1.1, 1.3)) -> pd.DataFrame:
-    """DataFrame of the score terms (columns ``term_<name>``) for every candidate."""
+def anchoring_gain(lifetime_h, pristine_h, target_h) -> np.ndarray:
+    """Per row: ln(L/L₀)/ln(L_target/L₀) in [0, 1] where the pristine film falls short of the target, else NaN."""
+    L, L0 = np.asarray(lifetime_h, float), np.asarray(pristine_h, float)
+    needed = L0 < target_h
+    L0s = np.where(needed, L0, 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        gain = np.log(np.minimum(L, target_h) / L0s) / np.log(target_h / L0s)
+    return np.where(needed, np.clip(np.nan_to_num(gain, nan=0.0), 0.0, 1.0), np.nan)
+
+
+def matrix_gap_term(gap_eV, window=DEFAULT_MATRIX_GAP_EV) -> np.ndarray:
+    g = np.asarray(gap_eV, float)
+    lo, hi = window
+    inside = 1.0 - MATRIX_GAP_SLOPE * np.clip((g - lo) / (hi - lo), 0.0, 1.0)
+    below, above = np.clip(lo - g, 0, None), np.clip(g - hi, 0, None)
+    return np.where(g < lo, np.exp(-below / MATRIX_GAP_SCALE_EV),
+                    np.where(g > hi, (1.0 - MATRIX_GAP_SLOPE) * np.exp(-above / MATRIX_GAP_SCALE_EV), inside))
+
+
+def terms(table: pd.DataFrame, target_gap=(1.1, 1.3), matrix_gap=DEFAULT_MATRIX_GAP_EV,
+          lifetime_target_h: float = 4380.0, group_keys=("core", "x", "diameter_nm", "loading_fraction")) -> pd.DataFrame:
+    """DataFrame of the score terms (columns ``term_<name>``) for every candidate.
+
+    The anchoring and lifetime terms are film properties over every study temperature (the minimum over the
+    temperatures that need anchoring / the worst temperature), so they are equal on a film's rows.
+    """
     gap = table["dot_gap_eV"].to_numpy(float)
     distance = np.where(gap < target_gap[0], target_gap[0] - gap, np.where(gap > target_gap[1], gap - target_gap[1], 0.0))
+    gain = anchoring_gain(table["lifetime_h"], table["lifetime_pristine_h"], lifetime_target_h)
+    life = np.clip(np.log10(1.0 + np.minimum(table["lifetime_h"].to_numpy(float), LIFETIME_CAP_H))
+                   / np.log10(1.0 + LIFETIME_CAP_H), 0.0, 1.0)
+    per_row = pd.DataFrame({"gain": gain, "life": life}, index=table.index)
+    groups = per_row.groupby([table[k] for k in group_keys], observed=True, sort=False)
+    film_gain = groups["gain"].transform("min").fillna(0.0).to_numpy()  # NaN: no temperature needs the dots
+    film_life = groups["life"].transform("min").to_numpy()
+    eps = table["eps_fraction"].to_numpy(float)
     return pd.DataFrame({
-        "term_stability": 0.5 * (1.0 + table["stability_index_ensemble"].to_numpy(float)),
-        "term_coherence": table["coherent_probability"].to_numpy(float),
+        "term_anchoring": film_gain,
+        "term_lifetime": film_life,
+        "term_matrix_gap": matrix_gap_term(table["matrix_gap_eV"].to_numpy(float), matrix_gap),
+        "term_passivation": np.exp(-np.log(2.0) * (eps / PASSIVATION_HALF_EPS) ** 2),
+        "term_dot_gap": np.exp(-distance / GAP_SCALE_EV),
         "term_selectivity": 0.5 * (1.0 + table["selectivity"].to_numpy(float)),
-        "term_alignment": table["type_I_probability"].to_numpy(float),
-        "term_gap": np.exp(-distance / GAP_SCALE_EV),
         "term_tolerance": 0.5 * (1 + np.tanh((TAU_THRESHOLD - table["bartel_tau"].to_numpy(float)) / TAU_SCALE)),
         "term_processing": processing_term(table["loading_fraction"].to_numpy(float)),
     }, index=table.index)

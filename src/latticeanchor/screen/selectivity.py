@@ -37,6 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from latticeanchor import data, strain, vegard
+from latticeanchor.errors import LatticeAnchorError
 
 REFERENCE_T = 298.15  # K
 REFERENCE_CORE = "PbS"
@@ -145,27 +146,34 @@ def delta_matches(max_area: float | None = None) -> np.ndarray:
 
 
 def _ratio(core, x, T, dataset):
-    cell_T = data.entry("CsPbI3_delta", "cell")["T"]
-    delta_scale = np.asarray(vegard.lattice_constant(x, T, dataset)) / vegard.lattice_constant(0.0, cell_T, dataset)
-    core_scale = np.asarray(strain.core_lattice_constant(core, T, dataset)) / float(
-        data.lattice_constant_at(REFERENCE_CORE, REFERENCE_T))
+    ms = data.resolve(dataset)
+    m = ms.matrix()
+    if m.delta is None or m.delta.name != "CsPbI3_delta":
+        raise LatticeAnchorError(f"no δ polymorph coincidence table for matrix {m.name}: the α/δ selectivity is not "
+                                 "evaluated for it (only δ-CsPbI3 is tabulated)")
+    cell_T = data.resolve(None).polymorphs["CsPbI3_delta"].cell["T"]  # the table's reference cell
+    delta_scale = np.asarray(vegard.lattice_constant(x, T, ms)) / vegard.lattice_constant(0.0, cell_T, ms)
+    core_scale = np.asarray(strain.core_lattice_constant(core, T, ms)) / float(
+        data.resolve(None).core(REFERENCE_CORE).a(REFERENCE_T))
     return (delta_scale / core_scale)[..., None, None]
 
 
-def delta_strain(core: str, x, T=298.15, dataset: str | None = None, max_area: float | None = CONVERGED_AREA_A2):
+def delta_strain(core: str, x, T=298.15, dataset: str | None = None, max_area: float | None = CONVERGED_AREA_A2, *,
+                 matrix: str | None = None):
     """Smallest coincidence-lattice strain (fraction) of ``core`` on δ-CsPbBr_xI_(3−x) at T (K), unweighted."""
     rows = delta_matches(max_area)
-    s = _ratio(core, x, T, dataset)
+    s = _ratio(core, x, T, data.resolve(dataset, matrix))
     if rows.size == 0:
         return np.full(np.shape(s)[:-2], LENGTH_TOL)
     per_match = np.max(np.abs(s * rows[:, :2] - 1.0), axis=-1)
     return np.minimum(np.min(per_match, axis=-1), LENGTH_TOL)
 
 
-def delta_quality(core: str, x, T=298.15, dataset: str | None = None, max_area: float | None = None):
+def delta_quality(core: str, x, T=298.15, dataset: str | None = None, max_area: float | None = None, *,
+                  matrix: str | None = None):
     """Best registry quality max ρ·exp[−(strain/ε_s)²] of ``core`` on δ (0–1; all searched matches)."""
     rows = delta_matches(max_area)
-    s = _ratio(core, x, T, dataset)
+    s = _ratio(core, x, T, data.resolve(dataset, matrix))
     if rows.size == 0:
         return np.zeros(np.shape(s)[:-2])
     strains = np.max(np.abs(s * rows[:, :2] - 1.0), axis=-1)
@@ -173,15 +181,16 @@ def delta_quality(core: str, x, T=298.15, dataset: str | None = None, max_area: 
     return np.max(rho * np.exp(-(strains / STRAIN_SCALE) ** 2), axis=-1)
 
 
-def alpha_quality(core: str, x, T=298.15, dataset: str | None = None):
+def alpha_quality(core: str, x, T=298.15, dataset: str | None = None, *, matrix: str | None = None):
     """Registry quality exp[−(ε/ε_s)²] of the cube-on-cube α interface (ρ = 1)."""
-    eps = np.asarray(strain.mismatch(core, x, T, dataset))
+    eps = np.asarray(strain.mismatch(core, x, T, data.resolve(dataset, matrix)))
     return np.exp(-(eps / STRAIN_SCALE) ** 2)
 
 
-def selectivity(core: str, x, T=298.15, dataset: str | None = None):
+def selectivity(core: str, x, T=298.15, dataset: str | None = None, *, matrix: str | None = None):
     """Q_α − Q_δ ∈ [−1, 1]; larger = the dot favours α more strongly than any δ coincidence."""
-    return alpha_quality(core, x, T, dataset) - delta_quality(core, x, T, dataset)
+    ms = data.resolve(dataset, matrix)
+    return alpha_quality(core, x, T, ms) - delta_quality(core, x, T, ms)
 
 
 def main(argv=None) -> None:  # pragma: no cover - maintenance entry point
