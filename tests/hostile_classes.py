@@ -37,6 +37,7 @@ def api_counts():
         cls = t.classify(kind, text, needle)
         counts[cls] += 1
         rows.append((name, cls, f"{seconds:.1f}s", text.replace("\n", " ")[:140]))
+        print(f"# {name}: {cls}", file=sys.stderr, flush=True)
     return counts, rows
 
 
@@ -82,6 +83,7 @@ def cli_counts(timeout: float = 120.0):
                 cls = f"exit {proc.returncode}"
             counts[cls] += 1
             rows.append((name, cls, "", err.splitlines()[-1][:140] if err else ""))
+            print(f"# {name}: {cls} {rows[-1][3]}", file=sys.stderr, flush=True)
     return counts, rows
 
 
@@ -91,5 +93,5 @@ if __name__ == "__main__":
         counts, rows = api_counts() if table == "api" else cli_counts()
         for row in rows:
             if row[1] != "ok":
-                print(f"  {table} {row[0]:<40} {row[1]:<14} {row[2]:>6} {row[3]}")
+                print(f"  {table} {row[0]:<40} {row[1]:<14} {row[2]:>6} {row[3]}", flush=True)
         print(f"{table}: {sum(counts.values())} cases: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
