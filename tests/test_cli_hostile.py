@@ -297,7 +297,7 @@ CASES = [
     ("xrd-alpha-x-two-dots", ["xrd", "simulate", "alpha-x1.2.3"], "neither a known phase", None),
     ("xrd-alpha-x-dot", ["xrd", "simulate", "alpha-x."], "neither a known phase", None),
     ("xrd-alpha-x-out-of-range", ["xrd", "simulate", "alpha-x5"], "x must lie in [0, 3]", None),
-    ("build-diameter-1e308", ["build", "-o", "o.vasp", "--diameter", "1e308"], "--max-atoms", None),
+    ("build-diameter-1e308", ["build", "-o", "o.vasp", "--diameter", "1e308"], "--diameter", None),
     ("build-T-1e308", ["build", "-o", "o.vasp", "--T", "1e308"], "T (K)", None),
     ("xrd-compare-short-pattern", ["xrd", "compare", "m.xy", "--against", "PbS"], "points in the whole pattern",
      pattern_file(rows=10)),
@@ -482,9 +482,10 @@ def test_named_pipe_as_the_study_does_not_hang(tmp_path):
 
 def test_stdout_closed_early_is_not_a_traceback(tmp_path):
     """`latticeanchor mismatch ... | head -1`: the reader goes away; no BrokenPipeError traceback."""
-    # unbuffered: the second print meets the closed pipe (a buffered run needs > 8 KiB of table)
-    proc = _cli("mismatch", "--x", "0:3:0.25", "--core", "PbS,PbSe", stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                cwd=tmp_path, unbuffered=True)
+    # ~420 kB of table, more than a pipe holds (64 kB): the writer must still be writing when the reader leaves,
+    # however fast it runs (a short table could be written in full before the close, and exit 0)
+    proc = _cli("mismatch", "--x", "0:3:0.001", "--core", "PbS,PbSe", "--max-points", "10000", stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE, cwd=tmp_path, unbuffered=True)
     proc.stdout.readline()
     proc.stdout.close()
     err = proc.stderr.read().decode()
