@@ -195,7 +195,7 @@ def main(argv=None):
         return _interface_main(args)
     if args.smoke:  # CI: end-member Vegard points, no internal-builder anchoring, a tiny interface table
         args.sizes, args.xs, args.seeds, args.anchor_seeds = "", "0", "0", "0"
-        args.diameter, args.alpha_n, args.interface_seeds, args.interface_matrices = 6.0, 3, "0", "α-CsPbBr2I"
+        args.diameter, args.alpha_n, args.interface_seeds, args.interface_matrices = 11.0, 4, "0", "α-CsPbBr2I"
         args.steps = min(args.steps, 5)  # code paths only: the relaxations are not converged
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

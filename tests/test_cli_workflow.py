@@ -33,7 +33,7 @@ def test_mismatch_diameter_is_nm_and_csv_matches_the_library(tmp_path, capsys):
     csv = pd.read_csv(out)
     assert list(csv["core"]) == ["PbS"] * 3 + ["PbSe"] * 3 and (csv["diameter_nm"] == 3.5).all()
     lib = pd.DataFrame(table("PbS", [0, 1.5, 3], 298.15, 35.0) + table("PbSe", [0, 1.5, 3], 298.15, 35.0))
-    for col in ("eps_fraction", "mb_critical_spacing_A", "mb_critical_loading_fraction"):
+    for col in ("eps_fraction", "mb_critical_spacing_A", "mb_coherence_loading_fraction"):
         assert np.allclose(csv[col], lib[col], rtol=1e-12), col
 
 
@@ -47,7 +47,7 @@ def test_mismatch_csv_columns_mean_what_the_screens_mean(tmp_path):
     csv = pd.read_csv(out)
     screen = evaluate(grid_frame(["PbS"], [1.0, 2.0], [3.5], [0.1], [298.15]), [298.15])
     shared = [c for c in csv.columns if c in screen.columns and c not in ("core", "x", "diameter_nm", "T_K")]
-    assert {"eps_fraction", "a_matrix_A", "mb_critical_thickness_A", "mb_critical_loading_fraction"} <= set(shared)
+    assert {"eps_fraction", "a_matrix_A", "mb_critical_thickness_A", "mb_coherence_loading_fraction"} <= set(shared)
     for col in shared:
         assert np.allclose(csv[col], screen[col], rtol=1e-9), col
     assert not [c for c in csv.columns if "percent" in c]

@@ -20,9 +20,9 @@ def test_shapes_have_unit_area_and_stated_fwhm(fn):
 
 
 def test_scherrer_round_trip_and_value():
-    # K λ / (L cos θ): λ = 1.54056 Å, L = 100 Å, 2θ = 30° → 0.01435 rad = 0.822°
+    # K λ / (L cos θ): λ = 1.540562 Å (CuKa1), L = 100 Å, 2θ = 30° → 0.01435 rad = 0.822°
     w = P.scherrer_fwhm(30.0, 100.0, "CuKa1")
-    assert w == pytest.approx(np.degrees(0.9 * 1.54056 / (100 * np.cos(np.radians(15)))), rel=1e-12)
+    assert w == pytest.approx(np.degrees(0.9 * 1.540562 / (100 * np.cos(np.radians(15)))), rel=1e-12)
     assert P.scherrer_size(30.0, w, "CuKa1") == pytest.approx(100.0)
     with pytest.raises(LatticeAnchorError):
         P.scherrer_fwhm(30.0, -5.0, "CuKa1")

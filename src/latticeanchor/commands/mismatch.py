@@ -43,7 +43,7 @@ def table(core: str, x, T: float, diameter: float, dataset=None, arrangement="ra
     """Rows of the mismatch table (library form of the command); ``diameter`` in Å, T in K.
 
     Column names are the screen's (``candidates.csv``) where they mean the same: fractions, not percent
-    (``eps_fraction``, ``mb_critical_loading_fraction``: the Matthews–Blakeslee criterion alone), lengths
+    (``eps_fraction``, ``mb_coherence_loading_fraction``: the Matthews–Blakeslee criterion alone), lengths
     in Å; the screen prints percent, the files hold fractions."""
     from latticeanchor import geometry, strain, vegard
     import numpy as np
@@ -63,7 +63,7 @@ def table(core: str, x, T: float, diameter: float, dataset=None, arrangement="ra
         h_c = spacing = loading = np.full(eps.shape, np.nan)
     a_m = np.atleast_1d(vegard.lattice_constant(x, T, dataset))
     return [{"core": core, "x": float(xi), "a_matrix_A": float(a), "eps_fraction": float(e),
-             "mb_critical_thickness_A": float(h), "mb_critical_spacing_A": float(s), "mb_critical_loading_fraction": float(v)}
+             "mb_critical_thickness_A": float(h), "mb_critical_spacing_A": float(s), "mb_coherence_loading_fraction": float(v)}
             for xi, a, e, h, s, v in zip(np.atleast_1d(x), a_m, eps, h_c, spacing, loading)]
 
 
@@ -145,7 +145,7 @@ def run(args) -> int:
         for r in rows:
             print(f"{r['core']:<12}{r['x']:>6.2f}{r['a_matrix_A']:>12.4f}{100 * r['eps_fraction']:>+9.3f}"
                   f"{_fmt(r['mb_critical_thickness_A'], 10, 1)}{_fmt(r['mb_critical_spacing_A'], 10, 1)}"
-                  f"{_fmt(100 * r['mb_critical_loading_fraction'], 11, 3)}")
+                  f"{_fmt(100 * r['mb_coherence_loading_fraction'], 11, 3)}")
         for core in cores:
             try:
                 x0 = strain.zero_mismatch_x(core, args.T, ms)
@@ -172,7 +172,7 @@ def write_csv(rows: list[dict], path, diameter_nm: float, T: float, arrangement:
 
     buf = io.StringIO()
     fields = (["matrix"] if rows and "matrix" in rows[0] else []) + ["core", "x", "T_K", "diameter_nm", "arrangement", "a_matrix_A", "eps_fraction", "mb_critical_thickness_A",
-              "mb_critical_spacing_A", "mb_critical_loading_fraction"]
+              "mb_critical_spacing_A", "mb_coherence_loading_fraction"]
     writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
     for r in rows:

@@ -207,5 +207,6 @@ def run_chunks(cfg: dict, top: int, parts: Path | None = None, *, workers: int |
     best.insert(0, "rank", [rank_of.get(tuple(k), -1) for k in
                             best[KEY_COLUMNS].astype({"core": str}).itertuples(index=False, name=None)])
     columns = list(ranked.columns)
-    return {"ranked": ranked[columns], "best": best[columns], "front": front[KEY_COLUMNS],
+    best_columns = [c for c in columns if c in best.columns]  # best rows are grid rows: no loading window
+    return {"ranked": ranked[columns], "best": best[best_columns], "front": front[KEY_COLUMNS],
             "n_candidates": state["rows"], "n_pareto": int(len(front)), "chunks": state["stats"]}
