@@ -216,3 +216,18 @@ def test_environment_failures_are_retried_candidate_failures_are_cached(tmp_path
     assert first["status"].item() == "failed" and not again["cached"].item()  # recomputed, not served from cache
     run_candidates(cands, tmp_path / "bad", task=_bad_candidate)
     assert run_candidates(cands, tmp_path / "bad", task=_bad_candidate)["cached"].item()
+
+
+def test_screen_target_flag_sets_the_objective_and_its_folder(tmp_path, monkeypatch):
+    from latticeanchor.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    argv = ["screen", "--core", "PbS", "--x", "1,2", "--diameter", "3.5", "--loading", "0,0.13", "--T", "298.15",
+            "--no-structures", "--no-sensitivity"]
+    assert main(argv + ["--target", "cqd-passivation"]) == 0
+    manifest = next(tmp_path.glob("latticeanchor-results/*/manifest.json"))
+    saved = json.loads(manifest.read_text())["config"]
+    assert saved["objective"]["target"] == "cqd-passivation" and saved["score"]["passivation"] > 0
+    with pytest.raises(SystemExit) as exc:  # argparse's one-line choice error
+        main(argv + ["--target", "solar"])
+    assert exc.value.code == 2

@@ -56,6 +56,7 @@ def scalar_or_array(arr: np.ndarray):
 
 
 DIAMETER_NM_RANGE = (1.0, 20.0)  # plausible quantum-dot diameters, nm (Liu et al. 2019 used 2.5-5 nm dots)
+CLUSTER_CORE_MIN_A = 6.0  # Å: the smallest core the builders cut (a Pb-centred PbX6 cluster for MLIP/DFT cells)
 DIAMETER_MIN_A = 10.0  # Å: the smallest physical dot, ≈ 1 nm (below it a "dot" is a molecular cluster)
 
 
@@ -171,15 +172,16 @@ def at_most(name: str, value, high: float, unit: str = "") -> np.ndarray:
         raise LatticeAnchorError(f"{name} must be at most {high:g}{' ' + unit if unit else ''}, "
                                  f"got {arr[arr > high].ravel()[0]:g}")
     return arr
-def dot_diameter(value, name: str = "diameter (Å)") -> np.ndarray:
+def dot_diameter(value, name: str = "diameter (Å)", minimum: float | None = None) -> np.ndarray:
     """Validate dot diameter(s) in Å, the library's unit: positive and ≥ ``DIAMETER_MIN_A`` (10 Å ≈ 1 nm,
     the smallest physical dot). A smaller value is almost always nm given by mistake, and the message
     says so (``stability.critical_loading("PbS", 1.0, 3.5)`` means 35 Å). Every library function taking
     a ``diameter`` in Å calls this one validator."""
     arr = at_most(name, positive(name, value), MAX_DOT_DIAMETER_A, "Å")
-    bad = arr < DIAMETER_MIN_A
+    low = DIAMETER_MIN_A if minimum is None else float(minimum)
+    bad = arr < low
     if np.any(bad):
         v = float(arr[bad].ravel()[0])
-        raise LatticeAnchorError(f"{name}: {v:g} Å is below the smallest physical dot ({DIAMETER_MIN_A:g} Å = "
-                                 f"{DIAMETER_MIN_A / 10:g} nm) — did you give nm? {v:g} nm is {10 * v:g} Å")
+        raise LatticeAnchorError(f"{name}: {v:g} Å is below the smallest physical dot ({low:g} Å = "
+                                 f"{low / 10:g} nm) — did you give nm? {v:g} nm is {10 * v:g} Å")
     return arr

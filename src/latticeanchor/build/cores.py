@@ -30,7 +30,7 @@ from ase import Atoms
 from latticeanchor import data, strain
 from latticeanchor.build._common import CORE_TAG, MAX_BUILD_ATOMS, check_atom_budget, parse_seed, provenance, scalar
 from latticeanchor.errors import LatticeAnchorError
-from latticeanchor.validate import positive, temperature, dot_diameter
+from latticeanchor.validate import CLUSTER_CORE_MIN_A, positive, temperature, dot_diameter
 
 __all__ = ["rocksalt_core", "rocksalt_cell", "wulff_planes", "DEFAULT_SURFACE_ENERGIES", "SHAPES", "CENTERS"]
 
@@ -95,7 +95,7 @@ def wulff_planes(diameter, surface_energies=None) -> tuple[np.ndarray, np.ndarra
     from pymatgen.analysis.wulff import WulffShape
     from pymatgen.core import Lattice
 
-    d = float(dot_diameter(scalar("diameter (Å)", diameter)))
+    d = float(dot_diameter(scalar("diameter (Å)", diameter), minimum=CLUSTER_CORE_MIN_A))
     energies = _parse_energies(surface_energies)
     shape = WulffShape(Lattice.cubic(1.0), list(energies), list(energies.values()))
     scale = (np.pi * d**3 / 6.0 / shape.volume) ** (1.0 / 3.0)
@@ -128,7 +128,7 @@ def rocksalt_core(core: str = "PbS", diameter=30.0, shape: str = "sphere", a=Non
     if center not in CENTERS:
         raise LatticeAnchorError(f"unknown center {center!r}; use 'Pb' or 'anion'")
     parts = _core_symbols(core)
-    d = float(dot_diameter(scalar("diameter (Å)", diameter)))
+    d = float(dot_diameter(scalar("diameter (Å)", diameter), minimum=CLUSTER_CORE_MIN_A))
     T = float(temperature(scalar("T (K)", T)))
     seed = parse_seed(seed)
     a_val = _core_a(core, a, T, dataset)

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 
 from latticeanchor.build._common import check_atom_budget, parse_size, scalar
 from latticeanchor.errors import LatticeAnchorError
-from latticeanchor.validate import positive, dot_diameter
+from latticeanchor.validate import CLUSTER_CORE_MIN_A, positive, dot_diameter
 
 __all__ = ["SupercellChoice", "supercell_for_loading", "estimate_core_atoms", "estimate_matrix_atoms",
            "check_atom_budget", "candidate_params", "DEFAULT_MAX_ATOMS", "ATOMS_PER_CELL"]
@@ -29,7 +29,7 @@ _SHELL_CLEARANCE_A = 4.0  # Å, the like-charge limit embed keeps between a dot'
 def estimate_core_atoms(diameter, a) -> int:
     """Atoms of a rock-salt dot of ``diameter`` (Å; sphere, or the volume-equivalent Wulff shape) with
     lattice constant ``a`` (Å): 8 atoms per a³ times the dot volume, rounded up (±surface sites)."""
-    d = float(dot_diameter(scalar("diameter (Å)", diameter)))
+    d = float(dot_diameter(scalar("diameter (Å)", diameter), minimum=CLUSTER_CORE_MIN_A))
     a = float(positive("a (Å)", scalar("a (Å)", a)))
     ratio = min(d / a, 1e10)  # beyond 1e10 cells across (4e30 atoms) the count only has to exceed any budget
     return int(math.ceil(8.0 * math.pi * ratio**3 / 6.0)) + 1
@@ -75,7 +75,7 @@ def supercell_for_loading(core: str, x, diameter, loading, max_atoms: int = DEFA
 
     x = float(br_content(scalar("x (Br per formula unit)", x)))
     T = float(temperature(scalar("T (K)", T)))
-    d = float(dot_diameter(scalar("diameter (Å)", diameter)))
+    d = float(dot_diameter(scalar("diameter (Å)", diameter), minimum=CLUSTER_CORE_MIN_A))
     phi = float(scalar("loading (volume fraction)", loading))
     if not 0.0 < phi < math.pi / 6:
         raise LatticeAnchorError(f"loading must be a dot volume fraction in (0, π/6) for one dot per cube, got {loading!r}")

@@ -32,6 +32,8 @@ def add_parser(sub) -> None:
                    help="dot volume fraction(s), e.g. 0.1 or 0:0.3:0.01 (overrides grid.loading)")
     p.add_argument("--T", default=None, metavar="K", help="temperature(s) in K: value or list (overrides grid.temperatures)")
     p.add_argument("--dataset", default=None, help="reference dataset (overrides study.dataset)")
+    p.add_argument("--target", default=None, choices=("tandem-top-cell", "cqd-passivation", "lifetime"),
+                   help="what the screen ranks for (overrides objective.target; the target's score weights apply)")
     p.add_argument("--materials", default=None, metavar="FILE",
                    help="materials JSON file (latticeanchor data template) instead of the package data (overrides "
                         "study.materials / study.dataset)")
@@ -110,10 +112,16 @@ def study_from_args(args) -> dict:
             raise LatticeAnchorError("--T: give temperatures as a value or a list a,b (K), not a range")
         grid["temperatures"] = temps
     materials = getattr(args, "materials", None)
+    target = getattr(args, "target", None)
     overrides = {"grid": grid, "dataset": args.dataset}
     if materials is not None:
         overrides["materials"] = materials
-    if grid or args.dataset is not None or materials is not None:
+    if target is not None:
+        overrides["target"] = target
+        objective = raw.setdefault("objective", {})
+        if isinstance(objective, dict):
+            objective["target"] = target
+    if grid or args.dataset is not None or materials is not None or target is not None:
         raw.setdefault("grid", {}).update(grid)
         study = raw.setdefault("study", {})
         if args.dataset is not None:
