@@ -1,6 +1,7 @@
 """Colour-blind-safe figures: no red–green or rainbow colour map and no default (tab10) colour in any
 figure code of the package or the tutorials (red–green is the pair most colour-vision deficiencies
-confuse); the stability map is drawn with the diverging RdBu map (ColorBrewer: colour-blind safe)."""
+confuse); the lifetime map, read first, is drawn in cividis (Nuñez et al., PLoS ONE 13, e0199239 (2018):
+perceptually uniform for normal and deuteranomalous vision)."""
 
 from __future__ import annotations
 
@@ -30,11 +31,36 @@ def test_figure_code_uses_colour_blind_safe_colours(path, text):
     assert not TAB10.findall(text), path
 
 
-def test_stability_map_uses_the_diverging_safe_map():
-    import inspect
+def test_lifetime_map_draws_log_lifetime_in_cividis(tmp_path):
+    """Render the map of a small table: the mesh uses the sequential cividis map and carries log10(h)."""
+    import matplotlib
 
-    from latticeanchor.plotting import DIVERGING_CMAP, OKABE_ITO
+    matplotlib.use("Agg")
+    import numpy as np
+    import pandas as pd
+
+    from latticeanchor.plotting import OKABE_ITO, SEQUENTIAL_CMAP
     from latticeanchor.screen import plots
 
-    assert DIVERGING_CMAP == "RdBu" and len(set(OKABE_ITO)) == 8
-    assert "cmap=DIVERGING_CMAP" in inspect.getsource(plots.stability_map)
+    assert SEQUENTIAL_CMAP == "cividis" and len(set(OKABE_ITO)) == 8
+    rows = [dict(core="PbS", T_K=298.15, diameter_nm=3.5, x=x, loading_fraction=phi, lifetime_h=10.0 ** (x + 10 * phi),
+                 critical_loading_fraction=0.1, regime="anchored", coherent=True)
+            for x in (1.0, 1.5, 2.0) for phi in (0.0, 0.05, 0.1)]
+    captured = {}
+    real = matplotlib.axes.Axes.pcolormesh
+
+    def spy(self, *args, **kwargs):
+        mesh = real(self, *args, **kwargs)
+        captured.setdefault("mesh", mesh)  # the first: the colour bar draws its own
+        return mesh
+
+    matplotlib.axes.Axes.pcolormesh = spy
+    try:
+        out = plots.lifetime_map(pd.DataFrame(rows), tmp_path / "lifetime_map.png")
+    finally:
+        matplotlib.axes.Axes.pcolormesh = real
+    mesh = captured["mesh"]
+    assert mesh.get_cmap().name == "cividis"
+    values = np.asarray(mesh.get_array()).ravel()
+    assert np.allclose(sorted(values), sorted(x + 10 * phi for x in (1.0, 1.5, 2.0) for phi in (0.0, 0.05, 0.1)))
+    assert out.stat().st_size > 0

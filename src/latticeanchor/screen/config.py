@@ -380,7 +380,9 @@ def validate(raw: dict, max_points: int | None = None, chunked: bool = False) ->
                 raise LatticeAnchorError(f"{section}.{key}: unknown key (known: {', '.join(fields)})")
         cfg[section] = {}
         for key, (kind, default) in fields.items():
-            if key in given:
+            if key in given and given[key] is None and default is None and kind is not RANGE:
+                cfg[section][key] = None  # an optional key left unset (a validated study validates again)
+            elif key in given:
                 _check_type(f"{section}.{key}", given[key], kind)
                 cfg[section][key] = copy.deepcopy(given[key])
             elif default is None and kind is RANGE:

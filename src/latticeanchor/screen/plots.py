@@ -43,7 +43,7 @@ def lifetime_map(table: pd.DataFrame, path, diameter_nm: float | None = None):
             xs, phis = grid.columns.to_numpy(), 100 * grid.index.to_numpy()
             with np.errstate(divide="ignore"):
                 values = np.log10(np.minimum(grid.to_numpy(), 10**vmax))
-            mesh = ax.pcolormesh(xs, phis, values, cmap="cividis", vmin=-1, vmax=vmax, shading="nearest")
+            mesh = ax.pcolormesh(xs, phis, values, cmap=SEQUENTIAL_CMAP, vmin=-1, vmax=vmax, shading="nearest")
             per_x = sub.groupby("x").first()
             crit = 100 * per_x["critical_loading_fraction"].to_numpy()
             stable = per_x["regime"].to_numpy() == "alpha stable"
