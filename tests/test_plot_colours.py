@@ -36,6 +36,7 @@ def test_lifetime_map_draws_log_lifetime_in_cividis(tmp_path):
     import matplotlib
 
     matplotlib.use("Agg")
+    import matplotlib.axes
     import numpy as np
     import pandas as pd
 
@@ -64,3 +65,16 @@ def test_lifetime_map_draws_log_lifetime_in_cividis(tmp_path):
     values = np.asarray(mesh.get_array()).ravel()
     assert np.allclose(sorted(values), sorted(x + 10 * phi for x in (1.0, 1.5, 2.0) for phi in (0.0, 0.05, 0.1)))
     assert out.stat().st_size > 0
+
+
+def test_lifetime_map_flags_single_columns_half_a_step_wide():
+    """A regime flagged at one composition only (e.g. dislocated dots at x = 0) is still drawn: each flagged
+    column spans half a grid step either side, and separate runs stay separate."""
+    from latticeanchor.screen.plots import _column_spans
+
+    xs = [0.0, 0.1, 0.2, 0.3, 0.4]
+    import numpy as np
+
+    assert np.allclose(_column_spans(xs, [True, False, False, False, False]), [(-0.05, 0.05)])
+    assert np.allclose(_column_spans(xs, [False, True, True, False, True]), [(0.05, 0.25), (0.35, 0.45)])
+    assert _column_spans(xs, [False] * 5) == []

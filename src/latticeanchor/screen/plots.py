@@ -20,11 +20,30 @@ def _nearest(values, target):
     return values[np.argmin(np.abs(values - target))]
 
 
+def _column_spans(xs, mask):
+    """(lo, hi) x spans of the runs of True in ``mask`` over the grid ``xs``, each column half a step wide on
+    either side (so a single flagged column is drawn, and spans meet the pcolormesh cells)."""
+    xs, mask = np.asarray(xs, float), np.asarray(mask, bool)
+    if xs.size == 0 or not mask.any():
+        return []
+    half = 0.5 * (np.min(np.diff(xs)) if xs.size > 1 else 1.0)
+    spans, start = [], None
+    for i, flag in enumerate(mask):
+        if flag and start is None:
+            start = i
+        if start is not None and (not flag or i == mask.size - 1):
+            stop = i if flag else i - 1
+            spans.append((xs[start] - half, xs[stop] + half))
+            start = None
+    return spans
+
+
 def lifetime_map(table: pd.DataFrame, path, diameter_nm: float | None = None):
     """Per core (rows) and study temperature (columns): log₁₀ lifetime (h) on the x × vol% plane (cividis).
 
     The black line is the critical loading (lifetime reaches the study's target); hatched: α stable without
-    dots (the dots add nothing); grey: dislocated dots (above the critical inclusion size). PbS films of
+    dots (the dots add nothing); grey: dislocated dots (above the critical inclusion size); the legend sits
+    below the panels. PbS films of
     Liu et al. (CsPbBrI2 and CsPbBr2I at 0, 6, 13, 20 vol%) are marked on the PbS panels.
     """
     plt = _pyplot()
@@ -49,13 +68,12 @@ def lifetime_map(table: pd.DataFrame, path, diameter_nm: float | None = None):
             stable = per_x["regime"].to_numpy() == "alpha stable"
             ax.plot(per_x.index, np.where(stable | ~np.isfinite(crit), np.nan, np.clip(crit, 0, phis.max())), "k-",
                     lw=1.5, label="critical loading (target lifetime)")
-            if stable.any():
-                ax.fill_between(per_x.index, 0, phis.max(), where=stable, facecolor="none", edgecolor="white",
-                                hatch="//", lw=0, label="α stable without dots")
+            for k, (lo, hi) in enumerate(_column_spans(per_x.index, stable)):
+                ax.axvspan(lo, hi, facecolor="none", edgecolor="0.2", hatch="//", lw=0,
+                           label="α stable without dots" if k == 0 else None)
             dislocated = ~per_x["coherent"].to_numpy(bool)
-            if dislocated.any():
-                ax.fill_between(per_x.index, 0, phis.max(), where=dislocated, color="0.6", alpha=0.6, lw=0,
-                                label="dislocated dots")
+            for k, (lo, hi) in enumerate(_column_spans(per_x.index, dislocated)):
+                ax.axvspan(lo, hi, facecolor="0.6", alpha=0.6, lw=0, label="dislocated dots" if k == 0 else None)
             if core == "PbS":
                 fx, fv = zip(*PAPER_FILMS)
                 ax.scatter(fx, fv, marker="o", s=28, facecolor="white", edgecolor="black", zorder=5,
@@ -66,7 +84,12 @@ def lifetime_map(table: pd.DataFrame, path, diameter_nm: float | None = None):
                 ax.set_xlabel("x (Br per formula unit)")
             if j == 0:
                 ax.set_ylabel("dot loading (vol%)")
-    axes[0][0].legend(loc="upper left", fontsize=7, framealpha=0.85)
+    handles = {}
+    for ax in (a for row in axes for a in row):
+        for h, lab in zip(*ax.get_legend_handles_labels()):
+            handles.setdefault(lab, h)
+    fig.legend(list(handles.values()), list(handles), loc="lower center", ncol=4, fontsize=8, frameon=False)
+    fig.subplots_adjust(bottom=0.09 + 0.02 / len(cores))
     fig.colorbar(mesh, ax=[a for row in axes for a in row], label="log₁₀ lifetime / h (5 % δ; ≥ 10 years at top)")
     return save(fig, path)
 
