@@ -141,9 +141,17 @@ def matrix_moduli(x, dataset: str | None = None, *, matrix: str | None = None):
     x = br_content(x)
     dataset = data.resolve(dataset, matrix)
     uniq, inverse = np.unique(x, return_inverse=True)
-    table = np.array([_vrh(*c) for c in matrix_elastic_constants(uniq, dataset)])
+    c = matrix_elastic_constants(uniq, dataset)
+    table = np.stack(_vrh_array(c[:, 0], c[:, 1], c[:, 2]), axis=-1)
     out = table[inverse.reshape(x.shape)] if x.ndim else table[0]
     return tuple(scalar_or_array(np.asarray(out)[..., k]) for k in range(3))
+
+
+def _vrh_array(c11, c12, c44):
+    """``_vrh`` on arrays (the same closed form, element by element)."""
+    k = (c11 + 2.0 * c12) / 3.0
+    g = 0.5 * ((c11 - c12 + 3.0 * c44) / 5.0 + 5.0 * (c11 - c12) * c44 / (4.0 * c44 + 3.0 * (c11 - c12)))
+    return k, g, (3.0 * k - 2.0 * g) / (6.0 * k + 2.0 * g)
 
 
 def core_moduli(core: str, dataset: str | None = None) -> tuple[float, float, float]:
