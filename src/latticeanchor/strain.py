@@ -34,7 +34,6 @@ import re
 from functools import lru_cache
 
 import numpy as np
-from scipy import optimize, special
 
 from latticeanchor import data, geometry, vegard
 from latticeanchor.errors import LatticeAnchorError
@@ -100,6 +99,8 @@ def zero_mismatch_x(core: str, T=298.15, dataset: str | None = None, *, matrix: 
         raise LatticeAnchorError(
             f"no zero-mismatch composition for {core}{_in(dataset)} in x ∈ [0, 3] at {T:g} K with dataset "
             f"{dataset.name!r}: ε runs from {lo:+.2%} to {hi:+.2%}")
+    from scipy import optimize
+
     return float(optimize.brentq(lambda x: mismatch(core, x, T, dataset), 0.0, 3.0, xtol=1e-12))
 
 
@@ -172,6 +173,8 @@ def _mb_height(eps, b, nu, cos2_alpha: float, cos_lambda: float) -> np.ndarray:
     k = A / b
     finite = np.isfinite(k) & (k > 1)
     safe_k = np.where(finite, k, 2.0)
+    from scipy import special  # imported here: scipy.special and .optimize cost ~2 s at import
+
     w = special.lambertw(-1.0 / (np.e * safe_k), k=-1).real
     h = b * np.exp(-w - 1.0)
     return np.where(np.isinf(k), np.inf, np.where(finite, h, A))
