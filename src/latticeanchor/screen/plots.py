@@ -88,10 +88,10 @@ def lifetime_map(table: pd.DataFrame, path, diameter_nm: float | None = None):
     for ax in (a for row in axes for a in row):
         for h, lab in zip(*ax.get_legend_handles_labels()):
             handles.setdefault(lab, h)
+    margins(fig, left=0.7, right=0.95, bottom=0.95, top=0.35, wspace=0.1, hspace=0.3)  # rendered once
     fig.legend(list(handles.values()), list(handles), loc="lower center", ncol=4, fontsize=8, frameon=False)
-    fig.subplots_adjust(bottom=0.09 + 0.02 / len(cores))
     fig.colorbar(mesh, ax=[a for row in axes for a in row], label="log₁₀ lifetime / h (5 % δ; ≥ 10 years at top)")
-    return save(fig, path)
+    return save(fig, path, tight=False)
 
 
 def critical_loading_map(table: pd.DataFrame, path, T: float | None = None, diameter_nm: float | None = None):
