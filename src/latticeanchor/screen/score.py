@@ -162,7 +162,7 @@ def pareto_front(values: np.ndarray, block: int = 256) -> np.ndarray:
         return rounded == rounded.max()
     if values.shape[1] == 2:
         return _pareto_front_2d(np.round(values, 12))
-    uniq, inverse = np.unique(np.round(values, 12), axis=0, return_inverse=True)
+    uniq, inverse = _distinct_rows(np.round(values, 12))
     # decreasing sum, then decreasing lexicographic order: a dominator is ≥ in every objective, so its
     # (monotonically rounded) sum is ≥ and, on a tie, it is lexicographically larger: it always comes first
     order = np.lexsort(np.vstack([uniq.T[::-1], uniq.sum(axis=1)]))[::-1]
@@ -179,6 +179,16 @@ def pareto_front(values: np.ndarray, block: int = 256) -> np.ndarray:
             alive[start:start + 2048] = ~np.all(front[None, :, :] >= cand[:, None, :], axis=2).any(axis=1)
         _front_blocks(uniq, rest[alive], front, is_front, block)
     return is_front[inverse.ravel()]
+
+
+def _distinct_rows(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(distinct rows, inverse) like ``np.unique(values, axis=0, return_inverse=True)`` but by hashing (pandas
+    groupby), not a row sort: 0.3 s instead of 26 s for 5·10⁵ × 8 (the order of the distinct rows differs;
+    ``pareto_front`` sorts them itself)."""
+    frame = pd.DataFrame(values)
+    inverse = frame.groupby(list(frame.columns), sort=False, dropna=False).ngroup().to_numpy()
+    first = np.unique(inverse, return_index=True)[1]
+    return values[first], inverse
 
 
 def _front_blocks(uniq: np.ndarray, order: np.ndarray, front: np.ndarray, is_front: np.ndarray,
