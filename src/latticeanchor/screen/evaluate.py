@@ -44,6 +44,9 @@ def _groups(*columns) -> tuple[np.ndarray, np.ndarray]:
     return codes, first
 
 
+REGIMES = ("alpha stable", "no dots", "dislocated", "anchored", "partly anchored")
+
+
 def evaluate(frame: pd.DataFrame, temperatures, dataset: str | None = None, arrangement: str = "random",
              target_gap=(1.1, 1.3), lifetime_target_h: float = stability.SIX_MONTHS_H) -> pd.DataFrame:
     """Add the descriptor columns to a frame with columns core, x, diameter_nm, loading_fraction, T_K.
@@ -129,8 +132,10 @@ def evaluate(frame: pd.DataFrame, temperatures, dataset: str | None = None, arra
     out["coherent"] = d_nm < out["critical_inclusion_diameter_nm"].to_numpy()
     stable_alpha = np.isinf(out["anchoring_length_A"].to_numpy())
     life = out["lifetime_h"].to_numpy()
-    out["regime"] = np.select([stable_alpha, phi == 0, ~out["coherent"].to_numpy(), life >= lifetime_target_h],
-                              ["alpha stable", "no dots", "dislocated", "anchored"], default="partly anchored")
+    # categorical (fixed categories): 10x cheaper than a string column at 10⁶ rows, the same text in every file
+    codes = np.select([stable_alpha, phi == 0, ~out["coherent"].to_numpy(), life >= lifetime_target_h],
+                      [0, 1, 2, 3], default=4)
+    out["regime"] = pd.Categorical.from_codes(codes, categories=list(REGIMES))
     out["gap_in_window"] = (out["dot_gap_eV"] >= target_gap[0]) & (out["dot_gap_eV"] <= target_gap[1])
     out["matrix_gap_eV"] = vegard.band_gap(x, dataset)
     out["alignment_margin_eV"] = np.minimum(out["vb_offset_eV"], out["cb_offset_eV"])
