@@ -21,7 +21,12 @@ def _nearest(values, target):
     return values[np.argmin(np.abs(values - target))]
 
 
-def lifetime_map(table: pd.DataFrame, path, diameter_nm: float | None = None):
+def _panels(table: pd.DataFrame, order) -> list:
+    """Panel labels: ``order`` when given (a multi-matrix study: matrix-major), else the cores in rank order."""
+    return list(order) if order is not None else list(pd.unique(table["core"]))
+
+
+def lifetime_map(table: pd.DataFrame, path, diameter_nm: float | None = None, order=None):
     """Per core (rows) and study temperature (columns): log₁₀ lifetime (h) on the x × vol% plane (cividis).
 
     The black line is the critical loading (lifetime reaches the study's target); hatched: α stable without
@@ -31,7 +36,7 @@ def lifetime_map(table: pd.DataFrame, path, diameter_nm: float | None = None):
     """
     plt = _pyplot()
     diameter_nm = _nearest(table["diameter_nm"], PAPER_DIAMETER_NM if diameter_nm is None else diameter_nm)
-    cores = list(pd.unique(table["core"]))
+    cores = _panels(table, order)
     temps = sorted(pd.unique(table["T_K"]))
     fig, axes = plt.subplots(len(cores), len(temps), figsize=(4.3 * len(temps), 3.6 * len(cores)), squeeze=False,
                              sharex=True, sharey=True)
@@ -87,7 +92,8 @@ def _not_evaluated(ax, text: str) -> None:
     ax.set_yticks([])
 
 
-def critical_loading_map(table: pd.DataFrame, path, T: float | None = None, diameter_nm: float | None = None):
+def critical_loading_map(table: pd.DataFrame, path, T: float | None = None, diameter_nm: float | None = None,
+                         order=None):
     """Per core: the Matthews–Blakeslee coherence criterion alone (``strain.critical_loading``) on x × vol%.
 
     Above the curve the matrix between neighbouring dots is thinner than 2 h_c (coherent); below it misfit
@@ -98,7 +104,7 @@ def critical_loading_map(table: pd.DataFrame, path, T: float | None = None, diam
 
     T = _nearest(table["T_K"], 298.15 if T is None else T)
     diameter_nm = _nearest(table["diameter_nm"], PAPER_DIAMETER_NM if diameter_nm is None else diameter_nm)
-    cores = list(pd.unique(table["core"]))
+    cores = _panels(table, order)
     fig, axes = plt.subplots(1, len(cores), figsize=(4.2 * len(cores), 3.8), squeeze=False, sharey=True)
     margins(fig, left=0.65, right=0.25, bottom=0.55, top=0.3)
     for ax, core in zip(axes[0], cores):
@@ -123,10 +129,10 @@ def critical_loading_map(table: pd.DataFrame, path, T: float | None = None, diam
     return save(fig, path, tight=False)
 
 
-def score_landscape(table: pd.DataFrame, path):
+def score_landscape(table: pd.DataFrame, path, order=None):
     """Per core: best score over diameter and T on the x × vol% plane."""
     plt = _pyplot()
-    cores = list(pd.unique(table["core"]))
+    cores = _panels(table, order)
     fig, axes = plt.subplots(1, len(cores), figsize=(4.2 * len(cores), 3.8), squeeze=False, sharey=True)
     margins(fig, left=0.65, right=0.75, bottom=0.55, top=0.3)
     mesh = None
@@ -195,6 +201,7 @@ def all_plots(table: pd.DataFrame, cfg: dict, folder: Path) -> list[Path]:
     (matrix, core), labelled 'matrix · core', and mismatch.png draws every core in every matrix."""
     temps = cfg["_axes"]["temperatures"]
     matrices = cfg["_axes"].get("matrices")
+    order = None
     if matrices is not None:
         labels = table["matrix"].astype(str) + " · " + table["core"].astype(str)
         order = [f"{m} · {c}" for m in matrices for c in cfg["grid"]["cores"]]
@@ -203,8 +210,8 @@ def all_plots(table: pd.DataFrame, cfg: dict, folder: Path) -> list[Path]:
                                       cfg["study"]["dataset"])
     else:
         mismatch = plot_mismatch(cfg["grid"]["cores"], folder / "mismatch.png", temps, cfg["study"]["dataset"])
-    return [lifetime_map(table, folder / "lifetime_map.png"),
+    return [lifetime_map(table, folder / "lifetime_map.png", order=order),
             mismatch,
-            critical_loading_map(table, folder / "critical_loading_map.png"),
-            score_landscape(table, folder / "score_landscape.png"),
+            critical_loading_map(table, folder / "critical_loading_map.png", order=order),
+            score_landscape(table, folder / "score_landscape.png", order=order),
             score_vs_x(table, folder / "score_vs_x.png")]
