@@ -240,3 +240,18 @@ def test_panels_per_matrix_and_core_say_not_evaluated(tmp_path, monkeypatch):
             assert title.split(" · ")[0] in HYBRIDS and "lifetime not evaluated" in text
     assert len(figures["critical_loading_map.png"]) == 6
     assert sum("not evaluated" in text for _, text in figures["critical_loading_map.png"]) == 4
+
+
+def test_results_folder_round_trip_keeps_the_matrix_column(tmp_path):
+    from latticeanchor.screen import run
+    from latticeanchor.screen.run import ScreenResult
+
+    res = run(_study(x=[1.0, 2.0], diameter_nm=[3.5], loading=[0.0, 0.1]), out=tmp_path / "o", quiet=True,
+              build_structures=False, plots=False)
+    back = ScreenResult.load(tmp_path / "o")
+    assert list(back.ranked.columns[:3]) == ["rank", "matrix", "core"]
+    assert set(back.candidates["matrix"]) == set(MATRICES)
+    assert back.candidates["lifetime_h"][back.candidates["matrix"] != "CsPb(Br,I)3"].isna().all()
+    cs = back.candidates[back.candidates["matrix"] == "CsPb(Br,I)3"].iloc[0]
+    assert "not evaluated" not in reasons(cs)  # an empty not_evaluated cell reads back as NaN: nothing named
+    assert len(res.best_per_core()) == len(MATRICES) * 2

@@ -229,7 +229,8 @@ def reasons(row) -> str:
     phi = 100 * row["loading_fraction"]
     regime = row["regime"]
     life, life0 = row["lifetime_h"], row["lifetime_pristine_h"]
-    skipped = [t for t in str(row.get("not_evaluated", "") or "").split(";") if t]
+    named = row.get("not_evaluated", "")
+    skipped = [t for t in named.split(";") if t] if isinstance(named, str) else []  # NaN: read back from a CSV
     if regime == "not evaluated":
         phase = (f"α→δ lifetime not evaluated in {row.get('matrix', 'this matrix')} (the kinetic model covers "
                  "CsPb(Br,I)3 only): anchoring and lifetime earn 0")
