@@ -1,7 +1,7 @@
 """`latticeanchor screen`: run a screening study (the package's main job).
 
 Every argument, the output folder and the optional extras (mlip, dask) are checked before any
-file is written. Flags override the study: ``--core``, ``--x``, ``--diameter`` (nm), ``--loading``
+file is written. Flags override the study: ``--core``, ``--matrix``, ``--x``, ``--diameter`` (nm), ``--loading``
 (volume fraction), ``--T`` (K), ``--dataset``; a study changed by flags gets its own results folder
 (``<study>-<hash of the overrides>``) so a quick question never overwrites the study's results.
 """
@@ -32,6 +32,9 @@ def add_parser(sub) -> None:
                    help="dot volume fraction(s), e.g. 0.1 or 0:0.3:0.01 (overrides grid.loading)")
     p.add_argument("--T", default=None, metavar="K", help="temperature(s) in K: value or list (overrides grid.temperatures)")
     p.add_argument("--dataset", default=None, help="reference dataset (overrides study.dataset)")
+    p.add_argument("--matrix", default=None, metavar="NAMES",
+                   help="matrix alloy(s), comma-separated, e.g. \"CsPb(Br,I)3,FAPb(Br,I)3,MAPb(Br,I)3\" (also "
+                        "CsPb(Cl,Br)3; overrides grid.matrices; the tables gain a matrix column)"),
     p.add_argument("--target", default=None, choices=("tandem-top-cell", "cqd-passivation", "lifetime"),
                    help="what the screen ranks for (overrides objective.target; the target's score weights apply)")
     p.add_argument("--materials", default=None, metavar="FILE",
@@ -89,6 +92,25 @@ def _axis(flag: str, text: str, max_points: int):
         raise LatticeAnchorError(f"{flag}: {exc}") from None
 
 
+def matrix_list(text: str) -> list[str]:
+    """'CsPb(Br,I)3,MAPb(Br,I)3' -> the two names (a comma inside parentheses belongs to the name)."""
+    from latticeanchor.errors import LatticeAnchorError
+
+    names, depth, cur = [], 0, ""
+    for ch in str(text):
+        depth += (ch == "(") - (ch == ")")
+        if ch == "," and depth == 0:
+            names.append(cur.strip())
+            cur = ""
+        else:
+            cur += ch
+    names.append(cur.strip())
+    if depth != 0 or not all(names):
+        raise LatticeAnchorError(f"--matrix: {text!r} is not a comma-separated list of matrix names such as "
+                                 "\"CsPb(Br,I)3,MAPb(Br,I)3\"")
+    return names
+
+
 def study_from_args(args) -> dict:
     """The study dict: the CONFIG (or the default study) with the flags' overrides applied."""
     from latticeanchor.screen.config import DEFAULT_MAX_POINTS, load_raw
@@ -100,6 +122,8 @@ def study_from_args(args) -> dict:
     grid: dict = {}
     if args.core is not None:
         grid["cores"] = list(args.core)
+    if getattr(args, "matrix", None) is not None:
+        grid["matrices"] = matrix_list(args.matrix)
     for flag, key, text in (("--x", "x", args.x), ("--diameter", "diameter_nm", args.diameter),
                             ("--loading", "loading", args.loading)):
         if text is not None:
@@ -207,7 +231,15 @@ def run(args) -> int:
         from latticeanchor.energy.scale import relax_top
 
         # the ranking repeats a composition at several loadings: relax each structure once
-        distinct = result.candidates.drop_duplicates(subset=[COL_CORE, COL_X, COL_DIAMETER, COL_T])
+        candidates = result.candidates
+        if "matrix" in candidates:  # the MLIP stage builds the dataset's default matrix (CsPb(Br,I)3) only
+            from latticeanchor import data
+
+            home = data.dataset(cfg["study"]["dataset"]).default_matrix
+            candidates = candidates[candidates["matrix"] == home]
+            print(f"# --relax-top: {home} candidates only (the hybrids of other matrices are not built)",
+                  file=sys.stderr)
+        distinct = candidates.drop_duplicates(subset=[COL_CORE, COL_X, COL_DIAMETER, COL_T])
         # the energy stage's candidate keys: diameter in Å, loading as a fraction, T in K
         distinct = distinct.assign(diameter=10.0 * distinct[COL_DIAMETER] / DIAMETER_COLUMN_PER_NM,
                                    loading=distinct[COL_LOADING], T=distinct[COL_T])

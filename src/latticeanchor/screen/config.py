@@ -118,14 +118,21 @@ STUDY_KEYS: tuple[StudyKey, ...] = (
     StudyKey("study", "seed", int, 0, "", "seed of the built structures' random halide placement", low=0),
     StudyKey("study", "top", int, 10, "", "number of candidates in ranked.csv (and printed)", low=1, high=MAX_TOP),
     StudyKey("study", "max_points", int, DEFAULT_MAX_POINTS, "grid points",
-             "work budget: refuse a grid of more points (cores × x × diameters × loadings × T)", low=1),
+             "work budget: refuse a grid of more points (matrices × cores × x × diameters × loadings × T)", low=1),
     StudyKey("study", "max_total_points", int, DEFAULT_MAX_TOTAL_POINTS, "grid points",
              "work budget of a chunked run (screen --workers/--scheduler): refuse a grid of more points; "
              "study.max_points then bounds each chunk", low=1),
     StudyKey("grid", "cores", list, ["PbS"], "", "rock-salt dot cores: PbS, PbSe or alloys like PbS0.5Se0.5 "
              "(PbTe has no cited sizing curve yet: refused)",
              example=["PbS", "PbSe"]),
-    StudyKey("grid", "x", RANGE, None, "Br per formula unit", "matrix composition x of CsPbBr_xI_(3-x)",
+    StudyKey("grid", "matrices", list, None, "", "matrix alloys screened side by side, e.g. [\"CsPb(Br,I)3\", "
+             "\"FAPb(Br,I)3\", \"MAPb(Br,I)3\"] (known: the dataset's matrices block; CsPb(Cl,Br)3 too); unset: the "
+             "dataset's default matrix only, CsPb(Br,I)3, and no matrix column. When given, the tables gain a matrix "
+             "column, x is each matrix's first-named halide, and terms without data for a matrix (anchoring and "
+             "lifetime without the kinetic model, selectivity without the δ table) are left empty, named in "
+             "not_evaluated and earn 0"),
+    StudyKey("grid", "x", RANGE, None, "first-named halide per formula unit (Br)", "matrix composition x of "
+             "CsPbBr_xI_(3-x) (of each matrix in grid.matrices: its first-named halide)",
              low=0.0, high=3.0, example={"start": 0.0, "stop": 3.0, "step": 0.05}),
     StudyKey("grid", "diameter_nm", RANGE, None, "nm", "dot diameter", low=DIAMETER_NM_RANGE[0],
              high=DIAMETER_NM_RANGE[1], example={"start": 2.5, "stop": 5.0, "step": 0.5}),
@@ -426,6 +433,7 @@ def validate(raw: dict, max_points: int | None = None, chunked: bool = False) ->
         screenable(core, parts)
     if len(set(grid["cores"])) != len(grid["cores"]):
         raise LatticeAnchorError(f"grid.cores: a core is listed twice in {grid['cores']}")
+    matrices = check_matrices(grid["matrices"], study["dataset"])
     x = expand_range("grid.x", grid["x"], budget)
     if x.min() < 0 or x.max() > 3:
         raise LatticeAnchorError(f"grid.x: Br content must lie in [0, 3], got {x.min():g}..{x.max():g}")
@@ -448,14 +456,15 @@ def validate(raw: dict, max_points: int | None = None, chunked: bool = False) ->
     if temps.min() <= 0:
         raise LatticeAnchorError(f"grid.temperatures: must be > 0 K, got {temps.min():g}")
     KEYS_BY_NAME["grid.temperatures"].check(temps)
-    n_points = len(grid["cores"]) * len(x) * len(d) * len(phi) * len(temps)
+    n_points = len(matrices) * len(grid["cores"]) * len(x) * len(d) * len(phi) * len(temps)
     if chunked and n_points > study["max_total_points"]:
         raise LatticeAnchorError(f"grid: {n_points:,} points, more than study.max_total_points = "
                                  f"{study['max_total_points']:,} (coarser steps, or raise it)")
     if chunked and len(temps) > budget:
         raise LatticeAnchorError(f"grid: {len(temps)} temperatures, more than a chunk of study.max_points = {budget:,}")
     if not chunked and n_points > budget:
-        raise LatticeAnchorError(f"grid: {len(grid['cores'])} cores × {len(x)} x × {len(d)} diameters × {len(phi)} "
+        what = f"{len(matrices)} matrices × " if grid["matrices"] is not None else ""
+        raise LatticeAnchorError(f"grid: {what}{len(grid['cores'])} cores × {len(x)} x × {len(d)} diameters × {len(phi)} "
                                  f"loadings × {len(temps)} T = {n_points:,} points, more than the budget of "
                                  f"{budget:,} (coarser steps, raise study.max_points / --max-points, or run it "
                                  "in chunks with --workers/--scheduler)")
@@ -477,7 +486,28 @@ def validate(raw: dict, max_points: int | None = None, chunked: bool = False) ->
     if materials_digest is not None:
         cfg["_materials_sha256"] = materials_digest
     cfg["_axes"] = {"x": x.tolist(), "diameter_nm": d.tolist(), "loading": phi.tolist(), "temperatures": temps.tolist()}
+    if grid["matrices"] is not None:
+        cfg["_axes"]["matrices"] = matrices
     return cfg
+
+
+def check_matrices(matrices, dataset) -> list[str]:
+    """grid.matrices: None (the dataset's default matrix) or a list of distinct matrix names the dataset knows;
+    one-line LatticeAnchorError naming the problem (an unknown name lists the known ones)."""
+    ms = data.dataset(dataset)
+    if matrices is None:
+        return [ms.default_matrix]
+    if not matrices:
+        raise LatticeAnchorError("grid.matrices: empty list (leave the key out for the default matrix "
+                                 f"{ms.default_matrix})")
+    if len(matrices) > 20:
+        raise LatticeAnchorError(f"grid.matrices: {len(matrices)} matrices; at most 20")
+    for name in matrices:
+        if not isinstance(name, str) or name not in ms.matrices:
+            raise LatticeAnchorError(f"grid.matrices: unknown matrix {name!r}; known: {', '.join(ms.matrices)}")
+    if len(set(matrices)) != len(matrices):
+        raise LatticeAnchorError(f"grid.matrices: a matrix is listed twice in {matrices}")
+    return list(matrices)
 
 
 def config_hash(cfg: dict) -> str:

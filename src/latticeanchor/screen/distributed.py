@@ -6,7 +6,7 @@ filesystem) splits the grid into chunks of at most ``study.max_points`` points (
 ``DEFAULT_CHUNK_POINTS``, which bounds a worker's memory; ``chunk_points`` overrides it). The whole grid is
 checked against ``study.max_total_points``.
 
-A chunk is a contiguous range of (core, x, diameter, loading) candidates with every study temperature and every
+A chunk is a contiguous range of ((matrix,) core, x, diameter, loading) candidates with every study temperature and every
 loading of its (core, x, diameter) compositions, so its worst-temperature score and each composition's loading
 window (``ranked.csv`` has one row per (core, x, diameter)) are complete. Each task evaluates and scores its chunk with the serial code
 (``screen.run.screen_table(cfg, frame=chunk)``), writes ``candidates/part-<i>.parquet`` (every column but
@@ -38,23 +38,32 @@ QUIET_WORKER_CONFIG = {"distributed.admin.tick.interval": "1s", "distributed.adm
 
 
 def grid_shape(cfg: dict) -> tuple[int, int, int, int, int]:
-    """(cores, x, diameters, loadings, temperatures) of a validated config."""
+    """(cores, x, diameters, loadings, temperatures) of a validated config (the matrices: ``n_matrices``)."""
     axes = cfg["_axes"]
     return (len(cfg["grid"]["cores"]), len(axes["x"]), len(axes["diameter_nm"]), len(axes["loading"]),
             len(axes["temperatures"]))
 
 
+def n_matrices(cfg: dict) -> int:
+    """Matrices of a validated config (1 without grid.matrices)."""
+    return len(cfg["_axes"].get("matrices", [None]))
+
+
+def _keys(table: pd.DataFrame, keys: list[str]) -> list[str]:
+    return (["matrix"] if "matrix" in table else []) + keys
+
+
 def chunks(cfg: dict, chunk_points: int | None = None) -> list[tuple[int, int]]:
-    """Ranges [start, stop) of the flattened (core, x, diameter, loading) candidate index, each with every
-    temperature and every loading of its compositions: at most ``min(study.max_points, chunk_points)`` grid
-    points per chunk."""
+    """Ranges [start, stop) of the flattened ((matrix,) core, x, diameter, loading) candidate index, each with
+    every temperature and every loading of its compositions (whole (matrix, core, x, diameter) groups): at most
+    ``min(study.max_points, chunk_points)`` grid points per chunk."""
     shape = grid_shape(cfg)
     limit = min(int(cfg["study"]["max_points"]), int(chunk_points or DEFAULT_CHUNK_POINTS))
     per_chunk = (limit // shape[4]) // shape[3] * shape[3]
     if per_chunk < 1:
         raise LatticeAnchorError(f"a chunk of {limit:,} points cannot hold the {shape[3]} loadings × {shape[4]} "
                                  "temperatures of one (core, x, diameter)")
-    n = int(np.prod(shape[:4]))
+    n = n_matrices(cfg) * int(np.prod(shape[:4]))
     return [(start, min(start + per_chunk, n)) for start in range(0, n, per_chunk)]
 
 
@@ -64,12 +73,15 @@ def chunk_frame(cfg: dict, start: int, stop: int) -> pd.DataFrame:
     nc, nx, nd, nphi, nT = grid_shape(cfg)
     axes = cfg["_axes"]
     k = np.repeat(np.arange(start, stop, dtype=np.int64), nT)
-    ic, ix, idd, ip = np.unravel_index(k, (nc, nx, nd, nphi))
+    im, ic, ix, idd, ip = np.unravel_index(k, (n_matrices(cfg), nc, nx, nd, nphi))
     it = np.tile(np.arange(nT), stop - start)
-    return pd.DataFrame({"core": pd.Categorical.from_codes(ic, categories=list(cfg["grid"]["cores"])),
+    frame = pd.DataFrame({"core": pd.Categorical.from_codes(ic, categories=list(cfg["grid"]["cores"])),
                          "x": np.asarray(axes["x"], float)[ix], "diameter_nm": np.asarray(axes["diameter_nm"], float)[idd],
                          "loading_fraction": np.asarray(axes["loading"], float)[ip],
                          "T_K": np.asarray(axes["temperatures"], float)[it]})
+    if "matrices" in axes:  # the serial grid's leading matrix column (evaluate.grid_frame)
+        frame.insert(0, "matrix", pd.Categorical.from_codes(im, categories=list(axes["matrices"])))
+    return frame
 
 
 def _term_columns(table: pd.DataFrame) -> list[str]:
@@ -93,13 +105,13 @@ def evaluate_chunk(cfg: dict, index: int, start: int, stop: int, part: str | Non
     t0, c0 = time.perf_counter(), time.process_time()
     table = screen_table(cfg, frame=chunk_frame(cfg, start, stop))
     terms = _term_columns(table)
-    front = table.loc[table["pareto"], KEY_COLUMNS + terms].copy()
+    front = table.loc[table["pareto"], _keys(table, KEY_COLUMNS) + terms].copy()
     if part is not None:
         from latticeanchor.screen.columnar import write_parquet
 
         write_parquet(table.drop(columns=["rank", "pareto"]), part, {"chunk": index, "candidates": [start, stop]})
     return {"index": index, "rows": len(table), "top": ranked_table(table, top).drop(columns=["rank"]),
-            "best": table.drop_duplicates(subset=["core", "T_K"]).drop(columns=["rank"]), "front": front,
+            "best": table.drop_duplicates(subset=_keys(table, ["core", "T_K"])).drop(columns=["rank"]), "front": front,
             "wall_s": time.perf_counter() - t0, "cpu_s": time.process_time() - c0, "peak_rss_bytes": _peak_rss_bytes(),
             "pid": os.getpid()}
 
@@ -109,7 +121,9 @@ def _merge_ranked(a: pd.DataFrame | None, b: pd.DataFrame, n: int | None) -> pd.
     from latticeanchor.screen.run import rank_order
 
     both = b if a is None else pd.concat([a, b], ignore_index=True)
-    both["core"] = pd.Categorical(both["core"].astype(str), categories=list(b["core"].cat.categories))
+    for name in ("matrix", "core"):
+        if name in both:
+            both[name] = pd.Categorical(both[name].astype(str), categories=list(b[name].cat.categories))
     both = both.iloc[rank_order(both)].reset_index(drop=True)
     return both if n is None else both.head(n)
 
@@ -122,8 +136,11 @@ def _merge_front(a: pd.DataFrame | None, b: pd.DataFrame) -> pd.DataFrame:
     if both.empty:
         return both
     terms = _term_columns(both)
-    worst = both.groupby(CANDIDATE_KEYS, observed=True)[terms].transform("min").to_numpy()
-    return both[pareto_front(worst)].reset_index(drop=True)
+    for name in ("matrix", "core"):
+        if name in both:
+            both[name] = pd.Categorical(both[name].astype(str), categories=list(b[name].cat.categories))
+    worst = both.groupby(_keys(both, CANDIDATE_KEYS), observed=True)[terms].transform("min").to_numpy()
+    return both[pareto_front(np.nan_to_num(worst, nan=0.0))].reset_index(drop=True)
 
 
 def _client(workers: int | None, scheduler: str | None):
@@ -154,7 +171,8 @@ def run_chunks(cfg: dict, top: int, parts: Path | None = None, *, workers: int |
 
     def absorb(res: dict) -> None:
         state["top"] = _merge_ranked(state["top"], res["top"], top)
-        state["best"] = _merge_ranked(state["best"], res["best"], None).drop_duplicates(subset=["core", "T_K"])
+        merged = _merge_ranked(state["best"], res["best"], None)
+        state["best"] = merged.drop_duplicates(subset=_keys(merged, ["core", "T_K"]))
         state["front"] = _merge_front(state["front"], res["front"])
         state["rows"] += res["rows"]
         state["stats"].append({k: res[k] for k in ("index", "rows", "wall_s", "cpu_s", "peak_rss_bytes", "pid")})
@@ -192,21 +210,24 @@ def run_chunks(cfg: dict, top: int, parts: Path | None = None, *, workers: int |
             own.close()
     ranked = state["top"].copy()
     front = state["front"]
-    on_front = set(map(tuple, front[CANDIDATE_KEYS].astype({"core": str}).itertuples(index=False, name=None)))
+    cand_keys, row_keys = _keys(ranked, CANDIDATE_KEYS), _keys(ranked, KEY_COLUMNS)
+    as_str = {k: str for k in ("matrix", "core") if k in ranked}
+
+    def rows(table: pd.DataFrame, keys):
+        return table[keys].astype(as_str).itertuples(index=False, name=None)
+
+    on_front = set(map(tuple, rows(front, cand_keys)))
 
     def flag(table: pd.DataFrame) -> pd.DataFrame:
-        keys = table[CANDIDATE_KEYS].astype({"core": str}).itertuples(index=False, name=None)
-        return table.assign(pareto=[tuple(k) in on_front for k in keys])
+        return table.assign(pareto=[tuple(k) in on_front for k in rows(table, cand_keys)])
 
     ranked = flag(ranked)
     ranked.insert(0, "rank", np.arange(1, len(ranked) + 1))
     best = flag(state["best"]).reset_index(drop=True)
-    rank_of = {tuple(k): r for k, r in zip(ranked[KEY_COLUMNS].astype({"core": str}).itertuples(index=False, name=None),
-                                          ranked["rank"])}
+    rank_of = {tuple(k): r for k, r in zip(rows(ranked, row_keys), ranked["rank"])}
     # the global rank of a best-per-core row is known when it lies in the top N; else -1 (not computed)
-    best.insert(0, "rank", [rank_of.get(tuple(k), -1) for k in
-                            best[KEY_COLUMNS].astype({"core": str}).itertuples(index=False, name=None)])
+    best.insert(0, "rank", [rank_of.get(tuple(k), -1) for k in rows(best, row_keys)])
     columns = list(ranked.columns)
     best_columns = [c for c in columns if c in best.columns]  # best rows are grid rows: no loading window
-    return {"ranked": ranked[columns], "best": best[best_columns], "front": front[KEY_COLUMNS],
+    return {"ranked": ranked[columns], "best": best[best_columns], "front": front[row_keys],
             "n_candidates": state["rows"], "n_pareto": int(len(front)), "chunks": state["stats"]}

@@ -21,8 +21,17 @@ from latticeanchor.screen import selectivity as sel
 KEY_COLUMNS = ["core", "x", "diameter_nm", "loading_fraction", "T_K"]
 
 
-def grid_frame(cores, x, diameter_nm, loading, temperatures) -> pd.DataFrame:
-    """Cartesian product of the axes as a DataFrame (diameter_nm, loading_fraction, T_K)."""
+def grid_frame(cores, x, diameter_nm, loading, temperatures, matrices=None) -> pd.DataFrame:
+    """Cartesian product of the axes as a DataFrame (diameter_nm, loading_fraction, T_K).
+
+    matrices: matrix alloy names (``grid.matrices``); when given, a leading categorical ``matrix`` column and one
+    block of rows per matrix, in the order given (None: no matrix column, the dataset's default matrix)."""
+    if matrices is not None:
+        block = grid_frame(cores, x, diameter_nm, loading, temperatures)
+        frame = pd.concat([block] * len(matrices), ignore_index=True)
+        codes = np.repeat(np.arange(len(matrices)), len(block))
+        frame.insert(0, "matrix", pd.Categorical.from_codes(codes, categories=list(matrices)))
+        return frame
     axes = [np.arange(len(cores)), np.asarray(x, float), np.asarray(diameter_nm, float),
             np.asarray(loading, float), np.asarray(temperatures, float)]
     mesh = np.meshgrid(*axes, indexing="ij")
@@ -44,7 +53,41 @@ def _groups(*columns) -> tuple[np.ndarray, np.ndarray]:
     return codes, first
 
 
-REGIMES = ("alpha stable", "no dots", "dislocated", "anchored", "partly anchored")
+REGIMES = ("alpha stable", "no dots", "dislocated", "anchored", "partly anchored", "not evaluated")
+
+# the per-grid-point columns in their fixed order (whatever a matrix lacks); eps_fraction_<T>K follow tau_pristine_h
+_XT_COLUMNS = ("a_matrix_A", "a_core_A", "eps_fraction", "delta_strain_fraction", "selectivity",
+               "mb_critical_thickness_A", "eshelby_eV_per_nm3", "driving_force_GPa", "critical_radius_A",
+               "tau_pristine_h")
+_LATE_COLUMNS = ("anchoring_length_A", "critical_inclusion_diameter_nm", "critical_loading_fraction",
+                 "mb_coherence_loading_fraction", "dot_gap_eV", "vb_offset_eV", "cb_offset_eV", "type_I_probability",
+                 "alignment_uncertainty_eV", "alignment", "anchored_fraction", "nucleation_fraction", "lifetime_h",
+                 "lifetime_pristine_h")
+# score terms a missing model leaves unevaluated (named in the not_evaluated column of a multi-matrix screen)
+MODEL_TERMS = {"kinetics": ("anchoring", "lifetime"), "selectivity": ("selectivity",), "elastic": ()}
+
+
+def _probe(fn) -> str | None:
+    """None when ``fn()`` runs, else the one-line reason (a LatticeAnchorError: the data lack a value)."""
+    from latticeanchor.errors import LatticeAnchorError
+
+    try:
+        fn()
+    except LatticeAnchorError as exc:
+        return str(exc)
+    return None
+
+
+def missing_models(ms, core: str, params=None) -> dict[str, str]:
+    """{model: reason} of the models ``ms`` (a MaterialSet with its matrix) cannot evaluate for ``core``:
+    ``kinetics`` (the α→δ lifetime model: anchoring and lifetime terms), ``selectivity`` (the δ coincidence
+    table) and ``elastic`` (Matthews–Blakeslee, Eshelby and the critical inclusion size: elastic constants)."""
+    params = kinetics.parameters() if params is None else params
+    probes = {"kinetics": lambda: kinetics.critical_radius(1.5, 298.15, ms, params),
+              "selectivity": lambda: sel.selectivity(core, 1.5, 298.15, ms),
+              "elastic": lambda: (strain.critical_thickness(0.01, 1.5, 298.15, ms),
+                                  stability.critical_inclusion_diameter(core, 1.5, 298.15, ms))}
+    return {name: reason for name, fn in probes.items() if (reason := _probe(fn)) is not None}
 
 
 def evaluate(frame: pd.DataFrame, temperatures, dataset: str | None = None, arrangement: str = "random",
@@ -54,6 +97,13 @@ def evaluate(frame: pd.DataFrame, temperatures, dataset: str | None = None, arra
     Everything that depends on (x, T), (x, d, T) or (x, d) is computed once per distinct combination; only the
     dot-geometry fractions and the lifetime are evaluated per row. dataset: a name, a materials JSON file or a
     ``data.MaterialSet`` (resolved once here and passed down).
+
+    With a ``matrix`` column (``grid_frame(..., matrices)``) every matrix is evaluated with its own data
+    (``MaterialSet.with_matrix``). A model whose data a matrix lacks (``missing_models``: the α→δ kinetics
+    outside CsPb(Br,I)3, the δ coincidence table, elastic constants) leaves its columns empty (NaN; regime
+    ``not evaluated`` without the kinetics) and the score terms it feeds are named in a ``not_evaluated``
+    column (``;``-separated, empty where every term was evaluated); a value is never taken from another
+    matrix. Without a matrix column a missing value raises, as before.
     """
     dataset = data.resolve(dataset)
     out = frame.copy()
@@ -67,58 +117,34 @@ def evaluate(frame: pd.DataFrame, temperatures, dataset: str | None = None, arra
             cols[name] = np.full(n, np.nan) if dtype is float else np.empty(n, dtype=dtype)
         return cols[name]
 
-    for core in out["core"].cat.categories:
-        rows = np.flatnonzero((out["core"] == core).to_numpy())
-        if not len(rows):
-            continue
-        x, d_nm, phi, T = x_all[rows], dnm_all[rows], phi_all[rows], T_all[rows]
-        d = 10.0 * d_nm  # Å for the library API
-        # --- per (x, T)
-        c_xt, f_xt = _groups(x, T)
-        xu, Tu = x[f_xt], T[f_xt]
-        eps_u = np.asarray(strain.mismatch(core, xu, Tu, dataset), float)
-        per_xt = {"a_matrix_A": vegard.lattice_constant(xu, Tu, dataset),
-                  "a_core_A": strain.core_lattice_constant(core, Tu, dataset), "eps_fraction": eps_u,
-                  "delta_strain_fraction": sel.delta_strain(core, xu, Tu, dataset),
-                  "selectivity": sel.selectivity(core, xu, Tu, dataset),
-                  "mb_critical_thickness_A": strain.critical_thickness(eps_u, xu, Tu, dataset),
-                  "eshelby_eV_per_nm3": strain.eshelby_energy(core, xu, 10.0, Tu, dataset)["energy_density_eV_per_nm3"],
-                  "driving_force_GPa": stability.driving_force(xu, Tu, dataset),
-                  "critical_radius_A": kinetics.critical_radius(xu, Tu, dataset, params),
-                  "tau_pristine_h": kinetics.time_constant(xu, Tu, dataset, params)}
-        for t in temperatures:
-            per_xt[f"eps_fraction_{t:g}K"] = strain.mismatch(core, xu, t, dataset)
-        for name, values in per_xt.items():
-            col(name)[rows] = (np.asarray(values, float) * np.ones(len(xu)))[c_xt]
-        # --- per (x, d, T)
-        c_xdt, f_xdt = _groups(x, d, T)
-        xu, du, Tu = x[f_xdt], d[f_xdt], T[f_xdt]
-        per_xdt = {"anchoring_length_A": kinetics.anchoring_length(core, xu, du, Tu, dataset, params),
-                   "critical_inclusion_diameter_nm": np.asarray(stability.critical_inclusion_diameter(core, xu, Tu, dataset)) / 10.0,
-                   "critical_loading_fraction": kinetics.critical_loading(core, xu, du, Tu, lifetime_target_h, dataset, params),
-                   "mb_coherence_loading_fraction": strain.critical_loading(core, xu, du, Tu, dataset, arrangement)}
-        for name, values in per_xdt.items():
-            col(name)[rows] = (np.asarray(values, float) * np.ones(len(xu)))[c_xdt]
-        # --- per (x, d)
-        c_xd, f_xd = _groups(x, d)
-        xu, du = x[f_xd], d[f_xd]
-        col("dot_gap_eV")[rows] = np.asarray(electronic.dot_band_gap(core, du / 10.0, dataset))[c_xd]
-        align = electronic.band_alignment(core, du / 10.0, xu, dataset)
-        for key, name in (("vb_offset", "vb_offset_eV"), ("cb_offset", "cb_offset_eV"),
-                          ("type_I_probability", "type_I_probability")):
-            col(name)[rows] = np.asarray(align[key], float)[c_xd]
-        col("alignment_uncertainty_eV")[rows] = align["uncertainty"]
-        col("alignment", object)[rows] = np.asarray(align["classification"])[c_xd]
-        # --- per row: the kinetic model's dot geometry and lifetimes
-        h, r_star, tau = (cols[name][rows] for name in ("anchoring_length_A", "critical_radius_A", "tau_pristine_h"))
-        free, nucleation = kinetics._fractions(phi, d, h, r_star)
-        col("anchored_fraction")[rows] = np.where(np.isinf(h), 1.0, 1.0 - free)
-        col("nucleation_fraction")[rows] = nucleation
-        col("lifetime_h")[rows] = kinetics.combine_lifetime(tau, np.where(phi > 0, free, 1.0),
-                                                          np.where(phi > 0, nucleation, 1.0), params.avrami_n,
-                                                          params.lifetime_fraction)
-        col("lifetime_pristine_h")[rows] = kinetics.combine_lifetime(tau, 1.0, 1.0, params.avrami_n,
-                                                                   params.lifetime_fraction)
+    for name in _XT_COLUMNS + tuple(f"eps_fraction_{t:g}K" for t in temperatures) + _LATE_COLUMNS:
+        col(name, object if name == "alignment" else float)
+    multi = "matrix" in out
+    matrices = list(out["matrix"].cat.categories) if multi else [None]
+    skipped = np.full(n, "", dtype=object) if multi else None
+    no_kinetics = np.zeros(n, bool)
+    matrix_gap = np.full(n, np.nan)
+    factors = {key: np.full(n, np.nan) for key in ("t", "mu", "tau")}
+    for matrix in matrices:
+        ms = dataset.with_matrix(matrix)
+        in_matrix = (out["matrix"] == matrix).to_numpy() if multi else np.ones(n, bool)
+        for core in out["core"].cat.categories:
+            rows = np.flatnonzero(in_matrix & (out["core"] == core).to_numpy())
+            if not len(rows):
+                continue
+            missing = missing_models(ms, core, params) if multi else {}
+            _evaluate_block(ms, core, rows, x_all, dnm_all, phi_all, T_all, temperatures, arrangement,
+                            lifetime_target_h, params, missing, col, cols)
+            if multi:
+                terms = [t for model in ("kinetics", "selectivity", "elastic") if model in missing
+                         for t in MODEL_TERMS[model]]
+                skipped[rows] = ";".join(terms)
+            no_kinetics[rows] = "kinetics" in missing
+        rows = np.flatnonzero(in_matrix)
+        if len(rows):
+            matrix_gap[rows] = vegard.band_gap(x_all[rows], ms)
+            for key, values in tolerance.tolerance_factors(x_all[rows], ms).items():
+                factors[key][rows] = values
 
     x, d_nm, phi = x_all, dnm_all, phi_all
     d = 10.0 * d_nm
@@ -129,16 +155,81 @@ def evaluate(frame: pd.DataFrame, temperatures, dataset: str | None = None, arra
         spacing = np.where(phi > 0, geometry.dot_spacing(np.where(phi > 0, phi, 0.1), d, arrangement), np.inf)
     out["dot_spacing_A"] = spacing
     out["surface_spacing_A"] = spacing - d
-    out["coherent"] = d_nm < out["critical_inclusion_diameter_nm"].to_numpy()
+    out["coherent"] = d_nm < out["critical_inclusion_diameter_nm"].to_numpy()  # False where not evaluated (NaN)
     stable_alpha = np.isinf(out["anchoring_length_A"].to_numpy())
     life = out["lifetime_h"].to_numpy()
     # categorical (fixed categories): 10x cheaper than a string column at 10⁶ rows, the same text in every file
-    codes = np.select([stable_alpha, phi == 0, ~out["coherent"].to_numpy(), life >= lifetime_target_h],
-                      [0, 1, 2, 3], default=4)
+    codes = np.select([no_kinetics, stable_alpha, phi == 0, ~out["coherent"].to_numpy(), life >= lifetime_target_h],
+                      [5, 0, 1, 2, 3], default=4)
     out["regime"] = pd.Categorical.from_codes(codes, categories=list(REGIMES))
     out["gap_in_window"] = (out["dot_gap_eV"] >= target_gap[0]) & (out["dot_gap_eV"] <= target_gap[1])
-    out["matrix_gap_eV"] = vegard.band_gap(x, dataset)
+    out["matrix_gap_eV"] = matrix_gap
     out["alignment_margin_eV"] = np.minimum(out["vb_offset_eV"], out["cb_offset_eV"])
-    factors = tolerance.tolerance_factors(x, dataset)
     out["tolerance_t"], out["octahedral_mu"], out["bartel_tau"] = factors["t"], factors["mu"], factors["tau"]
+    if multi:
+        out["not_evaluated"] = skipped
     return out
+
+
+def _evaluate_block(ms, core, rows, x_all, dnm_all, phi_all, T_all, temperatures, arrangement, lifetime_target_h,
+                    params, missing, col, cols) -> None:
+    """The columns of one (matrix, core) block of rows; models named in ``missing`` are skipped (left NaN)."""
+    x, d_nm, phi, T = x_all[rows], dnm_all[rows], phi_all[rows], T_all[rows]
+    d = 10.0 * d_nm  # Å for the library API
+    kin, select, elastic = ("kinetics" not in missing), ("selectivity" not in missing), ("elastic" not in missing)
+    # --- per (x, T)
+    c_xt, f_xt = _groups(x, T)
+    xu, Tu = x[f_xt], T[f_xt]
+    eps_u = np.asarray(strain.mismatch(core, xu, Tu, ms), float)
+    per_xt = {"a_matrix_A": vegard.lattice_constant(xu, Tu, ms),
+              "a_core_A": strain.core_lattice_constant(core, Tu, ms), "eps_fraction": eps_u}
+    if select:
+        per_xt["delta_strain_fraction"] = sel.delta_strain(core, xu, Tu, ms)
+        per_xt["selectivity"] = sel.selectivity(core, xu, Tu, ms)
+    if elastic:
+        per_xt["mb_critical_thickness_A"] = strain.critical_thickness(eps_u, xu, Tu, ms)
+        per_xt["eshelby_eV_per_nm3"] = strain.eshelby_energy(core, xu, 10.0, Tu, ms)["energy_density_eV_per_nm3"]
+    if kin:
+        per_xt["driving_force_GPa"] = stability.driving_force(xu, Tu, ms)
+        per_xt["critical_radius_A"] = kinetics.critical_radius(xu, Tu, ms, params)
+        per_xt["tau_pristine_h"] = kinetics.time_constant(xu, Tu, ms, params)
+    for t in temperatures:
+        per_xt[f"eps_fraction_{t:g}K"] = strain.mismatch(core, xu, t, ms)
+    for name, values in per_xt.items():
+        col(name)[rows] = (np.asarray(values, float) * np.ones(len(xu)))[c_xt]
+    # --- per (x, d, T)
+    c_xdt, f_xdt = _groups(x, d, T)
+    xu, du, Tu = x[f_xdt], d[f_xdt], T[f_xdt]
+    per_xdt = {}
+    if kin:
+        per_xdt["anchoring_length_A"] = kinetics.anchoring_length(core, xu, du, Tu, ms, params)
+    if elastic:
+        per_xdt["critical_inclusion_diameter_nm"] = np.asarray(stability.critical_inclusion_diameter(core, xu, Tu, ms)) / 10.0
+    if kin:
+        per_xdt["critical_loading_fraction"] = kinetics.critical_loading(core, xu, du, Tu, lifetime_target_h, ms, params)
+    if elastic:
+        per_xdt["mb_coherence_loading_fraction"] = strain.critical_loading(core, xu, du, Tu, ms, arrangement)
+    for name, values in per_xdt.items():
+        col(name)[rows] = (np.asarray(values, float) * np.ones(len(xu)))[c_xdt]
+    # --- per (x, d)
+    c_xd, f_xd = _groups(x, d)
+    xu, du = x[f_xd], d[f_xd]
+    col("dot_gap_eV")[rows] = np.asarray(electronic.dot_band_gap(core, du / 10.0, ms))[c_xd]
+    align = electronic.band_alignment(core, du / 10.0, xu, ms)
+    for key, name in (("vb_offset", "vb_offset_eV"), ("cb_offset", "cb_offset_eV"),
+                      ("type_I_probability", "type_I_probability")):
+        col(name)[rows] = np.asarray(align[key], float)[c_xd]
+    col("alignment_uncertainty_eV")[rows] = align["uncertainty"]
+    col("alignment", object)[rows] = np.asarray(align["classification"])[c_xd]
+    if not kin:
+        return
+    # --- per row: the kinetic model's dot geometry and lifetimes
+    h, r_star, tau = (cols[name][rows] for name in ("anchoring_length_A", "critical_radius_A", "tau_pristine_h"))
+    free, nucleation = kinetics._fractions(phi, d, h, r_star)
+    col("anchored_fraction")[rows] = np.where(np.isinf(h), 1.0, 1.0 - free)
+    col("nucleation_fraction")[rows] = nucleation
+    col("lifetime_h")[rows] = kinetics.combine_lifetime(tau, np.where(phi > 0, free, 1.0),
+                                                      np.where(phi > 0, nucleation, 1.0), params.avrami_n,
+                                                      params.lifetime_fraction)
+    col("lifetime_pristine_h")[rows] = kinetics.combine_lifetime(tau, 1.0, 1.0, params.avrami_n,
+                                                               params.lifetime_fraction)

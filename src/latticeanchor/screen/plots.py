@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from latticeanchor.data import DEFAULT_MATRIX
 from latticeanchor.plotting import OKABE_ITO, SEQUENTIAL_CMAP, _pyplot, margins, plot_mismatch, save
 
 # Films of Liu et al., Nature 570, 96 (2019) marked on the lifetime map: PbS dots, (x, vol%)
@@ -38,17 +39,23 @@ def _column_spans(xs, mask):
     return spans
 
 
-def lifetime_map(table: pd.DataFrame, path, diameter_nm: float | None = None):
+def _panels(table: pd.DataFrame, order) -> list:
+    """Panel labels: ``order`` when given (a multi-matrix study: matrix-major), else the cores in rank order."""
+    return list(order) if order is not None else list(pd.unique(table["core"]))
+
+
+def lifetime_map(table: pd.DataFrame, path, diameter_nm: float | None = None, order=None):
     """Per core (rows) and study temperature (columns): log₁₀ lifetime (h) on the x × vol% plane (cividis).
 
     The black line is the critical loading (lifetime reaches the study's target); hatched: α stable without
-    dots (the dots add nothing); grey: dislocated dots (above the critical inclusion size); the legend sits
-    below the panels. PbS films of
-    Liu et al. (CsPbBrI2 and CsPbBr2I at 0, 6, 13, 20 vol%) are marked on the PbS panels.
+    dots (the dots add nothing); grey: dislocated dots (above the critical inclusion size); the legend sits below
+    the panels. PbS films of Liu et al. (CsPbBrI2 and CsPbBr2I at 0, 6, 13, 20 vol%) are marked on the PbS panels.
+    With a matrix column
+    (``all_plots``: panel label 'matrix · core') a panel whose matrix has no kinetic model reads "not evaluated".
     """
     plt = _pyplot()
     diameter_nm = _nearest(table["diameter_nm"], PAPER_DIAMETER_NM if diameter_nm is None else diameter_nm)
-    cores = list(pd.unique(table["core"]))
+    cores = _panels(table, order)
     temps = sorted(pd.unique(table["T_K"]))
     fig, axes = plt.subplots(len(cores), len(temps), figsize=(4.3 * len(temps), 3.6 * len(cores)), squeeze=False,
                              sharex=True, sharey=True)
@@ -58,6 +65,12 @@ def lifetime_map(table: pd.DataFrame, path, diameter_nm: float | None = None):
         for j, T in enumerate(temps):
             ax = axes[i][j]
             sub = table[(table["core"] == core) & (table["T_K"] == T) & (table["diameter_nm"] == diameter_nm)]
+            if not np.isfinite(sub["lifetime_h"].to_numpy(float)).any():  # no kinetic model for this matrix
+                _not_evaluated(ax, "lifetime not evaluated\n(no α→δ kinetic model for this matrix)")
+                ax.set_title(f"{core}, d = {diameter_nm:g} nm, {T:g} K", fontsize=9)
+                if i == len(cores) - 1:
+                    ax.set_xlabel("x (first-named halide per formula unit)")
+                continue
             grid = sub.pivot_table(index="loading_fraction", columns="x", values="lifetime_h", aggfunc="first")
             xs, phis = grid.columns.to_numpy(), 100 * grid.index.to_numpy()
             with np.errstate(divide="ignore"):
@@ -74,7 +87,7 @@ def lifetime_map(table: pd.DataFrame, path, diameter_nm: float | None = None):
             dislocated = ~per_x["coherent"].to_numpy(bool)
             for k, (lo, hi) in enumerate(_column_spans(per_x.index, dislocated)):
                 ax.axvspan(lo, hi, facecolor="0.6", alpha=0.6, lw=0, label="dislocated dots" if k == 0 else None)
-            if core == "PbS":
+            if core in ("PbS", f"{DEFAULT_MATRIX} · PbS"):
                 fx, fv = zip(*PAPER_FILMS)
                 ax.scatter(fx, fv, marker="o", s=28, facecolor="white", edgecolor="black", zorder=5,
                            label="Liu et al. films")
@@ -84,6 +97,8 @@ def lifetime_map(table: pd.DataFrame, path, diameter_nm: float | None = None):
                 ax.set_xlabel("x (Br per formula unit)")
             if j == 0:
                 ax.set_ylabel("dot loading (vol%)")
+    if mesh is None:  # no panel has the kinetic model
+        return save(fig, path)
     handles = {}
     for ax in (a for row in axes for a in row):
         for h, lab in zip(*ax.get_legend_handles_labels()):
@@ -94,7 +109,14 @@ def lifetime_map(table: pd.DataFrame, path, diameter_nm: float | None = None):
     return save(fig, path, tight=False)
 
 
-def critical_loading_map(table: pd.DataFrame, path, T: float | None = None, diameter_nm: float | None = None):
+def _not_evaluated(ax, text: str) -> None:
+    ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes, fontsize=8)
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+def critical_loading_map(table: pd.DataFrame, path, T: float | None = None, diameter_nm: float | None = None,
+                         order=None):
     """Per core: the Matthews–Blakeslee coherence criterion alone (``strain.critical_loading``) on x × vol%.
 
     Above the curve the matrix between neighbouring dots is thinner than 2 h_c (coherent); below it misfit
@@ -105,11 +127,15 @@ def critical_loading_map(table: pd.DataFrame, path, T: float | None = None, diam
 
     T = _nearest(table["T_K"], 298.15 if T is None else T)
     diameter_nm = _nearest(table["diameter_nm"], PAPER_DIAMETER_NM if diameter_nm is None else diameter_nm)
-    cores = list(pd.unique(table["core"]))
+    cores = _panels(table, order)
     fig, axes = plt.subplots(1, len(cores), figsize=(4.2 * len(cores), 3.8), squeeze=False, sharey=True)
     margins(fig, left=0.65, right=0.25, bottom=0.55, top=0.3)
     for ax, core in zip(axes[0], cores):
         sub = table[(table["core"] == core) & (table["T_K"] == T) & (table["diameter_nm"] == diameter_nm)]
+        if not np.isfinite(sub["mb_coherence_loading_fraction"].to_numpy(float)).any():
+            _not_evaluated(ax, "coherence not evaluated\n(no elastic constants for this matrix)")
+            ax.set_title(f"{core}, d = {diameter_nm:g} nm, {T:g} K", fontsize=9)
+            continue
         coherent = (sub["loading_fraction"] >= sub["mb_coherence_loading_fraction"]) & (sub["loading_fraction"] > 0)
         grid = sub.assign(coherent=coherent.astype(float)).pivot_table(index="loading_fraction", columns="x",
                                                                        values="coherent", aggfunc="first")
@@ -126,10 +152,10 @@ def critical_loading_map(table: pd.DataFrame, path, T: float | None = None, diam
     return save(fig, path, tight=False)
 
 
-def score_landscape(table: pd.DataFrame, path):
+def score_landscape(table: pd.DataFrame, path, order=None):
     """Per core: best score over diameter and T on the x × vol% plane."""
     plt = _pyplot()
-    cores = list(pd.unique(table["core"]))
+    cores = _panels(table, order)
     fig, axes = plt.subplots(1, len(cores), figsize=(4.2 * len(cores), 3.8), squeeze=False, sharey=True)
     margins(fig, left=0.65, right=0.75, bottom=0.55, top=0.3)
     mesh = None
@@ -166,11 +192,49 @@ def score_vs_x(table: pd.DataFrame, path):
     return save(fig, path, tight=False)
 
 
+def mismatch_by_matrix(cores, matrices, path, T=298.15, dataset=None):
+    """ε(x) (%) of every core in every matrix at T (K): one colour per core, one line style per matrix; the
+    zero crossings (``strain.zero_mismatch_x``) marked."""
+    from latticeanchor import data, strain
+    from latticeanchor.errors import LatticeAnchorError
+
+    plt = _pyplot()
+    x = np.linspace(0, 3, 301)
+    fig, ax = plt.subplots(figsize=(6.8, 4.4))
+    styles = ["-", "--", ":", "-."]
+    for j, matrix in enumerate(matrices):
+        ms = data.dataset(dataset, matrix=matrix)
+        for i, core in enumerate(cores):
+            eps = 100 * np.asarray(strain.mismatch(core, x, T, ms))
+            line, = ax.plot(x, eps, styles[j % 4], color=OKABE_ITO[i % len(OKABE_ITO)], label=f"{core} in {matrix}")
+            try:
+                ax.plot([strain.zero_mismatch_x(core, T, ms)], [0], "o", color=line.get_color())
+            except LatticeAnchorError:
+                pass
+    ax.axhline(0, color="k", lw=0.6)
+    ax.set_xlabel("x (first-named halide per formula unit)")
+    ax.set_ylabel(r"mismatch $\varepsilon=(a_m-a_c)/a_c$ (%)")
+    ax.set_title(f"{T:g} K", fontsize=9)
+    ax.legend(fontsize=7, ncol=2)
+    return save(fig, path)
+
+
 def all_plots(table: pd.DataFrame, cfg: dict, folder: Path) -> list[Path]:
-    """Write the study plots into ``folder``."""
+    """Write the study plots into ``folder``. With a matrix column every per-core panel is one per
+    (matrix, core), labelled 'matrix · core', and mismatch.png draws every core in every matrix."""
     temps = cfg["_axes"]["temperatures"]
-    return [lifetime_map(table, folder / "lifetime_map.png"),
-            plot_mismatch(cfg["grid"]["cores"], folder / "mismatch.png", temps, cfg["study"]["dataset"]),
-            critical_loading_map(table, folder / "critical_loading_map.png"),
-            score_landscape(table, folder / "score_landscape.png"),
+    matrices = cfg["_axes"].get("matrices")
+    order = None
+    if matrices is not None:
+        labels = table["matrix"].astype(str) + " · " + table["core"].astype(str)
+        order = [f"{m} · {c}" for m in matrices for c in cfg["grid"]["cores"]]
+        table = table.assign(core=pd.Categorical(labels, categories=order))
+        mismatch = mismatch_by_matrix(cfg["grid"]["cores"], matrices, folder / "mismatch.png", temps[0],
+                                      cfg["study"]["dataset"])
+    else:
+        mismatch = plot_mismatch(cfg["grid"]["cores"], folder / "mismatch.png", temps, cfg["study"]["dataset"])
+    return [lifetime_map(table, folder / "lifetime_map.png", order=order),
+            mismatch,
+            critical_loading_map(table, folder / "critical_loading_map.png", order=order),
+            score_landscape(table, folder / "score_landscape.png", order=order),
             score_vs_x(table, folder / "score_vs_x.png")]

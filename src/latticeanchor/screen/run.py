@@ -3,6 +3,9 @@
 ``run(config, out=None, top=None, seed=None)`` returns a ``ScreenResult`` (pandas tables) and writes
 the study folder (default ``./latticeanchor-results/<study>/``):
 
+* with ``grid.matrices`` (``screen --matrix``) every table gains a ``matrix`` column (after ``rank``) and a
+  ``not_evaluated`` column naming the score terms a matrix has no data for (empty, earning 0); without it the
+  outputs are those of the dataset's default matrix, CsPb(Br,I)3, byte for byte as before
 * ``candidates.csv``: every grid point with all descriptors, score terms, score, rank and Pareto flag, or
   ``candidates.parquet`` (``output.format = "parquet"``, ``screen --parquet``, or a study above
   ``LARGE_STUDY_POINTS`` with pyarrow installed): the same table, units in the schema metadata
@@ -113,19 +116,23 @@ class ScreenResult:
         """The highest-ranked candidate of every core at every temperature (rank order)."""
         if self.best is not None:
             return self.best
-        return self.candidates.drop_duplicates(subset=["core", "T_K"]).reset_index(drop=True)
+        return self.candidates.drop_duplicates(subset=best_keys(self.candidates)).reset_index(drop=True)
 
     def summary(self, n: int = 10, head: pd.DataFrame | None = None) -> str:
         """A fixed-width table of the top ``n`` ranked (core, x, diameter) rows (or of ``head``)."""
         head = self.ranked.head(n) if head is None else head
-        lines = [f"{'rank':>4} {'core':<13}{'x':>5}{'Br%':>6}{'d/nm':>6}{'vol%':>11}{'T/K':>8}{'ε/%':>8}"
+        width = 13
+        if "matrix" in head:  # the matrix joins the core column: 'MAPb(Br,I)3 · PbS'
+            head = head.assign(core=head["matrix"].astype(str) + " · " + head["core"].astype(str))
+            width = max([13] + [len(str(c)) + 1 for c in head["core"]])
+        lines = [f"{'rank':>4} {'core':<{width}}{'x':>5}{'Br%':>6}{'d/nm':>6}{'vol%':>11}{'T/K':>8}{'ε/%':>8}"
                  f"{'life/h':>10}{'pristine/h':>11}{'Eg,m/eV':>8}{'regime':>16}{'score':>7}"]
         for _, r in head.iterrows():
             lo = r.get("loading_min_fraction", r["loading_fraction"])
             hi = r.get("loading_max_fraction", r["loading_fraction"])
             window = f"{100 * lo:.0f}" if abs(hi - lo) < 1e-12 else f"{100 * lo:.0f}-{100 * hi:.0f}"
             rank = f"{int(r['rank'])}" if r["rank"] >= 1 else "-"  # -1: beyond a chunked run's top N
-            lines.append(f"{rank:>4} {r['core']:<13}{r['x']:>5.2f}{r['br_percent']:>6.1f}{r['diameter_nm']:>6.2f}"
+            lines.append(f"{rank:>4} {r['core']:<{width}}{r['x']:>5.2f}{r['br_percent']:>6.1f}{r['diameter_nm']:>6.2f}"
                          f"{window:>11}{r['T_K']:>8.2f}{100 * r['eps_fraction']:>+8.3f}{r['lifetime_h']:>10.3g}"
                          f"{r['lifetime_pristine_h']:>11.3g}{r['matrix_gap_eV']:>8.3f}{r['regime']:>16}"
                          f"{r['score_worst_T']:>7.4f}")
@@ -134,9 +141,26 @@ class ScreenResult:
 
 def rank_order(table: pd.DataFrame) -> np.ndarray:
     """The deterministic ranking of scored rows: worst-temperature score, own score (both decreasing, to 12
-    decimals), then the key columns (core by its category code, x, diameter, loading, T increasing)."""
+    decimals), then the key columns (matrix when there is a matrix column, then core, both by their category
+    code, x, diameter, loading, T increasing)."""
+    matrix = [table["matrix"].cat.codes] if "matrix" in table else []
     return np.lexsort((table["T_K"], table["loading_fraction"], table["diameter_nm"], table["x"],
-                       table["core"].cat.codes, -table["score"].round(12), -table["score_worst_T"].round(12)))
+                       table["core"].cat.codes, *matrix, -table["score"].round(12), -table["score_worst_T"].round(12)))
+
+
+def film_keys(table: pd.DataFrame) -> list[str]:
+    """The columns naming one film (all its temperatures): (matrix,) core, x, diameter, loading."""
+    return (["matrix"] if "matrix" in table else []) + ["core", "x", "diameter_nm", "loading_fraction"]
+
+
+def best_keys(table: pd.DataFrame) -> list[str]:
+    """The columns of a 'best row of each core at each temperature' (per matrix with a matrix column)."""
+    return (["matrix"] if "matrix" in table else []) + ["core", "T_K"]
+
+
+def first_columns(table: pd.DataFrame) -> list[str]:
+    """``RANKED_FIRST`` with ``matrix`` after ``rank`` when the table has a matrix column."""
+    return RANKED_FIRST[:1] + (["matrix"] if "matrix" in table else []) + RANKED_FIRST[1:]
 
 
 def screen_table(cfg: dict, pareto: bool = True, frame: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -147,7 +171,7 @@ def screen_table(cfg: dict, pareto: bool = True, frame: pd.DataFrame | None = No
     objective = cfg["objective"]
     if frame is None:
         frame = grid_frame(cfg["grid"]["cores"], axes["x"], axes["diameter_nm"], axes["loading"],
-                           axes["temperatures"])
+                           axes["temperatures"], axes.get("matrices"))
     table = evaluate(frame, axes["temperatures"], cfg["study"]["dataset"], cfg["model"]["arrangement"],
                      tuple(cfg["model"]["target_gap_eV"]), objective["lifetime_target_h"])
     term_table = scoring.terms(table, tuple(cfg["model"]["target_gap_eV"]), tuple(objective["matrix_gap_eV"]),
@@ -155,23 +179,31 @@ def screen_table(cfg: dict, pareto: bool = True, frame: pd.DataFrame | None = No
     table = pd.concat([table, term_table], axis=1)
     table["score"] = scoring.weighted_score(term_table, cfg["score"])
     table["limiting_term"] = scoring.limiting_term(term_table, cfg["score"])
-    groups = table.groupby(["core", "x", "diameter_nm", "loading_fraction"], observed=True)
+    groups = table.groupby(film_keys(table), observed=True)
     table["score_worst_T"] = groups["score"].transform("min")
-    # Pareto front of the candidates' worst-temperature term vectors (a film must survive every temperature)
-    table["pareto"] = scoring.pareto_front(groups[list(term_table.columns)].transform("min").to_numpy()) \
-        if pareto else np.zeros(len(table), bool)
+    # Pareto front of the candidates' worst-temperature term vectors (a film must survive every temperature);
+    # a term not evaluated (NaN) counts 0 there, as in the score
+    table["pareto"] = scoring.pareto_front(_worst_terms(groups, term_table)) if pareto else np.zeros(len(table), bool)
     # the one ranking key: worst-temperature score, own score, then the key columns (fewest dots first)
     table = table.iloc[rank_order(table)].reset_index(drop=True)
     table.insert(0, "rank", np.arange(1, len(table) + 1))
-    rest = [c for c in table.columns if c not in RANKED_FIRST]
-    return table[RANKED_FIRST + rest]
+    first = first_columns(table)
+    rest = [c for c in table.columns if c not in first]
+    return table[first + rest]
+
+
+def _worst_terms(groups, term_table: pd.DataFrame) -> np.ndarray:
+    """Per row: the film's worst-temperature term vector (NaN, a term not evaluated, as 0)."""
+    worst = groups[list(term_table.columns)].transform("min").to_numpy()
+    return np.nan_to_num(worst, nan=0.0) if np.isnan(worst).any() else worst
 
 
 def ranked_table(table: pd.DataFrame, top: int) -> pd.DataFrame:
-    """One row per (core, x, diameter) in rank order: its best candidate (fewest dots among the loadings that tie
-    for its best worst-temperature score, at its worst temperature) with ``loading_min_fraction`` /
-    ``loading_max_fraction``, the window of loadings that tie (within 1e-9)."""
-    keys = ["core", "x", "diameter_nm"]
+    """One row per (core, x, diameter) in rank order (per (matrix, core, x, diameter) with a matrix column): its best
+    candidate (fewest dots among the loadings that tie for its best worst-temperature score, at its worst
+    temperature) with ``loading_min_fraction`` / ``loading_max_fraction``, the window of loadings that tie
+    (within 1e-9)."""
+    keys = film_keys(table)[:-1]
     best = table.groupby(keys, observed=True, sort=False)["score_worst_T"].transform("max")
     tied = table[table["score_worst_T"] >= best - 1e-9]
     window = tied.groupby(keys, observed=True, sort=False)["loading_fraction"].agg(["min", "max"])
@@ -197,7 +229,12 @@ def reasons(row) -> str:
     phi = 100 * row["loading_fraction"]
     regime = row["regime"]
     life, life0 = row["lifetime_h"], row["lifetime_pristine_h"]
-    if regime == "alpha stable":
+    named = row.get("not_evaluated", "")
+    skipped = [t for t in named.split(";") if t] if isinstance(named, str) else []  # NaN: read back from a CSV
+    if regime == "not evaluated":
+        phase = (f"α→δ lifetime not evaluated in {row.get('matrix', 'this matrix')} (the kinetic model covers "
+                 "CsPb(Br,I)3 only): anchoring and lifetime earn 0")
+    elif regime == "alpha stable":
         phase = f"α stable without dots at {row['T_K']:g} K (above the δ→α transition): the dots add nothing here"
     elif regime == "no dots":
         phase = f"no dots: pristine film lasts {_hours(life0)} at {row['T_K']:g} K"
@@ -211,13 +248,17 @@ def reasons(row) -> str:
         "lifetime": f"lifetime {_hours(life)}",
         "matrix_gap": f"matrix gap {row['matrix_gap_eV']:.2f} eV",
         "passivation": f"ε = {100 * row['eps_fraction']:+.2f} % against {row['core']}"
-                       + ("" if row["coherent"] else " (dots above the critical inclusion size: dislocated)"),
+                       + ("" if row["coherent"] or not np.isfinite(row["critical_inclusion_diameter_nm"])
+                          else " (dots above the critical inclusion size: dislocated)"),
         "dot_gap": f"dot gap {row['dot_gap_eV']:.2f} eV{' in window' if row['gap_in_window'] else ''}",
         "selectivity": f"registry selectivity {row['selectivity']:+.2f} (δ coincidence strain "
                        f"{100 * row['delta_strain_fraction']:.1f} %)",
         "tolerance": f"τ = {row['bartel_tau']:.3f}",
         "processing": f"{phi:.0f} vol% dots" + (" (above the 15 vol% uniform-film limit)" if phi > 15 + 1e-9 else ""),
     }
+    for term in skipped:
+        if term != "anchoring":
+            parts[term] = f"{term} not evaluated (no data for {row.get('matrix', 'this matrix')}: earns 0)"
     first = row["limiting_term"] if row["limiting_term"] in parts else "anchoring"
     tail = f"; alignment {row['alignment']} (P(type I) = {row['type_I_probability']:.2f}, not scored)"
     return f"limited by {first}: " + "; ".join([parts[first]] + [v for k, v in parts.items() if k != first]) + tail
@@ -364,7 +405,7 @@ def build_top(ranked: pd.DataFrame, cfg: dict, out: Path, done: list[str], seed:
     ``done`` are skipped.
     ``register(paths)`` is called before files are written (the manifest records them first).
     """
-    from latticeanchor import build, io
+    from latticeanchor import build, data, io
     from latticeanchor.build.sizing import candidate_params, supercell_for_loading
 
     dataset = cfg["study"]["dataset"]
@@ -373,6 +414,8 @@ def build_top(ranked: pd.DataFrame, cfg: dict, out: Path, done: list[str], seed:
     for _, row in ranked.iterrows():
         if len(wanted) >= cfg["build"]["structures"]:
             break
+        if "matrix" in row.index and row["matrix"] != data.dataset(dataset).default_matrix:
+            continue  # the screen builds CsPb(Br,I)3 hybrids only (MA/FA: build.embed refuses a molecular A site)
         c = candidate_params(row)  # column names with or without units
         d = c["diameter_A"]
         phi = c["loading"] if c["loading"] > 0 else 0.05  # a loading of 0: one dot in a dilute cell
@@ -465,7 +508,7 @@ def run(config=None, out=None, top: int | None = None, seed: int | None = None, 
 def n_points(cfg: dict) -> int:
     """Grid points of a validated config."""
     axes = cfg["_axes"]
-    return len(cfg["grid"]["cores"]) * len(axes["x"]) * len(axes["diameter_nm"]) * len(axes["loading"]) * \
+    return len(axes.get("matrices", [None])) * len(cfg["grid"]["cores"]) * len(axes["x"]) * len(axes["diameter_nm"]) * len(axes["loading"]) * \
         len(axes["temperatures"])
 
 

@@ -32,6 +32,12 @@ candidates rank by ``score_worst_T``, the lowest score of the same (core, x, dia
 temperatures, then by their own score: that one key orders ``candidates.csv``, ``ranked.csv`` (one row per
 (core, x, diameter) with the loading window that ties for its best score), every plot and the printed best line.
 ``limiting_term`` names the term with the largest weighted shortfall wᵢ(1 − termᵢ).
+
+A multi-matrix screen (``grid.matrices``) groups a film by (matrix, core, x, diameter, loading). A term whose
+model a matrix lacks (named in the table's ``not_evaluated`` column: anchoring and lifetime without the kinetic
+model, selectivity without the δ coincidence table) is left empty (NaN) in its ``term_<name>`` column and
+earns 0 in the score (a full shortfall for ``limiting_term``), so missing data never lift a candidate above one
+whose terms were all evaluated, and no value is borrowed from another matrix.
 """
 
 from __future__ import annotations
@@ -100,8 +106,11 @@ def terms(table: pd.DataFrame, target_gap=(1.1, 1.3), matrix_gap=DEFAULT_MATRIX_
     """DataFrame of the score terms (columns ``term_<name>``) for every candidate.
 
     The anchoring and lifetime terms are film properties over every study temperature (the minimum over the
-    temperatures that need anchoring / the worst temperature), so they are equal on a film's rows.
+    temperatures that need anchoring / the worst temperature), so they are equal on a film's rows. With a
+    ``matrix`` column a film is grouped per matrix too; terms named in ``not_evaluated`` are NaN.
     """
+    if "matrix" in table and "matrix" not in group_keys:
+        group_keys = ("matrix",) + tuple(group_keys)
     gap = table["dot_gap_eV"].to_numpy(float)
     distance = np.where(gap < target_gap[0], target_gap[0] - gap, np.where(gap > target_gap[1], gap - target_gap[1], 0.0))
     gain = anchoring_gain(table["lifetime_h"], table["lifetime_pristine_h"], lifetime_target_h)
@@ -112,7 +121,7 @@ def terms(table: pd.DataFrame, target_gap=(1.1, 1.3), matrix_gap=DEFAULT_MATRIX_
     film_gain = groups["gain"].transform("min").fillna(0.0).to_numpy()  # NaN: no temperature needs the dots
     film_life = groups["life"].transform("min").to_numpy()
     eps = table["eps_fraction"].to_numpy(float)
-    return pd.DataFrame({
+    out = pd.DataFrame({
         "term_anchoring": film_gain,
         "term_lifetime": film_life,
         "term_matrix_gap": matrix_gap_term(table["matrix_gap_eV"].to_numpy(float), matrix_gap),
@@ -122,14 +131,23 @@ def terms(table: pd.DataFrame, target_gap=(1.1, 1.3), matrix_gap=DEFAULT_MATRIX_
         "term_tolerance": 0.5 * (1 + np.tanh((TAU_THRESHOLD - table["bartel_tau"].to_numpy(float)) / TAU_SCALE)),
         "term_processing": processing_term(table["loading_fraction"].to_numpy(float)),
     }, index=table.index)
+    if "not_evaluated" in table:  # terms without data for the row's matrix: empty, never a borrowed value
+        named = table["not_evaluated"].astype(str)
+        for name in TERMS:
+            hit = named.str.contains(rf"(?:^|;){name}(?:;|$)", regex=True).to_numpy()
+            if hit.any():
+                out.loc[hit, f"term_{name}"] = np.nan
+    return out
 
 
 def weighted_score(term_table: pd.DataFrame, weights: dict) -> np.ndarray:
-    """Σ wᵢ termᵢ / Σ wᵢ (weights of zero drop a term)."""
+    """Σ wᵢ termᵢ / Σ wᵢ (weights of zero drop a term; a NaN term, not evaluated, counts 0)."""
     w = np.array([weights[name] for name in TERMS], float)
     if not np.all(np.isfinite(w)) or np.any(w < 0) or w.sum() <= 0:
         raise ValueError("score weights must be finite, ≥ 0, and at least one positive")
     values = term_table[[f"term_{name}" for name in TERMS]].to_numpy(float)
+    if np.isnan(values).any():  # a term not evaluated (no data for the row's matrix) earns nothing
+        values = np.nan_to_num(values, nan=0.0)
     return values @ w / w.sum()
 
 
@@ -137,6 +155,8 @@ def limiting_term(term_table: pd.DataFrame, weights: dict) -> np.ndarray:
     """Name of the term with the largest weighted shortfall wᵢ(1 − termᵢ) per candidate."""
     w = np.array([weights[name] for name in TERMS], float)
     shortfall = (1.0 - term_table[[f"term_{name}" for name in TERMS]].to_numpy(float)) * w
+    if np.isnan(shortfall).any():  # a term not evaluated is a full shortfall
+        shortfall = np.where(np.isnan(shortfall), w, shortfall)
     return np.asarray(TERMS)[np.argmax(shortfall, axis=1)]
 
 

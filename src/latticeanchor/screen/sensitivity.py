@@ -1,7 +1,7 @@
 """How much the screen's top answer depends on the reference dataset (lattice constants, expansion).
 
 ``dataset_sensitivity(cfg, top)`` re-runs the in-memory scoring (``screen.run.screen_table``, no
-files) once per dataset of ``latticeanchor.data``, restricted to the top candidate's core (every x,
+files) once per dataset of ``latticeanchor.data``, restricted to the top candidate's core (and matrix, in a multi-matrix study; every x,
 diameter, loading and temperature of the study is kept, so the ranking key is the study's own,
 ``score_worst_T``), and returns the best candidate of each dataset. ``sensitivity_line`` turns it into the one line ``latticeanchor screen`` prints.
 """
@@ -32,6 +32,8 @@ def dataset_sensitivity(cfg: dict, top: pd.Series | dict | None = None, datasets
         sub = copy.deepcopy(cfg)
         sub["study"]["dataset"] = data.resolve_dataset(name)
         sub["grid"]["cores"] = [core]
+        if "matrices" in sub["_axes"]:  # a multi-matrix study: the top candidate's matrix alone
+            sub["grid"]["matrices"] = sub["_axes"]["matrices"] = [str(top["matrix"])]
         best = screen_table(sub, pareto=False).iloc[0]  # the ranking alone: no Pareto front
         rows.append({"dataset": sub["study"]["dataset"], "core": core, "T": float(best[COL_T]), "x": float(best[COL_X]),
                      "loading": float(best[COL_LOADING]), "score": float(best["score_worst_T"]),
