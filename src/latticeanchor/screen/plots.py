@@ -57,8 +57,8 @@ def lifetime_map(table: pd.DataFrame, path, diameter_nm: float | None = None, or
     diameter_nm = _nearest(table["diameter_nm"], PAPER_DIAMETER_NM if diameter_nm is None else diameter_nm)
     cores = _panels(table, order)
     temps = sorted(pd.unique(table["T_K"]))
-    fig, axes = plt.subplots(len(cores), len(temps), figsize=(4.3 * len(temps), 3.6 * len(cores)), squeeze=False,
-                             sharex=True, sharey=True)
+    fig, axes = plt.subplots(len(cores), len(temps), figsize=(4.3 * len(temps) + 1.2, 3.6 * len(cores)),
+                             squeeze=False, sharex=True, sharey=True)
     mesh = None
     vmax = np.log10(87_600.0)  # 10 years
     for i, core in enumerate(cores):
@@ -103,9 +103,12 @@ def lifetime_map(table: pd.DataFrame, path, diameter_nm: float | None = None, or
     for ax in (a for row in axes for a in row):
         for h, lab in zip(*ax.get_legend_handles_labels()):
             handles.setdefault(lab, h)
-    margins(fig, left=0.7, right=0.95, bottom=0.95, top=0.35, wspace=0.1, hspace=0.3)  # rendered once
-    fig.legend(list(handles.values()), list(handles), loc="lower center", ncol=4, fontsize=8, frameon=False)
-    fig.colorbar(mesh, ax=[a for row in axes for a in row], label="log₁₀ lifetime / h (5 % δ; ≥ 10 years at top)")
+    ncol = 4 if len(temps) > 1 else 2
+    margins(fig, left=0.7, right=1.0, bottom=0.75 + 0.2 * int(np.ceil(len(handles) / ncol)), top=0.35, wspace=0.1,
+            hspace=0.3)  # fixed margins: rendered once
+    fig.legend(list(handles.values()), list(handles), loc="lower center", ncol=ncol, fontsize=8, frameon=False)
+    fig.colorbar(mesh, ax=[a for row in axes for a in row], fraction=0.12 / len(temps), shrink=min(1.0, 2.5 / len(cores)),
+                 label="log₁₀ lifetime / h (5 % δ; ≥ 10 years at top)")
     return save(fig, path, tight=False)
 
 
