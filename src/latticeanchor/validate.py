@@ -9,7 +9,7 @@ from latticeanchor.errors import LatticeAnchorError
 X_MIN, X_MAX = 0.0, 3.0  # Br atoms per CsPbBr_xI_(3-x) formula unit
 
 
-def as_array(name: str, value) -> np.ndarray:
+def as_array(name: str, value, allow_empty: bool = False) -> np.ndarray:
     """Float array of ``value``; NaN, inf, non-numbers (text, bool, None) and empty sequences are rejected
     by name."""
     if isinstance(value, (bool, np.bool_, str, bytes)) or value is None:
@@ -21,7 +21,7 @@ def as_array(name: str, value) -> np.ndarray:
         arr = np.asarray(raw, dtype=float)
     except (TypeError, ValueError):
         raise LatticeAnchorError(f"{name} must be a number or an array of numbers, got {_short(value)}") from None
-    if arr.size == 0:
+    if arr.size == 0 and not allow_empty:
         raise LatticeAnchorError(f"{name} is empty: give at least one number")
     if not np.all(np.isfinite(arr)):
         raise LatticeAnchorError(f"{name} must be finite, got {_short(value)}")
@@ -35,12 +35,12 @@ def _short(value) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def br_content(x) -> np.ndarray:
-    """Validate x (Br per formula unit, 0..3)."""
-    arr = as_array("x (Br per formula unit)", x)
+def br_content(x, name: str = "x") -> np.ndarray:
+    """Validate x (Br per formula unit, 0..3); ``name``: the parameter's name in the messages."""
+    arr = as_array(f"{name} (Br per formula unit)", x)
     if np.any(arr < X_MIN - 1e-12) or np.any(arr > X_MAX + 1e-12):
         bad = arr[(arr < X_MIN - 1e-12) | (arr > X_MAX + 1e-12)].ravel()[0]
-        raise LatticeAnchorError(f"x must lie in [0, 3] (Br atoms per CsPbBr_xI_(3-x) formula unit), got {bad:g}")
+        raise LatticeAnchorError(f"{name} must lie in [0, 3] (Br atoms per CsPbBr_xI_(3-x) formula unit), got {bad:g}")
     return np.clip(arr, X_MIN, X_MAX)
 
 

@@ -54,7 +54,14 @@ def form_factor(element: str, s2) -> np.ndarray:
     f(s) = Z − 41.78214 s² Σ a_i exp(−b_i s²)."""
     from pymatgen.core.periodic_table import Element
 
+    from latticeanchor.validate import as_array
+
     params = atomic_scattering_params()
+    if not isinstance(element, str):
+        raise LatticeAnchorError(f"element must be a symbol like 'Pb', got {element!r}")
+    s2 = as_array("s2 ((sinθ/λ)², Å⁻²)", s2, allow_empty=True)
+    if np.any(s2 < 0):
+        raise LatticeAnchorError(f"s2 ((sinθ/λ)², Å⁻²) must be non-negative, got {s2[s2 < 0].ravel()[0]:g}")
     if element not in params:
         raise LatticeAnchorError(f"no X-ray scattering factors for element {element!r}")
     coeff = np.asarray(params[element], dtype=float)
