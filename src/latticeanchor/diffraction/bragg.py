@@ -474,6 +474,12 @@ def bragg_pattern(structure, wavelength="CuKa", two_theta=(5, 90), *, energy_kev
     -------
     pymatgen.analysis.diffraction.core.DiffractionPattern with x = 2θ (degrees), y, hkls, d_hkls (Å).
     """
+    from latticeanchor.validate import integer as _integer
+
+    for flag, given in (("kalpha2", kalpha2), ("scaled", scaled), ("parent_labels", parent_labels)):
+        if not isinstance(given, (bool, np.bool_)):
+            raise LatticeAnchorError(f"{flag} must be True or False, got {given!r}")
+    chunk_entries = _integer("chunk_entries", chunk_entries, 1, 1 << 40)
     from pymatgen.analysis.diffraction.core import DiffractionPattern
 
     st = as_structure(structure)

@@ -93,8 +93,12 @@ def rwp(y_obs, y_calc, weights=None, rescale: bool = True) -> float:
 
 def pearson(y_obs, y_calc) -> float:
     """Pearson correlation coefficient of two profiles on the same grid."""
-    a = np.asarray(y_obs, dtype=float)
-    b = np.asarray(y_calc, dtype=float)
+    from latticeanchor.validate import as_array
+
+    a = as_array("y_obs", y_obs)
+    b = as_array("y_calc", y_calc)
+    if a.shape != b.shape:
+        raise LatticeAnchorError(f"pearson needs y_obs and y_calc of the same shape, got {a.shape} and {b.shape}")
     if a.std() == 0 or b.std() == 0:
         return 0.0
     return float(np.corrcoef(a, b)[0, 1])
