@@ -26,6 +26,19 @@ def api_counts():
     import test_api_hostile as t
 
     counts, rows = collections.Counter(), []
+    for label, group in sorted(t.GROUPS.items()):  # the systematic table: one forked child per function
+        with tempfile.TemporaryDirectory() as tmp:
+            cwd = os.getcwd()
+            os.chdir(tmp)
+            try:
+                classes = t.systematic_classes(group)
+            finally:
+                os.chdir(cwd)
+        for name, (cls, text) in classes.items():
+            counts[cls] += 1
+            rows.append((name, cls, "", text.replace("\n", " ")[:140]))
+        print(f"# {label}: " + ", ".join(f"{k} {v}" for k, v in sorted(collections.Counter(
+            c for c, _ in classes.values()).items())), file=sys.stderr, flush=True)
     for name, call, needle in t.CASES:
         with tempfile.TemporaryDirectory() as tmp:
             cwd = os.getcwd()
@@ -41,10 +54,77 @@ def api_counts():
     return counts, rows
 
 
+def systematic_counts(t, counts, rows, timeout: float) -> None:
+    """The systematic CLI table, in-process (``main(argv)``, as the tests run it), a SIGALRM limit per case."""
+    import contextlib
+    import io
+    import signal
+
+    class Hang(Exception):
+        pass
+
+    def alarm(*_):
+        raise Hang()
+
+    old = signal.signal(signal.SIGALRM, alarm)
+    cwd = os.getcwd()
+    try:
+        for name, argv, needle, setup in t.SYSTEMATIC:
+            with tempfile.TemporaryDirectory() as tmp:
+                tmp = Path(tmp)
+                os.chdir(tmp)
+                try:
+                    if setup is not None:
+                        setup(tmp)
+                except BaseException as exc:  # pytest.skip (a device node needs root)
+                    rows.append((name, "skipped", "", str(exc)[:80]))
+                    os.chdir(cwd)
+                    continue
+                before = t._snapshot(tmp)
+                err, out, cls, code = io.StringIO(), io.StringIO(), None, None
+                signal.setitimer(signal.ITIMER_REAL, timeout)
+                try:
+                    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out):
+                        try:
+                            code = t.main(argv)
+                        except SystemExit as exc:
+                            code = exc.code
+                except Hang:
+                    cls = "hang"
+                except BaseException as exc:  # noqa: BLE001
+                    cls = "traceback"
+                    err.write(f"{type(exc).__name__}: {exc}")
+                finally:
+                    signal.setitimer(signal.ITIMER_REAL, 0)
+                    os.chdir(cwd)
+                text = err.getvalue().strip()
+                if cls is None:
+                    if "Traceback" in text:
+                        cls = "traceback"
+                    elif code == 1 or "internal error" in text:
+                        cls = "internal error"
+                    elif code == 0:
+                        cls = "nan/inf" if re.search(r"\b(nan|inf)\b", out.getvalue()) else "accepted"
+                    elif code == 2 and len(text.splitlines()) == 1:
+                        try:
+                            changed = t._snapshot(tmp) != before
+                        except OSError:
+                            changed = True
+                        cls = "wrote" if changed else ("ok" if needle.lower() in text.lower() else "wrong message")
+                    else:
+                        cls = f"exit {code}"
+                counts[cls] += 1
+                rows.append((name, cls, "", text.splitlines()[-1][:140] if text else ""))
+                print(f"# {name}: {cls}", file=sys.stderr, flush=True)
+    finally:
+        signal.signal(signal.SIGALRM, old)
+
+
 def cli_counts(timeout: float = 120.0):
     import test_cli_hostile as t
 
     counts, rows = collections.Counter(), []
+    systematic_counts(t, counts, rows, timeout=30.0)
     for name, argv, needle, setup in t.CASES:
         with tempfile.TemporaryDirectory() as tmp:
             tmp = Path(tmp)
@@ -78,7 +158,7 @@ def cli_counts(timeout: float = 120.0):
                     changed = t._snapshot(tmp) != before
                 except OSError:  # a path the old code made that cannot be listed back
                     changed = True
-                cls = "wrote" if changed else ("ok" if needle in err else "wrong message")
+                cls = "wrote" if changed else ("ok" if needle.lower() in err.lower() else "wrong message")
             else:
                 cls = f"exit {proc.returncode}"
             counts[cls] += 1
@@ -88,10 +168,26 @@ def cli_counts(timeout: float = 120.0):
 
 
 if __name__ == "__main__":
-    which = sys.argv[1:] or ["api", "cli"]
+    args = sys.argv[1:]
+    write = "--write-known-open" in args  # rewrite tests/hostile_known_open.txt: the open cases of the systematic tables
+    which = [a for a in args if not a.startswith("--")] or ["api", "cli"]
+    summary, still_open = [], []
     for table in which:
         counts, rows = api_counts() if table == "api" else cli_counts()
         for row in rows:
-            if row[1] != "ok":
+            if row[1] not in ("ok", "skipped"):
                 print(f"  {table} {row[0]:<40} {row[1]:<14} {row[2]:>6} {row[3]}", flush=True)
-        print(f"{table}: {sum(counts.values())} cases: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+                if ":" in row[0]:  # a systematic case (the hand-written tables must pass outright)
+                    still_open.append(f"{table}\t{row[0]}\t{row[1]}")
+        summary.append(f"{table}: {sum(counts.values())} cases: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    print("\n".join(summary))
+    if write:
+        path = HERE / "hostile_known_open.txt"
+        kept = [line for line in (path.read_text(encoding="utf-8").splitlines() if path.is_file() else [])
+                if line.strip() and not line.startswith("#") and line.split("\t")[0] not in which]
+        still_open += kept  # the tables not run this time keep their lines
+        path.write_text(
+            "# cases of the systematic hostile tables still open (issue 21): table, case id, class; written by\n"
+            "# python tests/hostile_classes.py --write-known-open. The tests fail on any other failure, and on a\n"
+            "# listed case that passes (strike it).\n" + "".join(line + "\n" for line in sorted(still_open)),
+            encoding="utf-8")

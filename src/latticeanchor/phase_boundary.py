@@ -129,6 +129,8 @@ def energy_difference_fit(phase: str = "gamma") -> Fit:
 def energy_difference(x, phase: str = "gamma", return_se: bool = False):
     """ΔE_b−δ(x) = E_black − E_δ in eV per formula unit (b = 'gamma' or 'alpha'), from the fit; with
     ``return_se`` also its standard error (eV/f.u.) from the ordering scatter. Broadcasts over x."""
+    if not isinstance(return_se, (bool, np.bool_)):
+        raise LatticeAnchorError(f"return_se must be True or False, got {return_se!r}")
     xs = br_content(x)
     fit = energy_difference_fit(_phase(phase))
     value = fit(xs)

@@ -37,7 +37,7 @@ import numpy as np
 
 from latticeanchor import data, geometry, vegard
 from latticeanchor.errors import LatticeAnchorError
-from latticeanchor.validate import as_array, br_content, dot_diameter, positive, scalar_or_array, temperature
+from latticeanchor.validate import as_array, br_content, dot_diameter, positive, real, scalar_or_array, temperature
 from latticeanchor.validate import broadcasting
 
 __all__ = ["parse_core", "core_lattice_constant", "mismatch", "zero_mismatch_x", "matrix_moduli",
@@ -196,7 +196,9 @@ def critical_thickness(eps, matrix_x=2.0, T=298.15, dataset: str | None = None, 
     b = positive("burgers (Å)", burgers) if burgers is not None else np.asarray(vegard.lattice_constant(matrix_x, T, dataset))
     nu = as_array("poisson", poisson) if poisson is not None else np.asarray(matrix_moduli(matrix_x, dataset)[2])
     if np.any((nu <= -1) | (nu >= 0.5)):
-        raise LatticeAnchorError("poisson ratio must lie in (−1, 0.5)")
+        raise LatticeAnchorError(f"poisson ratio must lie in (−1, 0.5), got {float(nu[(nu <= -1) | (nu >= 0.5)].ravel()[0]):g}")
+    alpha_deg = real("alpha_deg", alpha_deg, 0.0, 180.0)
+    lambda_deg = real("lambda_deg", lambda_deg, 0.0, 90.0)
     cos_lambda = np.cos(np.radians(lambda_deg))
     if cos_lambda <= 1e-9:
         raise LatticeAnchorError("lambda_deg must be below 90°: a Burgers vector normal to the interface relieves no misfit")

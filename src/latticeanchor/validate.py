@@ -9,23 +9,38 @@ from latticeanchor.errors import LatticeAnchorError
 X_MIN, X_MAX = 0.0, 3.0  # Br atoms per CsPbBr_xI_(3-x) formula unit
 
 
-def as_array(name: str, value) -> np.ndarray:
-    """Float array of ``value``; NaN, inf and non-numbers are rejected by name."""
+def as_array(name: str, value, allow_empty: bool = False) -> np.ndarray:
+    """Float array of ``value``; NaN, inf, non-numbers (text, bool, None) and empty sequences are rejected
+    by name."""
+    if isinstance(value, (bool, np.bool_, str, bytes)) or value is None:
+        raise LatticeAnchorError(f"{name} must be a number or an array of numbers, got {_short(value)}")
     try:
-        arr = np.asarray(value, dtype=float)
+        raw = np.asarray(value)
+        if raw.dtype.kind in "bUSOV":  # bool, text or objects inside a sequence
+            raise TypeError
+        arr = np.asarray(raw, dtype=float)
     except (TypeError, ValueError):
-        raise LatticeAnchorError(f"{name} must be a number or an array of numbers, got {value!r}") from None
+        raise LatticeAnchorError(f"{name} must be a number or an array of numbers, got {_short(value)}") from None
+    if arr.size == 0 and not allow_empty:
+        raise LatticeAnchorError(f"{name} is empty: give at least one number")
     if not np.all(np.isfinite(arr)):
-        raise LatticeAnchorError(f"{name} must be finite, got {value!r}")
+        raise LatticeAnchorError(f"{name} must be finite, got {_short(value)}")
     return arr
 
 
-def br_content(x) -> np.ndarray:
-    """Validate x (Br per formula unit, 0..3)."""
-    arr = as_array("x (Br per formula unit)", x)
+def _short(value) -> str:
+    """``repr`` of a value for a one-line message: newlines escaped, long arrays cut."""
+    text = repr(value).replace("\n", " ")
+    text = " ".join(text.split())
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def br_content(x, name: str = "x") -> np.ndarray:
+    """Validate x (Br per formula unit, 0..3); ``name``: the parameter's name in the messages."""
+    arr = as_array(f"{name} (Br per formula unit)", x)
     if np.any(arr < X_MIN - 1e-12) or np.any(arr > X_MAX + 1e-12):
         bad = arr[(arr < X_MIN - 1e-12) | (arr > X_MAX + 1e-12)].ravel()[0]
-        raise LatticeAnchorError(f"x must lie in [0, 3] (Br atoms per CsPbBr_xI_(3-x) formula unit), got {bad:g}")
+        raise LatticeAnchorError(f"{name} must lie in [0, 3] (Br atoms per CsPbBr_xI_(3-x) formula unit), got {bad:g}")
     return np.clip(arr, X_MIN, X_MAX)
 
 
@@ -78,7 +93,7 @@ def dot_diameter_nm(name: str, value) -> np.ndarray:
 def real(name: str, value, low: float | None = None, high: float | None = None, low_open: bool = False) -> float:
     """One finite real number (bool and text refused) in [low, high] (``low_open``: (low, high])."""
     if isinstance(value, (bool, np.bool_, str, bytes)) or np.ndim(value) != 0:
-        raise LatticeAnchorError(f"{name} must be a number, got {value!r}")
+        raise LatticeAnchorError(f"{name} must be a number, got {_short(value)}")
     try:
         v = float(value)
     except (TypeError, ValueError):

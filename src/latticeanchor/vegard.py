@@ -111,7 +111,9 @@ def fit(x_values, a_values, bowing: bool = True) -> VegardFit:
     Works for lattice constants (Å) or band gaps (eV). With ``bowing=True`` at least three distinct
     x are needed, otherwise two. Standard errors from the residual variance (zero for an exact fit).
     """
-    x = br_content(x_values).ravel()
+    if not isinstance(bowing, (bool, np.bool_)):
+        raise LatticeAnchorError(f"bowing must be True or False, got {bowing!r}")
+    x = br_content(x_values, "x_values").ravel()
     a = as_array("a_values", a_values).ravel()
     if x.size != a.size:
         raise LatticeAnchorError(f"x_values and a_values differ in length ({x.size} vs {a.size})")

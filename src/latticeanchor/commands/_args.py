@@ -69,6 +69,22 @@ def positive_int(text: str) -> int:
     return value
 
 
+def bounded_int(high: int, low: int = 1):
+    """An argparse type: an integer in [low, high] (``high`` a work budget or a library's ceiling)."""
+    def parse(text: str) -> int:
+        value = (positive_int if low >= 1 else non_negative_int)(text)
+        if value > high:
+            raise argparse.ArgumentTypeError(f"expected an integer ≤ {high:,}, got {text!r}")
+        return value
+    parse.__name__ = f"integer ≤ {high:,}"
+    return parse
+
+
+MAX_SEED = 2 ** 63 - 1  # numpy and the builders take seeds below 2^63
+MAX_BUDGET = 10 ** 12  # no --max-points (grid points, table rows) above this: ~100 TB of table
+MAX_ATOMS_ARG = 2_000_000  # the builders' ceiling (build.max_atoms)
+
+
 def non_negative_int(text: str) -> int:
     """An integer ≥ 0."""
     try:

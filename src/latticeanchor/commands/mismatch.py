@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from latticeanchor.commands._args import core_list, finite_float, float_list, positive_int, temperature
+from latticeanchor.commands._args import MAX_BUDGET, bounded_int, core_list, finite_float, float_list, positive_int, temperature
 
 MAX_ROWS = 5_000  # default budget of table rows (cores × x values, ~25 ms each); --max-points raises it
 PLOT_SUFFIXES = (".png", ".pdf", ".svg")
@@ -32,7 +32,7 @@ def add_parser(sub) -> None:
                         "FAPb(Br,I)3; x is each matrix's first-named halide")
     p.add_argument("--plot", metavar="FILE", help="write ε(x) for each core with zero crossings marked (PNG/PDF/SVG)")
     p.add_argument("--csv", metavar="FILE", help="also write the table as CSV (units in the column names)")
-    p.add_argument("--max-points", type=positive_int, default=MAX_ROWS,
+    p.add_argument("--max-points", type=bounded_int(MAX_BUDGET), default=MAX_ROWS,
                    help=f"refuse tables of more rows than this (cores × x values; default {MAX_ROWS:,})")
     p.add_argument("--verbose", "-v", dest="verbose_sub", action="store_true",
                    help="show third-party warnings and the traceback of internal errors")

@@ -14,7 +14,8 @@ import importlib.util
 import json
 import sys
 
-from latticeanchor.commands._args import core_list, float_list, non_negative_int, positive_int
+from latticeanchor.commands._args import (MAX_ATOMS_ARG, MAX_BUDGET, MAX_SEED, bounded_int, core_list, float_list,
+                                          non_negative_int, positive_int)
 
 
 def add_parser(sub) -> None:
@@ -42,8 +43,8 @@ def add_parser(sub) -> None:
                         "study.materials / study.dataset)")
     p.add_argument("--top", type=positive_int, default=None,
                    help="number of ranked candidates, at most 10,000 (default from the study)")
-    p.add_argument("--seed", type=non_negative_int, default=None, help="seed for built structures (default from the study)")
-    p.add_argument("--max-points", type=positive_int, default=None,
+    p.add_argument("--seed", type=bounded_int(MAX_SEED, low=0), default=None, help="seed for built structures (default from the study)")
+    p.add_argument("--max-points", type=bounded_int(MAX_BUDGET), default=None,
                    help="grid-size budget: refuse a larger grid (default study.max_points, 2,000,000)")
     p.add_argument("--parquet", action="store_true",
                    help="write candidates.parquet (units in the schema; needs pyarrow, the parquet extra) instead of "
@@ -53,13 +54,13 @@ def add_parser(sub) -> None:
     p.add_argument("--relax-top", type=non_negative_int, default=0, metavar="N",
                    help="relax the top N distinct (core, x, diameter, T) candidates with the MLIP and write DFT inputs "
                         "(needs the mlip extra; dask for --workers/--scheduler)")
-    p.add_argument("--max-atoms", type=positive_int, default=None,
+    p.add_argument("--max-atoms", type=bounded_int(MAX_ATOMS_ARG), default=None,
                    help="largest hybrid the MLIP stage relaxes (default 400; raise it on a cluster)")
-    p.add_argument("--cells", type=positive_int, default=None,
+    p.add_argument("--cells", type=bounded_int(MAX_ATOMS_ARG), default=None,
                    help="α supercell edge n (cells) for the MLIP models (default: from the loading)")
-    p.add_argument("--core-cells", type=positive_int, default=None,
+    p.add_argument("--core-cells", type=bounded_int(MAX_ATOMS_ARG), default=None,
                    help="core cube edge k (cells) for the MLIP models (default: from the diameter)")
-    p.add_argument("--workers", type=positive_int, default=None,
+    p.add_argument("--workers", type=bounded_int(4096), default=None,
                    help="local Dask workers: the grid in chunks (Parquet parts, streamed top N) and --relax-top "
                         "(default: serial; needs the dask extra)")
     p.add_argument("--scheduler", default=None,

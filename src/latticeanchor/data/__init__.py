@@ -82,10 +82,13 @@ def lattice_constant_at(material: str, T=298.15, dataset: str | None = None):
     a(T) = a_ref · (1 + α_L (T − T_ref)), with the reference temperature of the measurement and
     the material's linear thermal-expansion coefficient α_L (1/K) from the same dataset.
     """
+    from latticeanchor.validate import scalar_or_array, temperature
+
+    T = temperature(T)
     ms = resolve(dataset)
     lat = ms.entry(material, "lattice_constant")
     alpha = ms.value(material, "thermal_expansion")
-    return lat["value"] * (1.0 + alpha * (np.asarray(T, dtype=float) - lat["T"]))
+    return scalar_or_array(lat["value"] * (1.0 + alpha * (T - lat["T"])))
 
 
 def elastic_constants(material: str, dataset: str | None = None) -> tuple[float, float, float]:
@@ -97,16 +100,16 @@ def elastic_constants(material: str, dataset: str | None = None) -> tuple[float,
 def sizing_curve(core: str, dataset: str | None = None) -> dict:
     """First-exciton sizing-curve parameters (d in nm, E in eV) for 'PbS' or 'PbSe'."""
     curves = resolve(dataset).sizing_curves
-    if core not in curves:
-        raise LatticeAnchorError(f"no sizing curve for {core!r}; known: {', '.join(curves)}")
+    if not isinstance(core, str) or core not in curves:
+        raise LatticeAnchorError(f"core: no sizing curve for {core!r}; known: {', '.join(curves)}")
     return dict(curves[core])
 
 
 def shannon_radius(element: str, dataset: str | None = None) -> float:
     """Shannon ionic radius (Å) used for tolerance factors."""
     radii = resolve(dataset).shannon_radii
-    if element not in radii or element.startswith("_"):
-        raise LatticeAnchorError(f"no Shannon radius for {element!r}")
+    if not isinstance(element, str) or element not in radii or element.startswith("_"):
+        raise LatticeAnchorError(f"element: no Shannon radius for {element!r}")
     return float(radii[element])
 
 

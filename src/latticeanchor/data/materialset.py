@@ -184,7 +184,7 @@ class MaterialSet:
             if not any(m == material for m, _ in self.entries):
                 known = ", ".join(dict.fromkeys(m for m, _ in self.entries))
                 raise LatticeAnchorError(f"unknown material {material!r}; known: {known}") from None
-            raise LatticeAnchorError(f"no {quantity!r} recorded for {material}") from None
+            raise LatticeAnchorError(f"quantity: no {quantity!r} recorded for {material}") from None
 
     def value(self, material: str, quantity: str):
         """``entry(...)["value"]``."""
@@ -227,7 +227,7 @@ def _quantity(entries, material, quantity, required=True) -> Quantity | None:
     e = entries.get((material, quantity))
     if e is None:
         if required:
-            raise LatticeAnchorError(f"no {quantity!r} recorded for {material}")
+            raise LatticeAnchorError(f"quantity: no {quantity!r} recorded for {material}")
         return None
     return Quantity(e["value"], e.get("T"), e["source"], e["confidence"], e["key"])
 

@@ -54,7 +54,14 @@ def form_factor(element: str, s2) -> np.ndarray:
     f(s) = Z − 41.78214 s² Σ a_i exp(−b_i s²)."""
     from pymatgen.core.periodic_table import Element
 
+    from latticeanchor.validate import as_array
+
     params = atomic_scattering_params()
+    if not isinstance(element, str):
+        raise LatticeAnchorError(f"element must be a symbol like 'Pb', got {element!r}")
+    s2 = as_array("s2 ((sinθ/λ)², Å⁻²)", s2, allow_empty=True)
+    if np.any(s2 < 0):
+        raise LatticeAnchorError(f"s2 ((sinθ/λ)², Å⁻²) must be non-negative, got {s2[s2 < 0].ravel()[0]:g}")
     if element not in params:
         raise LatticeAnchorError(f"no X-ray scattering factors for element {element!r}")
     coeff = np.asarray(params[element], dtype=float)
@@ -467,6 +474,12 @@ def bragg_pattern(structure, wavelength="CuKa", two_theta=(5, 90), *, energy_kev
     -------
     pymatgen.analysis.diffraction.core.DiffractionPattern with x = 2θ (degrees), y, hkls, d_hkls (Å).
     """
+    from latticeanchor.validate import integer as _integer
+
+    for flag, given in (("kalpha2", kalpha2), ("scaled", scaled), ("parent_labels", parent_labels)):
+        if not isinstance(given, (bool, np.bool_)):
+            raise LatticeAnchorError(f"{flag} must be True or False, got {given!r}")
+    chunk_entries = _integer("chunk_entries", chunk_entries, 1, 1 << 40)
     from pymatgen.analysis.diffraction.core import DiffractionPattern
 
     st = as_structure(structure)

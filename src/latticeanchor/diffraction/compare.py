@@ -50,7 +50,10 @@ def snip_background(two_theta, intensity, window_deg: float = 3.0, smooth_points
 
 def normalize(intensity, mode: str = "max", value: float = 100.0) -> np.ndarray:
     """Scale so the maximum (mode 'max') or the sum (mode 'area') equals ``value``."""
-    y = np.asarray(intensity, dtype=float)
+    from latticeanchor.validate import as_array, real
+
+    value = real("value", value, 0.0, None, low_open=True)
+    y = as_array("intensity", intensity)
     ref = {"max": np.max, "area": np.sum}.get(mode)
     if ref is None:
         raise LatticeAnchorError(f"normalize mode must be 'max' or 'area', got {mode!r}")
@@ -69,8 +72,12 @@ def best_scale(y_obs, y_calc, weights=None) -> float:
 
 def rwp(y_obs, y_calc, weights=None, rescale: bool = True) -> float:
     """Weighted-profile R factor (fraction, not %); weights default to 1/max(|y_obs|, 1)."""
-    yo = np.asarray(y_obs, dtype=float)
-    yc = np.asarray(y_calc, dtype=float)
+    from latticeanchor.validate import as_array, real
+
+    if not isinstance(rescale, (bool, np.bool_)):
+        raise LatticeAnchorError(f"rescale must be True or False, got {rescale!r}")
+    yo = as_array("y_obs", y_obs, allow_empty=True)
+    yc = as_array("y_calc", y_calc, allow_empty=True)
     if yo.shape != yc.shape:
         raise LatticeAnchorError(f"Rwp needs y_obs and y_calc of the same shape, got {yo.shape} and {yc.shape}")
     if yo.size == 0:
@@ -86,8 +93,12 @@ def rwp(y_obs, y_calc, weights=None, rescale: bool = True) -> float:
 
 def pearson(y_obs, y_calc) -> float:
     """Pearson correlation coefficient of two profiles on the same grid."""
-    a = np.asarray(y_obs, dtype=float)
-    b = np.asarray(y_calc, dtype=float)
+    from latticeanchor.validate import as_array
+
+    a = as_array("y_obs", y_obs)
+    b = as_array("y_calc", y_calc)
+    if a.shape != b.shape:
+        raise LatticeAnchorError(f"pearson needs y_obs and y_calc of the same shape, got {a.shape} and {b.shape}")
     if a.std() == 0 or b.std() == 0:
         return 0.0
     return float(np.corrcoef(a, b)[0, 1])
@@ -131,9 +142,11 @@ def match_peaks(measured_pos, measured_int, simulated_pos, simulated_int, tolera
                 min_simulated: float = 1.0) -> PeakMatch:
     """Greedy one-to-one matching (strongest simulated peaks first) within ``tolerance_deg``.
     Simulated peaks weaker than ``min_simulated`` % of the strongest are not required to match."""
-    from latticeanchor.validate import as_array
+    from latticeanchor.validate import as_array, real
 
-    arrays = {n: np.atleast_1d(as_array(n, v)) for n, v in (("measured_pos", measured_pos), ("measured_int", measured_int),
+    tolerance_deg = real("tolerance_deg (°2θ)", tolerance_deg, 0.0, 180.0, low_open=True)
+    min_simulated = real("min_simulated (%)", min_simulated, 0.0, 100.0)
+    arrays = {n: np.atleast_1d(as_array(n, v, allow_empty=True)) for n, v in (("measured_pos", measured_pos), ("measured_int", measured_int),
                                                            ("simulated_pos", simulated_pos),
                                                            ("simulated_int", simulated_int))}
     for a, b in (("measured_pos", "measured_int"), ("simulated_pos", "simulated_int")):
@@ -187,7 +200,14 @@ def compare(measured, simulated, *, fwhm: float = 0.15, eta: float = 0.5, backgr
     """Compare a measured pattern (MeasuredPattern or (2θ, I)) with a simulated one (pymatgen
     DiffractionPattern, or (2θ peak positions, intensities), or a profile array on the same grid)."""
     from latticeanchor.diffraction.profiles import profile
+    from latticeanchor.validate import real
 
+    fwhm = real("fwhm (°2θ)", fwhm, 0.0, 90.0, low_open=True)
+    eta = real("eta (Lorentzian fraction)", eta, 0.0, 1.0)
+    window_deg = real("window_deg (°2θ)", window_deg, 0.0, 180.0, low_open=True)
+    tolerance_deg = real("tolerance_deg (°2θ)", tolerance_deg, 0.0, 180.0, low_open=True)
+    if not isinstance(background, str) and np.ndim(background) == 0:
+        raise LatticeAnchorError(f"background must be 'snip', 'none' or an array, got {background!r}")
     if hasattr(measured, "two_theta") and hasattr(measured, "intensity"):
         x = np.asarray(measured.two_theta, float)
         y = np.asarray(measured.intensity, float)

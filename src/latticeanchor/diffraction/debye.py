@@ -272,6 +272,9 @@ def debye_exact(atoms, q, *, form_factors=None, use_numba: bool | None = None, b
                 debye_waller_factors=None) -> np.ndarray:
     """Exact Debye double sum I(q) (electron units), O(N² n_q) work: for small clusters and checks.
     ``debye_waller_factors`` as in :func:`debye_pattern`."""
+    from latticeanchor.validate import integer
+
+    block = integer("block (pair terms per chunk)", block, 1, 1 << 30)
     q = _validate_q(q)
     elements, pos, eidx, seg = _prepare(atoms)
     work = len(pos) * (len(pos) - 1) / 2 * max(len(q), 1)

@@ -71,6 +71,8 @@ def identify(pattern, candidates=None, *, wavelength=None, two_theta_range=None,
         candidates = list(DEFAULT_CANDIDATES)
     if isinstance(candidates, dict):
         items = list(candidates.items())
+    elif not isinstance(candidates, (list, tuple)):
+        raise LatticeAnchorError(f"candidates must be a dict name → structure or a list of phase names, got {candidates!r}")
     else:
         items = []
         for c in candidates:

@@ -115,6 +115,8 @@ def named_phase(name: str):
     Names: 'PbS', 'PbSe', 'alpha' (= α-CsPbBr3), 'alpha-CsPbBr3', 'alpha-CsPbI3', 'alpha-x1.5' /
     'alpha:1.5' (x = Br per formula unit), 'delta' / 'delta-CsPbI3', 'ortho' / 'ortho-CsPbBr3'.
     """
+    if not isinstance(name, str):
+        raise LatticeAnchorError(f"phase name must be a string, got {name!r}")
     key = name.strip()
     low = key.lower()
     if low in ("pbs", "pbse"):
@@ -239,12 +241,16 @@ def load_structure(spec):
     """
     if not isinstance(spec, (str, Path)):
         return spec
+    if not str(spec).strip():
+        raise LatticeAnchorError("structure: empty name; give a known phase or a structure file")
+    if any(ord(c) < 32 for c in str(spec)):
+        raise LatticeAnchorError(f"structure {str(spec)!r}: a control character in the name")
     st = named_phase(str(spec)) if isinstance(spec, str) else None
     if st is not None:
         return st
     path = Path(spec)
     if not path.exists():
-        raise LatticeAnchorError(f"{spec!s} is neither a known phase ({', '.join(known_phase_names())}) nor an existing file")
+        raise LatticeAnchorError(f"structure {str(spec)!r} is neither a known phase ({', '.join(known_phase_names())}) nor an existing file")
     if path.is_dir():
         raise LatticeAnchorError(f"{path}: is a folder, not a structure file")
     if not path.is_file():

@@ -116,8 +116,14 @@ def caglioti_fwhm(two_theta_deg, U=0.0, V=0.0, W=0.01):
 
 def scherrer_fwhm(two_theta_deg, size_angstrom, wavelength, K: float = 0.9):
     """Size-broadening FWHM (degrees 2θ) = Kλ/(L cosθ) for crystallite size L (Å)."""
+    from latticeanchor.validate import real
+
+    K = real("K (Scherrer constant)", K, 0.0, 2.0, low_open=True)
     L = positive("crystallite size (Å)", size_angstrom)
-    th = np.radians(as_array("2θ (degrees)", two_theta_deg)) / 2
+    tt = as_array("2θ (degrees)", two_theta_deg)
+    if np.any((tt <= 0) | (tt >= 180)):
+        raise LatticeAnchorError(f"2θ (degrees) must lie in (0, 180), got {tt[(tt <= 0) | (tt >= 180)].ravel()[0]:g}")
+    th = np.radians(tt) / 2
     return np.degrees(K * _lam(wavelength) / (L * np.cos(th)))
 
 

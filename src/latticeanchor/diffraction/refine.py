@@ -238,7 +238,7 @@ MAX_PARAMETERS = 64  # refined parameters (4 per phase + 3 + background terms)
 MAX_BACKGROUND_TERMS = 24
 
 
-def _check_options(*, max_strain, fit_zero, fit_displacement, n_background, background, fwhm0, window_deg,
+def _check_options(*, max_strain, fit_zero, fit_displacement, kalpha2=False, n_background, background, fwhm0, window_deg,
                    fix_scale, max_rwp) -> None:
     """refine_cubic's options, each named in its error."""
     from latticeanchor.validate import integer, one_of, real
@@ -246,6 +246,8 @@ def _check_options(*, max_strain, fit_zero, fit_displacement, n_background, back
     real("max_strain", max_strain, 0.0, 0.5, low_open=True)
     if not isinstance(fit_zero, (bool, np.bool_)):
         raise LatticeAnchorError(f"fit_zero must be True or False, got {fit_zero!r}")
+    if not isinstance(kalpha2, (bool, np.bool_)):
+        raise LatticeAnchorError(f"kalpha2 must be True or False, got {kalpha2!r}")
     if not (isinstance(fit_displacement, (bool, np.bool_)) or fit_displacement == "auto"):
         raise LatticeAnchorError(f"fit_displacement must be True, False or 'auto', got {fit_displacement!r}")
     integer("n_background", n_background, 0, MAX_BACKGROUND_TERMS)
@@ -464,10 +466,12 @@ def refine_cubic(pattern, phases=("alpha",), *, wavelength=None, two_theta_range
     if isinstance(phases, (str, tuple)) and not (isinstance(phases, tuple) and len(phases) == 2
                                                  and not isinstance(phases[0], str)):
         phases = [phases] if isinstance(phases, str) else list(phases)
+    if not isinstance(phases, (str, tuple, list, dict)):
+        raise LatticeAnchorError(f"phases must be a phase name, a structure or a list of them, got {phases!r}")
     phases = list(phases.items()) if isinstance(phases, dict) else list(phases)
     if not phases:
         raise LatticeAnchorError("refine_cubic needs at least one phase")
-    _check_options(max_strain=max_strain, fit_zero=fit_zero, fit_displacement=fit_displacement,
+    _check_options(max_strain=max_strain, fit_zero=fit_zero, fit_displacement=fit_displacement, kalpha2=kalpha2,
                    n_background=n_background, background=background, fwhm0=fwhm0, window_deg=window_deg,
                    fix_scale=fix_scale, max_rwp=max_rwp)
     n_par = 4 * len(phases) + 3 + n_background

@@ -114,11 +114,19 @@ class Radiation:
         return self.lines[0]
 
 
+MAX_ENERGY_KEV = 1000.0  # keV: beyond any X-ray source (synchrotrons reach a few hundred keV)
+
+
 def energy_to_wavelength(energy_kev) -> float:
     """Photon energy in keV → wavelength in Å (λ = hc/E)."""
+    from latticeanchor.validate import real
+
+    if isinstance(energy_kev, (bool, np.bool_, str)) or np.ndim(energy_kev) != 0:
+        raise LatticeAnchorError(f"photon energy must be a positive number of keV, got {energy_kev!r}")
     e = float(np.asarray(energy_kev))
     if not np.isfinite(e) or e <= 0:
         raise LatticeAnchorError(f"photon energy must be a positive number of keV, got {energy_kev!r}")
+    real("photon energy (keV)", e, 0.0, MAX_ENERGY_KEV, low_open=True)
     return HC_KEV_ANGSTROM / e
 
 

@@ -37,6 +37,7 @@ import numpy as np
 
 from latticeanchor import __version__
 from latticeanchor.errors import LatticeAnchorError
+from latticeanchor.validate import real
 
 __all__ = ["kpoint_mesh", "is_closed_shell", "vasp_files", "poscar", "incar", "kpoints", "potcar_spec", "pw_input",
            "lammps_data", "gpaw_script", "short_title", "SSSP_PSEUDOPOTENTIALS", "SSSP_CUTOFFS_RY", "VASP_POTCARS",
@@ -63,6 +64,11 @@ SSSP_CUTOFFS_RY = {"Cs": (30.0, 240.0), "Pb": (40.0, 320.0), "I": (35.0, 280.0),
 LAMMPS_TYPES = ("Cs", "Pb", "I", "Br", "Cl", "S", "Se", "Te")  # type 1, 2, ... in every data file
 
 
+MAX_KSPACING = 10.0  # 1/Å (2π included): above it every cell of a few Å is Γ only; larger values are a slip
+MAX_ECUTWFC_RY, MAX_ECUTRHO_RY = 500.0, 6000.0  # SSSP precision tops out near 120 / 1000 Ry
+MAX_ECUT_EV, MAX_SMEARING_EV = 5000.0, 5.0
+
+
 def _check(atoms) -> None:
     from ase import Atoms
 
@@ -76,9 +82,13 @@ def _check(atoms) -> None:
 
 def kpoint_mesh(atoms, kspacing: float = DEFAULT_KSPACING) -> tuple[int, int, int]:
     """Γ-centred mesh n_i = max(1, ceil(|b_i| / kspacing)), |b_i| in Å⁻¹ with 2π (module docstring)."""
+    _check(atoms)
     if isinstance(kspacing, bool) or not isinstance(kspacing, (int, float)) or not kspacing > 0 \
             or not math.isfinite(kspacing):
         raise LatticeAnchorError(f"kspacing must be a positive number (1/Å), got {kspacing!r}")
+    if kspacing > MAX_KSPACING:
+        raise LatticeAnchorError(f"kspacing (1/Å) must be ≤ {MAX_KSPACING:g} (any larger is the Γ point for every "
+                                 f"cell), got {kspacing:g}")
     recip = 2 * math.pi * np.linalg.norm(atoms.cell.reciprocal(), axis=1)
     return tuple(int(max(1, math.ceil(b / kspacing - 1e-9))) for b in recip)
 
@@ -174,6 +184,7 @@ def kpoints(atoms, kspacing: float = DEFAULT_KSPACING) -> str:
 
 def potcar_spec(atoms, potcars: dict | None = None) -> str:
     """POTCAR.spec: one POTCAR symbol per line, in the POSCAR's species order."""
+    _check(atoms)
     names = dict(VASP_POTCARS)
     names.update(potcars or {})
     species = list(dict.fromkeys(_grouped(atoms).get_chemical_symbols()))
@@ -221,6 +232,10 @@ def pw_input(atoms, calculation: str = "vc-relax", kspacing: float = DEFAULT_KSP
     no_cut = [s for s in species if s not in SSSP_CUTOFFS_RY]
     if (ecutwfc is None or ecutrho is None) and no_cut:
         raise LatticeAnchorError(f"no SSSP cutoff for {', '.join(no_cut)}; pass ecutwfc= and ecutrho= (Ry)")
+    if ecutwfc is not None:
+        ecutwfc = real("ecutwfc (Ry)", ecutwfc, 0.0, MAX_ECUTWFC_RY, low_open=True)
+    if ecutrho is not None:
+        ecutrho = real("ecutrho (Ry)", ecutrho, 0.0, MAX_ECUTRHO_RY, low_open=True)
     wfc = float(ecutwfc) if ecutwfc is not None else max(SSSP_CUTOFFS_RY[s][0] for s in species)
     rho = float(ecutrho) if ecutrho is not None else max(max(SSSP_CUTOFFS_RY[s][1] for s in species), 4 * wfc)
     if not (wfc > 0 and rho >= 4 * wfc):
@@ -287,6 +302,8 @@ def lammps_data(atoms, labels: bool = False, title: str | None = None) -> str:
     from latticeanchor import data
 
     _check(atoms)
+    if not isinstance(labels, (bool, np.bool_)):
+        raise LatticeAnchorError(f"labels must be True or False, got {labels!r}")
     symbols = atoms.get_chemical_symbols()
     unknown = sorted(set(symbols) - set(LAMMPS_TYPES))
     if unknown:
@@ -318,8 +335,10 @@ def gpaw_script(atoms, ecut_eV: float = 400.0, kspacing: float = DEFAULT_KSPACIN
     """A self-contained GPAW script (ase + gpaw only): PBE, PW(ecut_eV), the shared k-mesh; prints
     ``energy_eV <E>`` and writes the GPAW log to ``txt``. Run: ``gpaw python FILE`` (or mpirun)."""
     _check(atoms)
-    if not (isinstance(ecut_eV, (int, float)) and ecut_eV > 0):
+    if isinstance(ecut_eV, bool) or not (isinstance(ecut_eV, (int, float)) and ecut_eV > 0):
         raise LatticeAnchorError(f"ecut_eV must be a positive number (eV), got {ecut_eV!r}")
+    ecut_eV = real("ecut_eV (eV)", ecut_eV, 0.0, MAX_ECUT_EV, low_open=True)
+    smearing_eV = real("smearing_eV (eV)", smearing_eV, 0.0, MAX_SMEARING_EV)
     mesh = kpoint_mesh(atoms, kspacing)
     spinpol = _spin_polarised(atoms, spin)
     cell = json.dumps(np.round(atoms.cell.array, 12).tolist())

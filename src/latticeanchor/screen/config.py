@@ -32,6 +32,7 @@ NUMBER = (int, float)
 RANGE = "range"  # {start, stop, step} table or a list of numbers
 
 DEFAULT_MAX_POINTS = 2_000_000  # grid points a study may have unless study.max_points / --max-points says more
+MAX_MAX_POINTS = 10 ** 12  # no override of the budget goes beyond this (a table of 10^12 rows is ~100 TB)
 DEFAULT_MAX_TOTAL_POINTS = 10_000_000_000  # grid points of a chunked (distributed) study; chunks ≤ max_points
 MAX_CONFIG_BYTES = 1_000_000  # a study file is a few hundred bytes; refuse megabytes of anything
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -399,9 +400,9 @@ def validate(raw: dict, max_points: int | None = None, chunked: bool = False) ->
 
     study, grid, model, objective, build = (cfg[k] for k in ("study", "grid", "model", "objective", "build"))
     if max_points is not None:
-        if int(max_points) < 1:
-            raise LatticeAnchorError(f"max_points: must be ≥ 1, got {max_points}")
-        study["max_points"] = int(max_points)
+        from latticeanchor.validate import integer
+
+        study["max_points"] = integer("max_points (grid points)", max_points, 1, MAX_MAX_POINTS)
     # every scalar key with a stated valid range is checked from its STUDY_KEYS entry
     for k in STUDY_KEYS:
         value = cfg[k.section][k.name]
