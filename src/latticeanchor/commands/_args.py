@@ -20,6 +20,14 @@ def finite_float(text: str) -> float:
     return value
 
 
+def percent(text: str) -> float:
+    """A finite percentage in (0, 100]."""
+    value = finite_float(text)
+    if not 0.0 < value <= 100.0:
+        raise argparse.ArgumentTypeError(f"expected a percentage in (0, 100], got {text!r}")
+    return value
+
+
 def range_count(start: float, stop: float, step: float) -> int:
     """Number of points of start:stop:step (stop included), computed without allocating."""
     return int(math.floor((stop - start) / step + 1e-9)) + 1
@@ -58,12 +66,26 @@ def float_range(text: str):
     return np.asarray(float_list(text), dtype=float)
 
 
-def positive_int(text: str) -> int:
-    """An integer ≥ 1."""
+def _integer(text: str) -> int | None:
+    """``text`` as an int ('12', or a whole number in float notation such as '2e6'), else None."""
     try:
-        value = int(text)
+        return int(text)
     except (TypeError, ValueError):
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+        pass
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        return None
+    if not math.isfinite(value) or value != math.floor(value):
+        return None
+    return int(value)
+
+
+def positive_int(text: str) -> int:
+    """An integer ≥ 1 ('2e6' accepted)."""
+    value = _integer(text)
+    if value is None:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
     return value
@@ -86,11 +108,10 @@ MAX_ATOMS_ARG = 2_000_000  # the builders' ceiling (build.max_atoms)
 
 
 def non_negative_int(text: str) -> int:
-    """An integer ≥ 0."""
-    try:
-        value = int(text)
-    except (TypeError, ValueError):
-        raise argparse.ArgumentTypeError(f"expected an integer ≥ 0, got {text!r}") from None
+    """An integer ≥ 0 ('2e6' accepted)."""
+    value = _integer(text)
+    if value is None:
+        raise argparse.ArgumentTypeError(f"expected an integer ≥ 0, got {text!r}")
     if value < 0:
         raise argparse.ArgumentTypeError(f"expected an integer ≥ 0, got {text!r}")
     return value

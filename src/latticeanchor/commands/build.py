@@ -9,6 +9,7 @@ from latticeanchor.build import alpha_matrix, delta_matrix, embed, rocksalt_core
 from latticeanchor.build.cores import CENTERS, SHAPES
 from latticeanchor.build.embed import STRAIN_MODES
 from latticeanchor.build.sizing import DEFAULT_MAX_ATOMS, estimate_core_atoms, estimate_matrix_atoms
+from latticeanchor.commands._args import MAX_ATOMS_ARG, MAX_SEED, bounded_int
 from latticeanchor.errors import LatticeAnchorError
 
 
@@ -39,11 +40,11 @@ def add_parser(sub) -> None:
     p.add_argument("--strain", default=None, help=f"{' | '.join(STRAIN_MODES)} (default matrix for α, none for δ)")
     p.add_argument("--clearance", type=float, default=0.0, help="Å added to the core shape when removing matrix atoms")
     p.add_argument("--min-distance", type=float, default=2.8, help="Å; matrix atoms closer to the core are removed (default 2.8)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (halide placement, alloy anions; default 0)")
+    p.add_argument("--seed", type=bounded_int(MAX_SEED, low=0), default=0, help="random seed (halide placement, alloy anions; default 0)")
     p.add_argument("--charge-balance", action=argparse.BooleanOptionalAction, default=True,
                    help="remove interface Cs or halide until the formal charge is 0 (default on; "
                         "--no-charge-balance keeps the charge and warns)")
-    p.add_argument("--max-atoms", type=int, default=DEFAULT_MAX_ATOMS,
+    p.add_argument("--max-atoms", type=bounded_int(MAX_ATOMS_ARG), default=DEFAULT_MAX_ATOMS,
                    help=f"refuse structures estimated above this many atoms (default {DEFAULT_MAX_ATOMS:,})")
     p.add_argument("--dataset", default=None, help=f"reference dataset ({', '.join(data.dataset_names())})")
     p.add_argument("-o", "--output", required=True, help="output file")

@@ -51,7 +51,7 @@ def add_parser(sub) -> None:
                         "candidates.csv (default: output.format of the study; auto = Parquet above 10⁶ points)")
     p.add_argument("--no-structures", action="store_true", help="skip building the top hybrids")
     p.add_argument("--no-sensitivity", action="store_true", help="skip the dataset-sensitivity line")
-    p.add_argument("--relax-top", type=non_negative_int, default=0, metavar="N",
+    p.add_argument("--relax-top", type=bounded_int(10_000, low=0), default=0, metavar="N",
                    help="relax the top N distinct (core, x, diameter, T) candidates with the MLIP and write DFT inputs "
                         "(needs the mlip extra; dask for --workers/--scheduler)")
     p.add_argument("--max-atoms", type=bounded_int(MAX_ATOMS_ARG), default=None,

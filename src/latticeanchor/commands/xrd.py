@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from latticeanchor.commands._args import MAX_BUDGET, bounded_int, percent
 from latticeanchor.errors import LatticeAnchorError
 
 
@@ -34,10 +35,10 @@ def add_parser(subparsers) -> None:
     s.add_argument("--plot", help="write a plot (PNG/PDF/SVG)")
     s.add_argument("--no-debye-waller", action="store_true",
                    help="no thermal damping (default: room-temperature B per element from the data file)")
-    s.add_argument("--max-points", type=float, default=2e6, help="refuse profiles with more 2θ points (default 2e6)")
-    s.add_argument("--max-reflections", type=float, default=2e7,
+    s.add_argument("--max-points", type=bounded_int(MAX_BUDGET), default=2_000_000, help="refuse profiles with more 2θ points (default 2e6)")
+    s.add_argument("--max-reflections", type=bounded_int(MAX_BUDGET), default=20_000_000,
                    help="refuse patterns with more reciprocal-lattice points (default 2e7)")
-    s.add_argument("--max-bins", type=float, default=5e7,
+    s.add_argument("--max-bins", type=bounded_int(MAX_BUDGET), default=50_000_000,
                    help="--debye: refuse pair histograms of more bins × element pairs (default 5e7)")
     s.set_defaults(func=_simulate)
 
@@ -58,10 +59,10 @@ def add_parser(subparsers) -> None:
                      help="do not refine specimen displacement (grazing incidence; default for .xrdml 2θ scans at fixed ω)")
     geo.add_argument("--displacement", action="store_true",
                      help="refine specimen displacement even for a grazing-incidence (fixed-ω) scan")
-    c.add_argument("--max-rwp", type=float, default=15.0, help="warn when Rwp exceeds this (percent, default 15)")
-    c.add_argument("--max-rows", type=float, default=200_000,
+    c.add_argument("--max-rwp", type=percent, default=15.0, help="warn when Rwp exceeds this (percent, default 15)")
+    c.add_argument("--max-rows", type=bounded_int(MAX_BUDGET), default=200_000,
                    help="work budget: refuse patterns of more rows (default 200,000; crop with --range or rebin)")
-    c.add_argument("--max-phases", type=float, default=8,
+    c.add_argument("--max-phases", type=bounded_int(64), default=8,
                    help="work budget: refuse more --against phases refined together (default 8)")
     c.add_argument("--json", metavar="PATH", help="write the result (a, σ, x, ε, Rwp, warnings) as JSON")
     c.add_argument("--plot", help="overlay plot: measured, simulated, difference, reflection ticks")
@@ -115,9 +116,9 @@ def _simulate_impl(args) -> int:
     if not npts <= args.max_points:
         raise LatticeAnchorError(f"--step {step:g} over {lo:g}..{hi:g}° gives {npts:.3g} points, more than --max-points "
                                  f"{args.max_points:g}; use a larger step or raise --max-points")
-    if args.output:
+    if args.output is not None:
         args.output = check_output(args.output, "--output")
-    if args.plot:
+    if args.plot is not None:
         args.plot = check_output(args.plot, "--plot", _PLOT_SUFFIXES)
     rad = resolve_radiation(args.wavelength, kalpha2=args.kalpha2)
     lam = rad.wavelength
@@ -155,7 +156,7 @@ def _simulate_impl(args) -> int:
         strong = np.argsort(-np.asarray(pat.y))[:12]
         for i in sorted(strong):
             print(f"{pat.x[i]:10.3f} {pat.d_hkls[i]:8.4f} {pat.y[i]:7.1f}  {pat.hkls[i][0]['hkl']}")
-    if args.output:
+    if args.output is not None:
         from latticeanchor.atomic import write_text
 
         body = "\n".join(f"{a:.5f} {b:.6g}" for a, b in zip(grid, y))
@@ -166,7 +167,7 @@ def _simulate_impl(args) -> int:
                   f"# 2theta(deg) intensity\n")
         write_text(args.output, header + body + "\n")
         print(f"wrote {args.output}")
-    if args.plot:
+    if args.plot is not None:
         _plot(args.plot, [(grid, y, f"simulated {args.structure}")], None, "2θ (degrees)")
     return 0
 
@@ -224,9 +225,9 @@ def _compare(args) -> int:
     from latticeanchor.diffraction import bragg_pattern, compare, identify, load_structure, read_pattern, refine_cubic
     from latticeanchor.diffraction.refine import displacement_decision
 
-    if args.plot:
+    if args.plot is not None:
         args.plot = check_output(args.plot, "--plot", _PLOT_SUFFIXES)
-    if args.json:
+    if args.json is not None:
         args.json = check_output(args.json, "--json")
     if not np.isfinite(args.max_rwp) or args.max_rwp <= 0:
         raise LatticeAnchorError(f"--max-rwp must be a positive number of percent, got {args.max_rwp!r}")
@@ -294,7 +295,7 @@ def _compare(args) -> int:
             print(f"  mismatch {p_} vs {r_}: {100 * m:+.3f} ± {100 * res.mismatch_sigma[(p_, r_)]:.3f} %")
         for w in res.warnings:
             print(f"  WARNING: {w}")
-    if args.json:
+    if args.json is not None:
         import json
 
         from latticeanchor.atomic import json_default, write_text
@@ -303,7 +304,7 @@ def _compare(args) -> int:
                "displacement": why, **res.to_dict()}
         write_text(args.json, json.dumps(out, indent=1, default=json_default, allow_nan=True) + "\n")
         print(f"wrote {args.json}")
-    if args.plot:
+    if args.plot is not None:
         _plot(args.plot, [(res.two_theta, res.observed, "measured (background subtracted)"),
                           (res.two_theta, res.calculated, "simulated (" + " + ".join(res.a) + ")")],
               (res.two_theta, res.difference), "2θ (degrees)", ticks=_reflection_positions(res))
