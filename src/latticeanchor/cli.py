@@ -111,7 +111,10 @@ def main(argv: list[str] | None = None) -> int:
     from_shell = argv is None
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(only=_command_in(argv) or "")
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # a bad flag (one line already printed, status 2) or --help (0): return it
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
     verbose = bool(getattr(args, "verbose", False) or getattr(args, "verbose_sub", False))
     if not verbose:
         _quiet_third_party(child_processes=from_shell)

@@ -76,8 +76,8 @@ def _integer(text: str) -> int | None:
         value = float(text)
     except (TypeError, ValueError):
         return None
-    if not math.isfinite(value) or value != math.floor(value):
-        return None
+    if not math.isfinite(value) or value != math.floor(value) or abs(value) > 2.0 ** 53:
+        return None  # above 2^53 float notation no longer names one integer
     return int(value)
 
 
