@@ -23,7 +23,7 @@ from latticeanchor.build.contacts import (MOLECULAR_ELEMENTS, PB_ANION_CUTOFF_A,
                                           pairs_within)
 from latticeanchor.errors import LatticeAnchorError
 from latticeanchor.convert import as_atoms
-from latticeanchor.validate import positive
+from latticeanchor.validate import integer, positive
 
 __all__ = ["check", "CheckReport", "INTERFACE_CUTOFF_A"]
 
@@ -135,6 +135,8 @@ def check(atoms, threshold=2.5, symprec=1e-3, max_symmetry_atoms: int = 3000, mi
         raise LatticeAnchorError("check: the structure has no atoms")
     threshold = float(positive("threshold (Å)", scalar("threshold (Å)", threshold)))
     symprec = float(positive("symprec (Å)", scalar("symprec (Å)", symprec)))
+    max_symmetry_atoms = integer("max_symmetry_atoms", max_symmetry_atoms, low=0)
+    min_pb_anions = integer("min_pb_anions", min_pb_anions, low=0, high=6)
     min_pb5_fraction = float(scalar("min_pb5_fraction", min_pb5_fraction))
     if not 0.0 <= min_pb5_fraction <= 1.0:
         raise LatticeAnchorError(f"min_pb5_fraction must be in [0, 1], got {min_pb5_fraction!r}")

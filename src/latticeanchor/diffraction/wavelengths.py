@@ -154,6 +154,8 @@ def resolve_wavelength(wavelength=None, energy_kev=None) -> float:
         raise LatticeAnchorError("no wavelength given (name such as 'CuKa', Å, or an energy in keV)")
     if isinstance(wavelength, Radiation):
         return wavelength.wavelength
+    if isinstance(wavelength, (bool, np.bool_)):
+        raise LatticeAnchorError(f"wavelength must be a name, a number in Å or an energy in keV, got {wavelength!r}")
     if isinstance(wavelength, str):
         m = _ENERGY_RE.match(wavelength)
         if m:
