@@ -131,3 +131,22 @@ def temperature(text: str) -> float:
     if not 0 < value <= 5000:
         raise argparse.ArgumentTypeError(f"temperature must be in (0, 5000] K, got {text!r}")
     return value
+
+
+def matrix_list(text: str) -> list[str]:
+    """'CsPb(Br,I)3,MAPb(Br,I)3' -> the two names (a comma inside parentheses belongs to the name)."""
+    from latticeanchor.errors import LatticeAnchorError
+
+    names, depth, cur = [], 0, ""
+    for ch in str(text):
+        depth += (ch == "(") - (ch == ")")
+        if ch == "," and depth == 0:
+            names.append(cur.strip())
+            cur = ""
+        else:
+            cur += ch
+    names.append(cur.strip())
+    if depth != 0 or not all(names):
+        raise LatticeAnchorError(f"--matrix: {text!r} is not a comma-separated list of matrix names such as "
+                                 "\"CsPb(Br,I)3,MAPb(Br,I)3\"")
+    return names

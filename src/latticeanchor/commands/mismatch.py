@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from latticeanchor.commands._args import MAX_BUDGET, bounded_int, core_list, finite_float, float_list, positive_int, temperature
+from latticeanchor.commands._args import (MAX_BUDGET, bounded_int, core_list, finite_float, float_list, matrix_list,
+                                          positive_int, temperature)
 
 MAX_ROWS = 5_000  # default budget of table rows (cores × x values, ~25 ms each); --max-points raises it
 PLOT_SUFFIXES = (".png", ".pdf", ".svg")
@@ -80,15 +81,7 @@ def _matrices(text, dataset) -> list:
         return [None]
     from latticeanchor import data
 
-    names, depth, cur = [], 0, ""
-    for ch in str(text):
-        depth += (ch == "(") - (ch == ")")
-        if ch == "," and depth == 0:
-            names.append(cur.strip())
-            cur = ""
-        else:
-            cur += ch
-    names.append(cur.strip())
+    names = matrix_list(text)
     for name in names:
         data.dataset(dataset, matrix=name)  # unknown names: one line listing the known ones
     return names

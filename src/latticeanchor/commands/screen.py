@@ -14,7 +14,7 @@ import importlib.util
 import json
 import sys
 
-from latticeanchor.commands._args import (MAX_ATOMS_ARG, MAX_BUDGET, MAX_SEED, bounded_int, core_list, float_list,
+from latticeanchor.commands._args import (MAX_ATOMS_ARG, MAX_BUDGET, MAX_SEED, bounded_int, core_list, float_list, matrix_list,
                                           non_negative_int, positive_int)
 
 
@@ -91,25 +91,6 @@ def _axis(flag: str, text: str, max_points: int):
         return float_list(text, max_points=max_points)
     except argparse.ArgumentTypeError as exc:
         raise LatticeAnchorError(f"{flag}: {exc}") from None
-
-
-def matrix_list(text: str) -> list[str]:
-    """'CsPb(Br,I)3,MAPb(Br,I)3' -> the two names (a comma inside parentheses belongs to the name)."""
-    from latticeanchor.errors import LatticeAnchorError
-
-    names, depth, cur = [], 0, ""
-    for ch in str(text):
-        depth += (ch == "(") - (ch == ")")
-        if ch == "," and depth == 0:
-            names.append(cur.strip())
-            cur = ""
-        else:
-            cur += ch
-    names.append(cur.strip())
-    if depth != 0 or not all(names):
-        raise LatticeAnchorError(f"--matrix: {text!r} is not a comma-separated list of matrix names such as "
-                                 "\"CsPb(Br,I)3,MAPb(Br,I)3\"")
-    return names
 
 
 def study_from_args(args) -> dict:
