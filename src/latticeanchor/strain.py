@@ -104,13 +104,9 @@ def zero_mismatch_x(core: str, T=298.15, dataset: str | None = None, *, matrix: 
     return float(optimize.brentq(lambda x: mismatch(core, x, T, dataset), 0.0, 3.0, xtol=1e-12))
 
 
-def _vrh(c11: float, c12: float, c44: float) -> tuple[float, float, float]:
-    """(K_VRH, G_VRH in GPa, ν) of a cubic tensor, closed-form Voigt–Reuss–Hill (tested against pymatgen)."""
-    return _vrh_cached(round(c11, 9), round(c12, 9), round(c44, 9))
-
-
-@lru_cache(maxsize=4096)
-def _vrh_cached(c11: float, c12: float, c44: float) -> tuple[float, float, float]:
+def _vrh(c11, c12, c44):
+    """(K_VRH, G_VRH in GPa, ν) of a cubic tensor, closed-form Voigt–Reuss–Hill (tested against pymatgen);
+    floats or arrays, element by element."""
     k = (c11 + 2.0 * c12) / 3.0  # Voigt = Reuss for cubic
     g_voigt = (c11 - c12 + 3.0 * c44) / 5.0
     g_reuss = 5.0 * (c11 - c12) * c44 / (4.0 * c44 + 3.0 * (c11 - c12))
@@ -143,16 +139,9 @@ def matrix_moduli(x, dataset: str | None = None, *, matrix: str | None = None):
     dataset = data.resolve(dataset, matrix)
     uniq, inverse = np.unique(x, return_inverse=True)
     c = matrix_elastic_constants(uniq, dataset)
-    table = np.stack(_vrh_array(c[:, 0], c[:, 1], c[:, 2]), axis=-1)
+    table = np.stack(_vrh(c[:, 0], c[:, 1], c[:, 2]), axis=-1)
     out = table[inverse.reshape(x.shape)] if x.ndim else table[0]
     return tuple(scalar_or_array(np.asarray(out)[..., k]) for k in range(3))
-
-
-def _vrh_array(c11, c12, c44):
-    """``_vrh`` on arrays (the same closed form, element by element)."""
-    k = (c11 + 2.0 * c12) / 3.0
-    g = 0.5 * ((c11 - c12 + 3.0 * c44) / 5.0 + 5.0 * (c11 - c12) * c44 / (4.0 * c44 + 3.0 * (c11 - c12)))
-    return k, g, (3.0 * k - 2.0 * g) / (6.0 * k + 2.0 * g)
 
 
 def core_moduli(core: str, dataset: str | None = None) -> tuple[float, float, float]:
@@ -162,7 +151,7 @@ def core_moduli(core: str, dataset: str | None = None) -> tuple[float, float, fl
         if ms.core(name).elastic is None:
             raise LatticeAnchorError(f"no elastic constants recorded for the core compound {name}")
     c = sum(f * np.array(ms.core(name).elastic.tensor) for name, f in parse_core(core))
-    return _vrh(*c)
+    return tuple(float(v) for v in _vrh(*c))
 
 
 def _mb_height(eps, b, nu, cos2_alpha: float, cos_lambda: float) -> np.ndarray:
