@@ -48,10 +48,6 @@ def validate_q(q) -> np.ndarray:
     q = np.atleast_1d(as_array("q (Å⁻¹)", q)).astype(float)
     if q.ndim != 1:
         raise LatticeAnchorError("q (Å⁻¹) must be a 1-D array")
-    if q.size == 0:
-        raise LatticeAnchorError("q (Å⁻¹) is empty: give at least one scattering vector")
-    if not np.all(np.isfinite(q)):
-        raise LatticeAnchorError("q (Å⁻¹) must be finite")
     if np.any(q < 0):
         raise LatticeAnchorError(f"q (Å⁻¹) must be non-negative, got {q[q < 0][0]:g}")
     return q
