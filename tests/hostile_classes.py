@@ -54,6 +54,25 @@ def api_counts():
     return counts, rows
 
 
+def cli_class(code, err: str, out: str, needle: str, t, tmp: Path, before) -> str:
+    """The class of one CLI outcome (exit ``code``, stripped stderr ``err``, stdout ``out``): traceback,
+    internal error, nan/inf or accepted (exit 0), wrote (refused but the folder changed), ok / wrong message
+    (a one-line refusal naming ``needle`` or not), or 'exit N'."""
+    if "Traceback" in err:
+        return "traceback"
+    if code == 1 or "internal error" in err:
+        return "internal error"
+    if code == 0:
+        return "nan/inf" if re.search(r"\b(nan|inf)\b", out) else "accepted"
+    if code == 2 and len(err.splitlines()) == 1:
+        try:
+            changed = t._snapshot(tmp) != before
+        except OSError:  # a path the old code made that cannot be listed back
+            changed = True
+        return "wrote" if changed else ("ok" if needle.lower() in err.lower() else "wrong message")
+    return f"exit {code}"
+
+
 def systematic_counts(t, counts, rows, timeout: float) -> None:
     """The systematic CLI table, in-process (``main(argv)``, as the tests run it), a SIGALRM limit per case."""
     import contextlib
@@ -99,20 +118,7 @@ def systematic_counts(t, counts, rows, timeout: float) -> None:
                     os.chdir(cwd)
                 text = err.getvalue().strip()
                 if cls is None:
-                    if "Traceback" in text:
-                        cls = "traceback"
-                    elif code == 1 or "internal error" in text:
-                        cls = "internal error"
-                    elif code == 0:
-                        cls = "nan/inf" if re.search(r"\b(nan|inf)\b", out.getvalue()) else "accepted"
-                    elif code == 2 and len(text.splitlines()) == 1:
-                        try:
-                            changed = t._snapshot(tmp) != before
-                        except OSError:
-                            changed = True
-                        cls = "wrote" if changed else ("ok" if needle.lower() in text.lower() else "wrong message")
-                    else:
-                        cls = f"exit {code}"
+                    cls = cli_class(code, text, out.getvalue(), needle, t, tmp, before)
                 counts[cls] += 1
                 rows.append((name, cls, "", text.splitlines()[-1][:140] if text else ""))
                 print(f"# {name}: {cls}", file=sys.stderr, flush=True)
@@ -146,21 +152,8 @@ def cli_counts(timeout: float = 120.0):
                 counts["hang"] += 1
                 rows.append((name, "hang", f">{timeout:g}s", ""))
                 continue
-            err, out = proc.stderr.strip(), proc.stdout
-            if "Traceback" in err:
-                cls = "traceback"
-            elif proc.returncode == 1 or "internal error" in err:
-                cls = "internal error"
-            elif proc.returncode == 0:
-                cls = "nan/inf" if re.search(r"\b(nan|inf)\b", out) else "accepted"
-            elif proc.returncode == 2 and len(err.splitlines()) == 1:
-                try:
-                    changed = t._snapshot(tmp) != before
-                except OSError:  # a path the old code made that cannot be listed back
-                    changed = True
-                cls = "wrote" if changed else ("ok" if needle.lower() in err.lower() else "wrong message")
-            else:
-                cls = f"exit {proc.returncode}"
+            err = proc.stderr.strip()
+            cls = cli_class(proc.returncode, err, proc.stdout, needle, t, tmp, before)
             counts[cls] += 1
             rows.append((name, cls, "", err.splitlines()[-1][:140] if err else ""))
             print(f"# {name}: {cls} {rows[-1][3]}", file=sys.stderr, flush=True)
