@@ -219,8 +219,6 @@ CASES = [
     ("wavelength-unknown-name", lambda: resolve_wavelength("XyKa"), "wavelength"),
     ("form-factor-unknown-element", lambda: form_factor("Xx", 0.1), "element"),
     ("read-pattern-x-unit", lambda: read_pattern(_tmp("none.xy"), x_unit="furlongs"), "x_unit"),
-    ("screen-pbte", lambda: screen.run({"grid": {"cores": ["PbTe"], "x": [2.0], "diameter_nm": [3.0],
-                                                 "loading": [0.1]}}, out=_tmp("r")), "sizing curve"),
     # --- the ranges of two numbers --------------------------------------------------------------------------------------
     ("bragg-two-theta-one-number", lambda: bragg_pattern(_pbs(), "CuKa", two_theta=(5,)), "two_theta"),
     ("bragg-two-theta-reversed", lambda: bragg_pattern(_pbs(), "CuKa", two_theta=(90, 5)), "two_theta"),

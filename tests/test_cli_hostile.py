@@ -300,8 +300,6 @@ CASES = [
      "max_histogram_cells", cluster_file()),
     ("xrd-simulate-step-budget", ["xrd", "simulate", "PbS", "--step", "1e-9"], "--max-points", None),
     # --- advertised means working (issue 21) ----------------------------------------------------------
-    ("screen-core-pbte", ["screen", "--core", "PbTe"], "no sizing curve", None),
-    ("toml-core-pbte-alloy", ["screen", "{study}"], "no sizing curve", grid(cores='["PbS0.5Te0.5"]')),
     ("xrd-alpha-x-two-dots", ["xrd", "simulate", "alpha-x1.2.3"], "neither a known phase", None),
     ("xrd-alpha-x-dot", ["xrd", "simulate", "alpha-x."], "neither a known phase", None),
     ("xrd-alpha-x-out-of-range", ["xrd", "simulate", "alpha-x5"], "x must lie in [0, 3]", None),

@@ -130,7 +130,7 @@ def test_quick_flags_equal_the_shipped_toml():
     from latticeanchor.cli import build_parser
     from latticeanchor.commands.screen import study_from_args
 
-    args = build_parser().parse_args(["screen", "--core", "PbS,PbSe", "--matrix", ",".join(MATRICES),
+    args = build_parser().parse_args(["screen", "--core", "PbS,PbSe,PbTe", "--matrix", ",".join(MATRICES),
                                       "--x", "0:3:0.05", "--diameter", "2.5:5:0.5", "--loading", "0:0.3:0.02",
                                       "--T", "298.15", "--target", "cqd-passivation"])
     flags = load_config(study_from_args(args))
@@ -145,7 +145,7 @@ def test_quick_flags_equal_the_shipped_toml():
     assert flags["study"]["dataset"] == toml["study"]["dataset"]
     # the same grid, the same table (a small slice of the grid through both routes)
     small = ["--x", "1.5:2.5:0.25", "--diameter", "3.5", "--loading", "0,0.1"]
-    a = build_parser().parse_args(["screen", "--core", "PbS,PbSe", "--matrix", ",".join(MATRICES), "--T", "298.15",
+    a = build_parser().parse_args(["screen", "--core", "PbS,PbSe,PbTe", "--matrix", ",".join(MATRICES), "--T", "298.15",
                                    "--target", "cqd-passivation", *small])
     b = build_parser().parse_args(["screen", "matrices", *small])
     pd.testing.assert_frame_equal(screen_table(load_config(study_from_args(a))),
@@ -174,9 +174,10 @@ def test_distributed_chunks_hold_whole_groups_and_equal_the_serial_ranking(table
 
 @pytest.mark.parametrize("matrix", MATRICES + ["CsPb(Cl,Br)3"])
 def test_best_passivation_sits_at_the_zero_mismatch_composition(matrix):
-    t = screen_table(load_config(_study([matrix], diameter_nm=[3.5], loading=[0.1])), pareto=False)
+    t = screen_table(load_config(_study([matrix], cores=["PbS", "PbSe", "PbTe"], diameter_nm=[3.5], loading=[0.1])),
+                     pareto=False)
     ms = data.dataset(None, matrix=matrix)
-    for core in ("PbS", "PbSe"):
+    for core in ("PbS", "PbSe", "PbTe"):
         sub = t[t["core"] == core]
         best_x = float(sub.loc[sub["term_passivation"].idxmax(), "x"])
         try:
@@ -255,3 +256,38 @@ def test_results_folder_round_trip_keeps_the_matrix_column(tmp_path):
     cs = back.candidates[back.candidates["matrix"] == "CsPb(Br,I)3"].iloc[0]
     assert "not evaluated" not in reasons(cs)  # an empty not_evaluated cell reads back as NaN: nothing named
     assert len(res.best_per_core()) == len(MATRICES) * 2
+
+
+def test_a_core_without_a_sizing_curve_screens_with_its_dot_gap_not_evaluated():
+    """PbTe (no cited sizing curve or dot band edges in the data) screens in every matrix: its lattice terms are
+    evaluated with its own a(T) and elastic constants, the dot gap and the band alignment are left empty, named in
+    not_evaluated and earn 0; the PbS rows are those of a PbS-only screen (nothing borrowed either way)."""
+    grid = {"x": {"start": 0, "stop": 3, "step": 0.5}, "diameter_nm": [3.0], "loading": [0.0, 0.1]}
+    both = screen_table(load_config(_study(cores=["PbS", "PbTe"], **grid)))
+    pbs_only = screen_table(load_config(_study(cores=["PbS"], **grid)))
+    w = load_config(_study())["score"]
+    te = both[both["core"] == "PbTe"]
+    assert len(te) == len(pbs_only)
+    for column in ("dot_gap_eV", "vb_offset_eV", "cb_offset_eV", "type_I_probability", "term_dot_gap"):
+        assert te[column].isna().all(), column
+    assert (te["alignment"] == "not evaluated").all() and not te["gap_in_window"].any()
+    assert te["not_evaluated"].str.split(";").map(lambda t: "dot_gap" in t).all()
+    for m in MATRICES:
+        sub = te[te["matrix"] == m]
+        np.testing.assert_allclose(sub["eps_fraction"], strain.mismatch("PbTe", sub["x"].to_numpy(), 298.15, matrix=m),
+                                   rtol=1e-12)
+        terms = sub[[f"term_{t}" for t in TERMS]].to_numpy(float)
+        weights = np.array([w[t] for t in TERMS])
+        np.testing.assert_allclose(sub["score"], np.nansum(terms * weights, axis=1) / weights.sum(), rtol=1e-12)
+    cs = te[te["matrix"] == "CsPb(Br,I)3"]
+    assert (cs["not_evaluated"] == "dot_gap").all() and np.isfinite(cs["critical_inclusion_diameter_nm"]).all()
+    assert "no sizing curve for PbTe" in reasons(cs.iloc[0])
+    keys = ["matrix", "core", "x", "diameter_nm", "loading_fraction", "T_K"]
+    drop = ["rank", "pareto", "score_worst_T"]  # rank and Pareto membership depend on the other rows
+    a = both[both["core"] == "PbS"].drop(columns=drop).sort_values(keys).reset_index(drop=True)
+    b = pbs_only.drop(columns=drop).sort_values(keys).reset_index(drop=True)
+    pd.testing.assert_frame_equal(a, b[a.columns], check_categorical=False)
+    # without a matrix axis the not_evaluated column appears only when something is not evaluated
+    single = screen_table(load_config(_study(None, cores=["PbTe"], **grid)))
+    assert (single["not_evaluated"] == "dot_gap").all()
+    assert "not_evaluated" not in screen_table(load_config(_study(None, cores=["PbS"], **grid)))

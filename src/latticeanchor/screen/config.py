@@ -92,22 +92,6 @@ class StudyKey:
 MAX_TOP = 10_000  # ranked candidates written and printed (the whole table is candidates.csv)
 
 
-def screenable(core: str, parts=None) -> None:
-    """Refuse a core the screen cannot score: every end member needs a first-exciton sizing curve and dot
-    band edges in the data file (PbTe has neither yet; ``mismatch`` and ``build`` accept it)."""
-    from latticeanchor import data, strain
-
-    raw = data.load()
-    for name, _ in parts if parts is not None else strain.parse_core(core):
-        missing = [what for what, table in (("sizing curve", raw.get("sizing_curves", {})),
-                                            ("dot band edges", raw.get("dot_band_edges", {}))) if name not in table]
-        if missing:
-            known = ", ".join(k for k in raw.get("sizing_curves", {}) if not k.startswith("_"))
-            raise LatticeAnchorError(f"grid.cores: {core!r} cannot be screened: no {' and no '.join(missing)} for "
-                                     f"{name} in the data file (screenable: {known}); `latticeanchor mismatch` and "
-                                     "`build` accept it")
-
-
 _GAP = "dot band-gap window [low, high] (eV) of the score's gap term"
 STUDY_KEYS: tuple[StudyKey, ...] = (
     StudyKey("study", "name", str, "study", "", "plain name (letters, digits, . _ -; no path): results go to "
@@ -123,8 +107,9 @@ STUDY_KEYS: tuple[StudyKey, ...] = (
     StudyKey("study", "max_total_points", int, DEFAULT_MAX_TOTAL_POINTS, "grid points",
              "work budget of a chunked run (screen --workers/--scheduler): refuse a grid of more points; "
              "study.max_points then bounds each chunk", low=1),
-    StudyKey("grid", "cores", list, ["PbS"], "", "rock-salt dot cores: PbS, PbSe or alloys like PbS0.5Se0.5 "
-             "(PbTe has no cited sizing curve yet: refused)",
+    StudyKey("grid", "cores", list, ["PbS"], "", "rock-salt dot cores: PbS, PbSe, PbTe or alloys like PbS0.5Se0.5 / "
+             "PbSe0.5Te0.5 (a core without a cited sizing curve, PbTe, is screened with its dot gap not evaluated: "
+             "named in not_evaluated, earning 0)",
              example=["PbS", "PbSe"]),
     StudyKey("grid", "matrices", list, None, "", "matrix alloys screened side by side, e.g. [\"CsPb(Br,I)3\", "
              "\"FAPb(Br,I)3\", \"MAPb(Br,I)3\"] (known: the dataset's matrices block; CsPb(Cl,Br)3 too); unset: the "
@@ -428,10 +413,9 @@ def validate(raw: dict, max_points: int | None = None, chunked: bool = False) ->
         if not isinstance(core, str) or not core.strip():
             raise LatticeAnchorError(f"grid.cores: expected core names, got {core!r}")
         try:
-            parts = strain.parse_core(core)
+            strain.parse_core(core)
         except LatticeAnchorError as exc:
             raise LatticeAnchorError(f"grid.cores: {exc}") from None
-        screenable(core, parts)
     if len(set(grid["cores"])) != len(grid["cores"]):
         raise LatticeAnchorError(f"grid.cores: a core is listed twice in {grid['cores']}")
     matrices = check_matrices(grid["matrices"], study["dataset"])

@@ -63,8 +63,9 @@ _LATE_COLUMNS = ("anchoring_length_A", "critical_inclusion_diameter_nm", "critic
                  "mb_coherence_loading_fraction", "dot_gap_eV", "vb_offset_eV", "cb_offset_eV", "type_I_probability",
                  "alignment_uncertainty_eV", "alignment", "anchored_fraction", "nucleation_fraction", "lifetime_h",
                  "lifetime_pristine_h")
-# score terms a missing model leaves unevaluated (named in the not_evaluated column of a multi-matrix screen)
-MODEL_TERMS = {"kinetics": ("anchoring", "lifetime"), "selectivity": ("selectivity",), "elastic": ()}
+# score terms a missing model leaves unevaluated (named in the not_evaluated column)
+MODEL_TERMS = {"kinetics": ("anchoring", "lifetime"), "selectivity": ("selectivity",), "elastic": (),
+               "optics": ("dot_gap",)}
 
 
 def _probe(fn) -> str | None:
@@ -81,12 +82,15 @@ def _probe(fn) -> str | None:
 def missing_models(ms, core: str, params=None) -> dict[str, str]:
     """{model: reason} of the models ``ms`` (a MaterialSet with its matrix) cannot evaluate for ``core``:
     ``kinetics`` (the α→δ lifetime model: anchoring and lifetime terms), ``selectivity`` (the δ coincidence
-    table) and ``elastic`` (Matthews–Blakeslee, Eshelby and the critical inclusion size: elastic constants)."""
+    table), ``elastic`` (Matthews–Blakeslee, Eshelby and the critical inclusion size: elastic constants) and
+    ``optics`` (the dot's sizing curve and band edges: dot gap and band alignment; PbTe has no cited sizing
+    curve in the data)."""
     params = kinetics.parameters() if params is None else params
     probes = {"kinetics": lambda: kinetics.critical_radius(1.5, 298.15, ms, params),
               "selectivity": lambda: sel.selectivity(core, 1.5, 298.15, ms),
               "elastic": lambda: (strain.critical_thickness(0.01, 1.5, 298.15, ms),
-                                  stability.critical_inclusion_diameter(core, 1.5, 298.15, ms))}
+                                  stability.critical_inclusion_diameter(core, 1.5, 298.15, ms)),
+              "optics": lambda: electronic.dot_band_edges(core, 3.5, ms)}
     return {name: reason for name, fn in probes.items() if (reason := _probe(fn)) is not None}
 
 
@@ -103,7 +107,9 @@ def evaluate(frame: pd.DataFrame, temperatures, dataset: str | None = None, arra
     outside CsPb(Br,I)3, the δ coincidence table, elastic constants) leaves its columns empty (NaN; regime
     ``not evaluated`` without the kinetics) and the score terms it feeds are named in a ``not_evaluated``
     column (``;``-separated, empty where every term was evaluated); a value is never taken from another
-    matrix. Without a matrix column a missing value raises, as before.
+    matrix. A core without a sizing curve or dot band edges (PbTe) is screened the same way: its dot gap and
+    band alignment are left empty and ``dot_gap`` is named in ``not_evaluated``. Without a matrix column the
+    ``not_evaluated`` column appears only when some term is not evaluated (the default study has none).
     """
     dataset = data.resolve(dataset)
     out = frame.copy()
@@ -121,7 +127,7 @@ def evaluate(frame: pd.DataFrame, temperatures, dataset: str | None = None, arra
         col(name, object if name == "alignment" else float)
     multi = "matrix" in out
     matrices = list(out["matrix"].cat.categories) if multi else [None]
-    skipped = np.full(n, "", dtype=object) if multi else None
+    skipped, any_skipped = np.full(n, "", dtype=object), False
     no_kinetics = np.zeros(n, bool)
     matrix_gap = np.full(n, np.nan)
     factors = {key: np.full(n, np.nan) for key in ("t", "mu", "tau")}
@@ -132,13 +138,12 @@ def evaluate(frame: pd.DataFrame, temperatures, dataset: str | None = None, arra
             rows = np.flatnonzero(in_matrix & (out["core"] == core).to_numpy())
             if not len(rows):
                 continue
-            missing = missing_models(ms, core, params) if multi else {}
+            missing = missing_models(ms, core, params)
             _evaluate_block(ms, core, rows, x_all, dnm_all, phi_all, T_all, temperatures, arrangement,
                             lifetime_target_h, params, missing, col, cols)
-            if multi:
-                terms = [t for model in ("kinetics", "selectivity", "elastic") if model in missing
-                         for t in MODEL_TERMS[model]]
-                skipped[rows] = ";".join(terms)
+            named = ";".join(t for model in MODEL_TERMS if model in missing for t in MODEL_TERMS[model])
+            skipped[rows] = named
+            any_skipped = any_skipped or bool(named)
             no_kinetics[rows] = "kinetics" in missing
         rows = np.flatnonzero(in_matrix)
         if len(rows):
@@ -166,7 +171,7 @@ def evaluate(frame: pd.DataFrame, temperatures, dataset: str | None = None, arra
     out["matrix_gap_eV"] = matrix_gap
     out["alignment_margin_eV"] = np.minimum(out["vb_offset_eV"], out["cb_offset_eV"])
     out["tolerance_t"], out["octahedral_mu"], out["bartel_tau"] = factors["t"], factors["mu"], factors["tau"]
-    if multi:
+    if multi or any_skipped:
         out["not_evaluated"] = skipped
     return out
 
@@ -177,6 +182,7 @@ def _evaluate_block(ms, core, rows, x_all, dnm_all, phi_all, T_all, temperatures
     x, d_nm, phi, T = x_all[rows], dnm_all[rows], phi_all[rows], T_all[rows]
     d = 10.0 * d_nm  # Å for the library API
     kin, select, elastic = ("kinetics" not in missing), ("selectivity" not in missing), ("elastic" not in missing)
+    optics = "optics" not in missing
     # --- per (x, T)
     c_xt, f_xt = _groups(x, T)
     xu, Tu = x[f_xt], T[f_xt]
@@ -212,15 +218,18 @@ def _evaluate_block(ms, core, rows, x_all, dnm_all, phi_all, T_all, temperatures
     for name, values in per_xdt.items():
         col(name)[rows] = (np.asarray(values, float) * np.ones(len(xu)))[c_xdt]
     # --- per (x, d)
-    c_xd, f_xd = _groups(x, d)
-    xu, du = x[f_xd], d[f_xd]
-    col("dot_gap_eV")[rows] = np.asarray(electronic.dot_band_gap(core, du / 10.0, ms))[c_xd]
-    align = electronic.band_alignment(core, du / 10.0, xu, ms)
-    for key, name in (("vb_offset", "vb_offset_eV"), ("cb_offset", "cb_offset_eV"),
-                      ("type_I_probability", "type_I_probability")):
-        col(name)[rows] = np.asarray(align[key], float)[c_xd]
-    col("alignment_uncertainty_eV")[rows] = align["uncertainty"]
-    col("alignment", object)[rows] = np.asarray(align["classification"])[c_xd]
+    if optics:
+        c_xd, f_xd = _groups(x, d)
+        xu, du = x[f_xd], d[f_xd]
+        col("dot_gap_eV")[rows] = np.asarray(electronic.dot_band_gap(core, du / 10.0, ms))[c_xd]
+        align = electronic.band_alignment(core, du / 10.0, xu, ms)
+        for key, name in (("vb_offset", "vb_offset_eV"), ("cb_offset", "cb_offset_eV"),
+                          ("type_I_probability", "type_I_probability")):
+            col(name)[rows] = np.asarray(align[key], float)[c_xd]
+        col("alignment_uncertainty_eV")[rows] = align["uncertainty"]
+        col("alignment", object)[rows] = np.asarray(align["classification"])[c_xd]
+    else:  # no sizing curve / dot band edges for this core: gap and offsets left empty
+        col("alignment", object)[rows] = "not evaluated"
     if not kin:
         return
     # --- per row: the kinetic model's dot geometry and lifetimes

@@ -257,10 +257,13 @@ def reasons(row) -> str:
         "processing": f"{phi:.0f} vol% dots" + (" (above the 15 vol% uniform-film limit)" if phi > 15 + 1e-9 else ""),
     }
     for term in skipped:
-        if term != "anchoring":
+        if term == "dot_gap":  # the core's data lack a sizing curve / dot band edges
+            parts[term] = f"dot gap not evaluated (no sizing curve for {row['core']}: earns 0)"
+        elif term != "anchoring":
             parts[term] = f"{term} not evaluated (no data for {row.get('matrix', 'this matrix')}: earns 0)"
     first = row["limiting_term"] if row["limiting_term"] in parts else "anchoring"
-    tail = f"; alignment {row['alignment']} (P(type I) = {row['type_I_probability']:.2f}, not scored)"
+    tail = ("; alignment not evaluated" if "dot_gap" in skipped else
+            f"; alignment {row['alignment']} (P(type I) = {row['type_I_probability']:.2f}, not scored)")
     return f"limited by {first}: " + "; ".join([parts[first]] + [v for k, v in parts.items() if k != first]) + tail
 
 
