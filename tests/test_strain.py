@@ -56,10 +56,17 @@ def test_alloy_core_follows_vegard_between_end_members():
     assert strain.parse_core("PbSe") == (("PbSe", 1.0),)
 
 
-@pytest.mark.parametrize("bad", ["GaAs", "PbS0.5Se0.6", "PbS0.5S0.5", "PbSSe", "Pb", 3])
+@pytest.mark.parametrize("bad", ["PbS0.5Se0.6", "PbS0.5S0.5", "PbSSe", "Pb", "pbs", "", 3])
 def test_bad_core_names(bad):
     with pytest.raises(LatticeAnchorError):
         strain.parse_core(bad)
+
+
+def test_a_compound_the_dataset_lacks_is_refused_where_it_is_resolved():
+    # any binary formula parses (a user's rock-salt compound); the dataset decides whether it exists
+    assert strain.parse_core("GaAs") == (("GaAs", 1.0),)
+    with pytest.raises(LatticeAnchorError, match="unknown core compound 'GaAs'.*known: PbS, PbSe, PbTe"):
+        strain.mismatch("GaAs", 1.0)
 
 
 # --- thermal mismatch --------------------------------------------------------------------------

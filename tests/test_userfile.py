@@ -90,3 +90,42 @@ def test_cli_template_and_show_round_trip(tmp_path):
     out.write_text(json.dumps(raw), encoding="utf-8")
     bad = subprocess.run(cli + ["show", "--materials", str(out)], capture_output=True, text=True)
     assert bad.returncode == 2 and "outside the valid range 2–20 Å" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_a_users_rock_salt_compound_is_a_core_of_the_models_and_the_screen(tmp_path):
+    """'any rock-salt compound the user describes' (issue 18): SnTe added to the template (a, expansion, elastic
+    constants, no sizing curve) is a core of strain and the screen; its dot gap is not evaluated; the builders,
+    which put the cation on Pb sites, refuse it in one line and the screen builds only the Pb cores."""
+    from latticeanchor.build import rocksalt_cell
+    from latticeanchor.screen import run
+
+    raw = template()
+    snte = json.loads(json.dumps(raw["materials"]["PbTe"]))
+    snte["lattice_constant"] = {"default": "mine", "entries": {"mine": {
+        "value": 6.32, "T": 298.15, "source": "test value", "confidence": "assumed"}}}
+    raw["materials"]["SnTe"] = snte
+    path = tmp_path / "snte.json"
+    path.write_text(json.dumps(raw), encoding="utf-8")
+    a_m = vegard.lattice_constant(1.0, 298.15, str(path))
+    assert strain.mismatch("SnTe", 1.0, 298.15, str(path)) == pytest.approx(a_m / 6.32 - 1.0, rel=1e-12)
+    # an alloy of the new compound with PbTe's cation differs, so it is refused (no such compound in the file)
+    with pytest.raises(LatticeAnchorError, match="unknown core compound 'SnS'"):
+        strain.mismatch("SnS0.5Te0.5", 1.0, dataset=str(path))
+    with pytest.raises(LatticeAnchorError, match="Pb-chalcogenide cores only"):
+        rocksalt_cell("SnTe", dataset=str(path))
+    res = run({"study": {"materials": str(path), "top": 5},
+               "grid": {"cores": ["SnTe", "PbS"], "x": [1.0, 2.0], "diameter_nm": [3.0], "loading": [0.0, 0.1],
+                        "temperatures": [298.15]}, "build": {"structures": 4}},
+              out=tmp_path / "r", quiet=True, plots=False)
+    t = res.candidates
+    te = t[t["core"] == "SnTe"]
+    assert te["dot_gap_eV"].isna().all() and (te["not_evaluated"] == "dot_gap").all()
+    np.testing.assert_allclose(te["eps_fraction"], strain.mismatch("SnTe", te["x"].to_numpy(), 298.15, str(path)),
+                               rtol=1e-12)
+    built = sorted(p.name for p in (tmp_path / "r" / "structures").glob("*.vasp"))
+    assert built and all("_PbS_" in name for name in built)
+    # the default dataset has no SnTe: refused before any output
+    with pytest.raises(LatticeAnchorError, match="grid.cores: unknown core compound 'SnTe'"):
+        run({"grid": {"cores": ["SnTe"], "x": [1.0], "diameter_nm": [3.0], "loading": [0.1]}}, out=tmp_path / "none",
+            quiet=True)
+    assert not (tmp_path / "none").exists()

@@ -45,22 +45,28 @@ __all__ = ["parse_core", "core_lattice_constant", "mismatch", "zero_mismatch_x",
            "GPA_A3_TO_EV"]
 
 GPA_A3_TO_EV = 1e9 * 1e-30 / 1.602176634e-19  # 1 GPa·Å³ in eV
-_CORE_RE = re.compile(r"(Se|S|Te)(\d*\.?\d*)")
+_FORMULA_RE = re.compile(r"([A-Z][a-z]?)((?:[A-Z][a-z]?\d*\.?\d*)+)")
+_PART_RE = re.compile(r"([A-Z][a-z]?)(\d*\.?\d*)")
+_CORE_HELP = ("use 'PbS', 'PbSe', 'PbTe', an anion alloy such as 'PbS0.5Se0.5', or a rock-salt compound of "
+              "the materials file (e.g. 'SnTe' added with `latticeanchor data template`)")
 
 
 @lru_cache(maxsize=256)
 def parse_core(core: str) -> tuple[tuple[str, float], ...]:
-    """'PbS' -> (('PbS', 1.0),); 'PbS0.5Se0.5' -> (('PbS', 0.5), ('PbSe', 0.5)). Fractions sum to 1."""
-    if not isinstance(core, str) or not core.startswith("Pb"):
-        raise LatticeAnchorError(f"unknown core {core!r}; use 'PbS', 'PbSe', 'PbTe' or an alloy such as 'PbS0.5Se0.5'")
-    rest = core[2:]
-    parts = _CORE_RE.findall(rest)
-    if not parts or "".join(a + f for a, f in parts) != rest:
-        raise LatticeAnchorError(f"unknown core {core!r}; use 'PbS', 'PbSe', 'PbTe' or an alloy such as 'PbS0.5Se0.5'")
+    """'PbS' -> (('PbS', 1.0),); 'PbS0.5Se0.5' -> (('PbS', 0.5), ('PbSe', 0.5)). Fractions sum to 1.
+
+    The first element is the cation, the rest anions with fractions: any rock-salt compound of the dataset
+    ('SnTe' in a user's materials file) and its anion alloys parse; whether the dataset holds the compound is
+    checked where it is resolved (``MaterialSet.core``: one line naming the known cores)."""
+    match = _FORMULA_RE.fullmatch(core) if isinstance(core, str) else None
+    if match is None:
+        raise LatticeAnchorError(f"unknown core {core!r}; {_CORE_HELP}")
+    cation, rest = match.groups()
+    parts = _PART_RE.findall(rest)
     if len(parts) == 1 and parts[0][1] in ("", "1", "1.0"):
-        return ((f"Pb{parts[0][0]}", 1.0),)
+        return ((f"{cation}{parts[0][0]}", 1.0),)
     try:
-        fractions = [(f"Pb{anion}", float(frac)) for anion, frac in parts]
+        fractions = [(f"{cation}{anion}", float(frac)) for anion, frac in parts]
     except ValueError:
         raise LatticeAnchorError(f"core {core!r}: every alloy component needs a fraction, e.g. 'PbS0.5Se0.5'") from None
     names = [n for n, _ in fractions]
