@@ -163,7 +163,7 @@ def test_debye_waller_values_are_cited_in_the_data_file():
     tab = data.load()["debye_waller_B_A2"]
     for mat in ("PbS", "PbSe", "CsPbBr3", "CsPbI3"):
         assert "DOI" in tab[mat]["source"]
-        assert tab[mat]["confidence"] in {"checked", "derived", "recalled", "assumed"}
+        assert tab[mat]["confidence"] in {"checked", "derived", "computed", "recalled", "assumed"}
         assert all(0.3 < v < 8 for k, v in tab[mat].items() if k in ("Cs", "Pb", "S", "Se", "Br", "I"))
 
 

@@ -69,12 +69,27 @@ def test_gap_bowing_and_alignment_follow_the_matrix():
     assert t == pytest.approx((2.17 + 2.20) / (np.sqrt(2) * (1.19 + 2.20)), rel=1e-12)
 
 
+def _without_elastic(tmp_path):
+    """A materials file (the template of the values in use) whose new end members have no elastic constants."""
+    import json
+
+    from latticeanchor.data.userfile import template
+
+    raw = template()
+    for name in CITED:
+        raw["materials"][name].pop("elastic_constants", None)
+    path = tmp_path / "no-elastic.json"
+    path.write_text(json.dumps(raw), encoding="utf-8")
+    return str(path)
+
+
 @pytest.mark.parametrize("matrix", list(NEW))
-def test_missing_quantities_are_refused_in_one_line_never_a_cspbbri3_value(matrix):
+def test_missing_quantities_are_refused_in_one_line_never_a_cspbbri3_value(matrix, tmp_path):
+    bare = _without_elastic(tmp_path)
     for call, pattern in ((lambda: stability.lifetime("PbSe", 1.0, 35.0, 0.1, matrix=matrix), "not evaluated"),
                           (lambda: stability.critical_loading("PbSe", 1.0, 35.0, matrix=matrix), "not evaluated"),
                           (lambda: selectivity.selectivity("PbSe", 1.0, matrix=matrix), "selectivity"),
-                          (lambda: strain.critical_thickness(0.01, 1.0, matrix=matrix), "elastic constants")):
+                          (lambda: strain.critical_thickness(0.01, 1.0, dataset=bare, matrix=matrix), "elastic constants")):
         with pytest.raises(LatticeAnchorError, match=pattern) as info:
             call()
         assert matrix in str(info.value) or "_alpha" in str(info.value)
@@ -93,7 +108,7 @@ def test_mismatch_command_tabulates_every_core_in_every_matrix(tmp_path, capsys)
 
     out = tmp_path / "m.csv"
     assert main(["mismatch", "--core", "PbS,PbSe,PbTe", "--x", "0:3:1.5", "--matrix",
-                 "CsPb(Br,I)3,FAPb(Br,I)3,MAPb(Br,I)3", "--csv", str(out)]) == 0
+                 "CsPb(Br,I)3,FAPb(Br,I)3,MAPb(Br,I)3", "--csv", str(out), "--materials", _without_elastic(tmp_path)]) == 0
     text = capsys.readouterr().out
     assert "not evaluated, no elastic constants recorded for MAPb(Br,I)3" in text
     assert "# PbSe: ε = 0 at x = 1.286" in text  # MAPb(Br,I)3, the linear Vegard root

@@ -17,7 +17,7 @@ import math
 
 from latticeanchor.errors import LatticeAnchorError
 
-CONFIDENCE = ("checked", "derived", "recalled", "assumed")
+CONFIDENCE = ("checked", "derived", "computed", "recalled", "assumed")
 TOP_KEYS = {"_about", "_units", "default_dataset", "datasets", "materials", "default_matrix", "matrices",
             "sizing_curves", "shannon_radii", "formal_charges", "dot_band_edges", "stability", "debye_waller_B_A2"}
 MATERIAL_KEYS = {"structure", "space_group", "_about"}

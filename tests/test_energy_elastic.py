@@ -1,0 +1,50 @@
+"""Elastic constants by stress–strain (energy.elastic) against an independent energy–strain curvature, on ASE's
+EMT copper (no extra needed): C11 from uniaxial strain, C11 + C12 from biaxial strain, C44 from shear."""
+
+import numpy as np
+import pytest
+from ase.build import bulk
+from ase.calculators.emt import EMT
+
+from latticeanchor.energy.elastic import cubic_average, elastic_tensor
+from latticeanchor.energy.relax import EV_A3_TO_GPA
+from latticeanchor.errors import LatticeAnchorError
+
+
+def _energy_density_curvature(atoms, strain_of, delta=0.002) -> float:
+    """d²(E/V)/dδ² at δ = 0 (GPa) by a 5-point stencil."""
+    v0 = atoms.get_volume()
+    values = []
+    for k in (-2, -1, 0, 1, 2):
+        work = atoms.copy()
+        work.calc = EMT()
+        work.set_cell(np.asarray(atoms.cell) @ (np.eye(3) + strain_of(k * delta)), scale_atoms=True)
+        values.append(work.get_potential_energy())
+    e = np.array(values)
+    d2 = (-e[0] + 16 * e[1] - 30 * e[2] + 16 * e[3] - e[4]) / (12 * delta**2)
+    return d2 / v0 * EV_A3_TO_GPA
+
+
+def test_stress_strain_equals_energy_curvature_on_emt_copper():
+    cu = bulk("Cu", "fcc", a=3.59, cubic=True)
+    res = elastic_tensor(cu, EMT(), strain=0.002)
+    C = res["C"]
+    c11, c12, c44 = cubic_average(C)
+    uni = _energy_density_curvature(cu, lambda d: np.diag([d, 0, 0]))                 # = C11
+    bi = _energy_density_curvature(cu, lambda d: np.diag([d, d, 0]))                  # = 2 (C11 + C12)
+    shear = _energy_density_curvature(cu, lambda d: np.array([[0, 0, 0], [0, 0, d / 2], [0, d / 2, 0]]))  # = C44
+    assert c11 == pytest.approx(uni, rel=0.01)
+    assert c12 == pytest.approx(bi / 2 - uni, rel=0.02)
+    assert c44 == pytest.approx(shear, rel=0.01)
+    # cubic symmetry: equal diagonal entries, no normal–shear coupling, a symmetric finite difference
+    assert np.ptp([C[0, 0], C[1, 1], C[2, 2]]) < 1e-3 * c11
+    assert np.abs(C[:3, 3:]).max() < 1e-3 * c11 and res["asymmetry"] < 1e-3
+    assert c11 > c12 > 0 and c44 > 0  # Born stability of fcc Cu
+
+
+def test_bad_arguments_are_one_line_errors():
+    cu = bulk("Cu", "fcc", a=3.59, cubic=True)
+    with pytest.raises(LatticeAnchorError, match="strain"):
+        elastic_tensor(cu, EMT(), strain=0.5)
+    with pytest.raises(LatticeAnchorError, match="6×6"):
+        cubic_average(np.zeros((3, 3)))
