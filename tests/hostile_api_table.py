@@ -90,7 +90,8 @@ def _specs():
     P = {  # the parameters shared by the physics functions
         "core": ("name", "core"), "x": ("x", "x"), "T": ("T", "T (K)"), "diameter": ("dA", "diameter"),
         "loading": ("frac", "loading"), "dataset": ("name", "dataset"), "matrix": ("name", "matrix"),
-        "time_h": ("pos", "time_h"), "target_h": ("pos", "target_h"),
+        # time_h = 0 is valid: nothing has transformed yet, the fraction is exactly 0 (Avrami at t = 0)
+        "time_h": ("nonneg", "time_h"), "target_h": ("pos", "target_h"),
     }
 
     def p(*names, **extra):
@@ -152,7 +153,9 @@ def _specs():
         ("strain.matrix_elastic_constants", strain.matrix_elastic_constants, {"x": 2.0}, p("x")),
         ("strain.core_moduli", strain.core_moduli, {"core": "PbS"}, p("core", "dataset")),
         ("strain.critical_thickness", strain.critical_thickness, {"eps": 0.02},
-         {"eps": ("pos", "eps"), "matrix_x": ("x", "x"), "T": P["T"], "burgers": ("pos", "burgers"),
+         # eps: a signed misfit (compressive < 0), |eps| used, so negative is valid; eps = 0 gives the
+         # documented exact h_c = inf (no misfit: coherent at any thickness; test_strain, critical_spacing)
+         {"eps": ("signed", "eps"), "matrix_x": ("x", "x"), "T": P["T"], "burgers": ("pos", "burgers"),
           "poisson": ("frac", "poisson"), "alpha_deg": ("pos", "alpha_deg")}),
         ("strain.critical_spacing", strain.critical_spacing, dict(core_x_d), p("core", "x", "diameter", "T")),
         ("strain.critical_loading", strain.critical_loading, dict(core_x_d),
@@ -181,14 +184,16 @@ def _specs():
         ("geometry.surface_spacing", geometry.surface_spacing, {"volume_fraction": 0.1, "diameter": 30.0},
          {"volume_fraction": ("frac", "volume_fraction"), "diameter": ("dA", "diameter")}),
         ("geometry.volume_fraction", geometry.volume_fraction, {"spacing": 80.0, "diameter": 30.0},
-         {"spacing": ("pos-huge", "spacing"), "diameter": ("dA", "diameter"), "arrangement": ("name", "arrangement")}),
+         # an infinite (or astronomically large) spacing is the documented dilute limit φ = 0, which
+         # strain.critical_loading relies on at zero mismatch (test_geometry asserts it)
+         {"spacing": ("pos-inf", "spacing"), "diameter": ("dA", "diameter"), "arrangement": ("name", "arrangement")}),
         ("geometry.random_nn_distance_ratio", geometry.random_nn_distance_ratio, {"volume_fraction": 0.1},
          {"volume_fraction": ("frac", "volume_fraction")}),
         ("geometry.nearest_neighbour_cdf", geometry.nearest_neighbour_cdf, {"volume_fraction": 0.1, "ratio": 1.5},
          {"volume_fraction": ("frac", "volume_fraction"), "ratio": ("nonneg", "ratio")}),
         ("geometry.matrix_within", geometry.matrix_within, {"volume_fraction": 0.1, "diameter": 30.0, "distance": 5.0},
          {"volume_fraction": ("frac", "volume_fraction"), "diameter": ("dA", "diameter"),
-          "distance": ("nonneg", "distance")}),
+          "distance": ("nonneg-inf", "distance")}),  # distance = inf: the whole matrix, fraction exactly 1
         # build
         ("build.alpha_matrix", build.alpha_matrix, {"x": 2.0, "size": 2},
          {"x": P["x"], "size": ("count-huge", "size"), "a": ("pos-huge", "a"), "T": P["T"],
@@ -210,7 +215,8 @@ def _specs():
           "min_pb_coordination": ("count", "min_pb_coordination")}),
         ("build.check", build.check, {"atoms": _cell},
          {"atoms": ("atoms", "atoms"), "threshold": ("pos", "threshold"), "symprec": ("pos", "symprec"),
-          "max_symmetry_atoms": ("count", "max_symmetry_atoms"), "min_pb_anions": ("seed", "min_pb_anions"),
+          # max_symmetry_atoms = 0 is valid: it skips the spglib search (the build tests use it)
+          "max_symmetry_atoms": ("seed", "max_symmetry_atoms"), "min_pb_anions": ("seed", "min_pb_anions"),
           "min_pb5_fraction": ("frac", "min_pb5_fraction")}),
         ("build.min_contact", build.min_contact, {"a": "Pb", "b": "Br"},
          {"a": ("name", "element"), "cation_anion": ("pos", "cation_anion")}),
@@ -227,10 +233,10 @@ def _specs():
         ("xrd.form_factor", xrd.form_factor, {"element": "Pb", "s2": 0.1},
          {"element": ("name", "element"), "s2": ("nonneg-v", "s2")}),
         ("xrd.debye_pattern", xrd.debye_pattern, {"atoms": _cluster, "q": [1.0, 2.0]},
-         {"atoms": ("atoms", "atoms"), "q": ("pos", "q"), "method": ("name", "method"), "dr": ("pos", "dr"),
+         {"atoms": ("atoms", "atoms"), "q": ("nonneg", "q"), "method": ("name", "method"), "dr": ("pos", "dr"),
           "lattice_tolerance": ("pos", "lattice tolerance")}),
         ("xrd.debye_exact", xrd.debye_exact, {"atoms": _cluster, "q": [1.0, 2.0]},
-         {"atoms": ("atoms", "atoms"), "q": ("pos", "q"), "block": ("count", "block")}),
+         {"atoms": ("atoms", "atoms"), "q": ("nonneg", "q"), "block": ("count", "block")}),
         ("xrd.gaussian", xrd.gaussian, {"x": X2T, "center": 30.0, "fwhm": 0.1},
          {"center": ("cnum", "center"), "fwhm": ("pos", "fwhm")}),
         ("xrd.lorentzian", xrd.lorentzian, {"x": X2T, "center": 30.0, "fwhm": 0.1},
@@ -242,14 +248,14 @@ def _specs():
          {"two_theta_grid": ("cnum", "2θ grid"), "peak_intensity": ("nonneg", "intensit"),
           "fwhm": ("pos", "fwhm"), "eta": ("frac", "eta"), "shape": ("name", "shape")}),
         ("xrd.caglioti_fwhm", xrd.caglioti_fwhm, {"two_theta_deg": 30.0},
-         {"two_theta_deg": ("angle", "2θ"), "W": ("pos", "W")}),
+         {"two_theta_deg": ("angle0", "2θ"), "W": ("pos", "W")}),
         ("xrd.scherrer_fwhm", xrd.scherrer_fwhm, {"two_theta_deg": 30.0, "size_angstrom": 50.0, "wavelength": 1.54},
          {"two_theta_deg": ("angle", "2θ"), "size_angstrom": ("pos", "size"), "wavelength": ("pos-huge", "wavelength"),
           "K": ("pos", "K")}),
         ("xrd.two_theta_to_q", xrd.two_theta_to_q, {"two_theta_deg": 30.0, "wavelength": 1.54},
-         {"two_theta_deg": ("angle", "2θ"), "wavelength": ("pos-huge", "wavelength")}),
+         {"two_theta_deg": ("angle0", "2θ"), "wavelength": ("pos-huge", "wavelength")}),
         ("xrd.q_to_two_theta", xrd.q_to_two_theta, {"q": 2.0, "wavelength": 1.54},
-         {"q": ("pos", "q"), "wavelength": ("pos-huge", "wavelength")}),
+         {"q": ("nonneg", "q"), "wavelength": ("pos-huge", "wavelength")}),
         ("xrd.two_theta_to_d", xrd.two_theta_to_d, {"two_theta_deg": 30.0, "wavelength": 1.54},
          {"two_theta_deg": ("angle", "2θ"), "wavelength": ("pos-huge", "wavelength")}),
         ("xrd.d_to_two_theta", xrd.d_to_two_theta, {"d": 3.0, "wavelength": 1.54},
@@ -320,6 +326,13 @@ KINDS["number-only"] = [("number", 5), ("none", None)]  # named_phase: an unknow
 KINDS["atoms"] = [("number", 5), ("text", "abc"), ("empty", []), ("none", None)]
 KINDS["cnum"] = [("nan", [1.0, NAN]), ("inf", [INF, 1.0]), ("text", "abc"), ("bool", True), ("empty", [])]
 KINDS["angle"] = COMMON + [("negative", -1.0), ("zero", 0.0), ("beyond", 200.0)]
+# 2θ = 0 is valid where the result is finite: q = 0 (forward direction), the Caglioti width sqrt(W)
+KINDS["angle0"] = [c for c in KINDS["angle"] if c[0] != "zero"]
+# q = 0 is valid (Debye: I(0) = (Σf)², the forward-scattering limit; 2θ = 0 ↔ q = 0): "nonneg" for q
+# +inf is a defined limit for spacing (φ = 0) and matrix_within's distance (the whole matrix)
+KINDS["pos-inf"] = [c for c in KINDS["pos-huge"] if c[0] not in ("inf", "huge")]
+KINDS["nonneg-inf"] = [c for c in KINDS["nonneg"] if c[0] != "inf"]
+KINDS["signed"] = [c for c in KINDS["pos"] if c[0] not in ("negative", "zero")]
 KINDS["dwf"] = [("nan", {"Pb": NAN}), ("negative", {"Pb": -1.0}), ("text", {"Pb": "abc"}), ("number", 5)]
 KINDS["cnum-v"] = [c for c in KINDS["cnum"] if c[0] != "empty"]  # match_peaks: no measured peak is an answer
 # the name kinds where a number is a valid spec, or the name space is open, get no 'number' case

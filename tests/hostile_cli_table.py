@@ -144,8 +144,9 @@ FLAGS = [
     ("xrd-compare", ["xrd", "compare", "m.xy", "--against", "PbS"], "--max-phases", "count", "max-phases", _pattern),
     ("xrd-compare", ["xrd", "compare", "m.xy"], "--against", "name", "against", _pattern),
     ("xrd-compare", ["xrd", "compare", "m.xy", "--against", "PbS"], "--x-unit", "name", "x-unit", _pattern),
-    ("data", ["data"], "--dataset", "name", "dataset", None),
-    ("data", ["data"], "--matrix", "name", "matrix", None),
+    # `data` needs its action: without one argparse refused the missing positional before any flag was read
+    ("data", ["data", "show"], "--dataset", "name", "dataset", None),
+    ("data", ["data", "show"], "--matrix", "name", "matrix", None),
 ]
 
 # (label, argv before the flag, the flag, suffix, folder?, setup)
@@ -158,7 +159,7 @@ OUTPUTS = [
     ("xrd-simulate", ["xrd", "simulate", "PbS"], "--plot", ".png", False, None),
     ("xrd-compare", ["xrd", "compare", "m.xy", "--against", "PbS"], "--json", ".json", False, _pattern),
     ("xrd-compare", ["xrd", "compare", "m.xy", "--against", "PbS"], "--plot", ".png", False, _pattern),
-    ("data", ["data"], "-o", ".json", False, None),
+    ("data", ["data", "template"], "-o", ".json", False, None),  # -o is template's output
 ]
 
 # (id, argv, needle): the classes on the inputs (positional files and ranges)

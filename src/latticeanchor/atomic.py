@@ -6,7 +6,8 @@ rename); every command checks its output paths with :func:`check_target` / :func
 path, control characters (newline, tab, NUL, ...), a ``~`` that cannot be expanded (a leading ``~`` is
 expanded, never a literal folder named ``~``), a directory, a symbolic link or a special file (device,
 pipe, socket: ``-o /dev/null`` run as root must not replace the device node), a folder component that
-is a file, a folder that is not writable. Errors name the user's path, never the hidden temporary.
+is a file, a folder that does not exist (no folder is created for a mistyped path), a folder that is not
+writable. Errors name the user's path, never the hidden temporary.
 """
 
 from __future__ import annotations
@@ -166,21 +167,30 @@ def check_target(path, what: str = "output file", suffixes: tuple[str, ...] | No
     if suffixes is not None and target.suffix.lower() not in suffixes:
         raise _error(f"{what} {shown!r}: unsupported suffix {target.suffix or '(none)'!r}; "
                      f"use one of {', '.join(suffixes)}")
-    check_folder(target.parent, what)
+    check_folder(target.parent, what, create=0, shown=shown)
     return target
 
 
-def check_folder(folder, what: str = "output folder") -> Path:
+def check_folder(folder, what: str = "output folder", create: int | None = None, shown: str | None = None) -> Path:
     """Refuse a folder whose nearest existing part is not a folder (e.g. a regular file in the way) or is
-    not writable (the missing part is created by the write). Returns the (``~``-expanded) Path."""
+    not writable, and one with more than ``create`` missing levels (None: any number; the missing part is
+    created by the write): ``create=0`` the folder must exist (an output file's folder), ``create=1`` its
+    parent must (a results folder the command makes). ``shown``: the user's path named in the errors
+    (default the folder). Returns the (``~``-expanded) Path."""
+    shown = str(folder) if shown is None else shown
     folder = clean_path(folder, what)
-    for part in (folder, *folder.parents):
+    parts = (folder, *folder.parents)
+    for missing, part in enumerate(parts):
         if part.exists():
             if not part.is_dir():
                 raise _error(f"{what}: {str(part)!r} is not a folder")
             if not os.access(part, os.W_OK | os.X_OK):
                 raise _error(f"{what}: folder {str(part)!r} is not writable")
             break
+    else:
+        missing = len(parts)
+    if create is not None and missing > create:
+        raise _error(f"{what} {shown!r}: folder {str(parts[create])!r} does not exist; create it first")
     return folder
 
 

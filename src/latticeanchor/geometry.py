@@ -64,7 +64,7 @@ def nearest_neighbour_cdf(volume_fraction, ratio):
     (see the module docstring; Torquato, Phys. Rev. E 51, 3170 (1995)). Broadcasts; 0 at φ = 0.
     """
     phi = _fraction(volume_fraction, "random")
-    x = np.maximum(as_array("ratio", ratio), 1.0)
+    x = np.maximum(positive("ratio", ratio, allow_zero=True), 1.0)  # below 1 diameter the CDF is 0 (hard spheres)
     c = (1.0 - phi) ** 3
     a0 = _carnahan_starling(phi)
     a1 = phi * (3 * phi**2 - 4 * phi - 3) / (2 * c)
@@ -88,12 +88,9 @@ def matrix_within(volume_fraction, diameter, distance):
     """
     phi = _fraction(volume_fraction, "random")
     R = dot_diameter(diameter) / 2.0
-    try:
-        h = np.asarray(distance, dtype=float)
-    except (TypeError, ValueError):
-        raise LatticeAnchorError(f"distance must be a number or an array of numbers (Å), got {distance!r}") from None
-    if np.any(np.isnan(h)) or np.any(h < 0):  # +inf is allowed: the whole matrix
-        raise LatticeAnchorError("distance must be ≥ 0 (Å)")
+    h = as_array("distance (Å)", distance, allow_inf=True)  # +inf is allowed: the whole matrix
+    if np.any(h < 0):
+        raise LatticeAnchorError(f"distance (Å) must be ≥ 0, got {h[h < 0].ravel()[0]:g}")
     with np.errstate(invalid="ignore", over="ignore"):
         t = h / R
         q = 1.0 - phi
@@ -175,9 +172,7 @@ def volume_fraction(spacing, diameter, arrangement: str = "random"):
     """
     arrangement = _arrangement(arrangement)
     d = dot_diameter(diameter)
-    L = np.asarray(spacing, dtype=float)
-    if np.any(np.isnan(L)):
-        raise LatticeAnchorError("spacing must not be NaN")
+    L = as_array("spacing (Å)", spacing, allow_inf=True)  # +inf: the dilute limit, φ = 0
     if np.any(L <= 0):
         raise LatticeAnchorError(f"spacing must be positive, got {L[L <= 0].ravel()[0]:g}")
     ratio, d = np.broadcast_arrays(L / d, d)

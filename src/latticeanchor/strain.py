@@ -190,9 +190,13 @@ def critical_thickness(eps, matrix_x=2.0, T=298.15, dataset: str | None = None, 
     dataset = data.resolve(dataset, matrix) if burgers is None or poisson is None else dataset
     b = positive("burgers (Å)", burgers) if burgers is not None else np.asarray(vegard.lattice_constant(matrix_x, T, dataset))
     nu = as_array("poisson", poisson) if poisson is not None else np.asarray(matrix_moduli(matrix_x, dataset)[2])
-    if np.any((nu <= -1) | (nu >= 0.5)):
-        raise LatticeAnchorError(f"poisson ratio must lie in (−1, 0.5), got {float(nu[(nu <= -1) | (nu >= 0.5)].ravel()[0]):g}")
+    if np.any((nu <= 0) | (nu >= 0.5)):  # isotropic bound (−1, 0.5); these ionic solids have ν ≈ 0.2–0.35
+        raise LatticeAnchorError(f"poisson ratio must lie in (0, 0.5) for these materials (CsPbX3, PbX: ν ≈ 0.2–0.35; "
+                                 f"only auxetic solids have ν ≤ 0), got {float(nu[(nu <= 0) | (nu >= 0.5)].ravel()[0]):g}")
     alpha_deg = real("alpha_deg", alpha_deg, 0.0, 180.0)
+    if not 0.0 < alpha_deg < 180.0:
+        raise LatticeAnchorError(f"alpha_deg must lie in (0°, 180°), got {alpha_deg:g}: a pure screw dislocation "
+                                 "(Burgers vector along the line) relieves no misfit")
     lambda_deg = real("lambda_deg", lambda_deg, 0.0, 90.0)
     cos_lambda = np.cos(np.radians(lambda_deg))
     if cos_lambda <= 1e-9:

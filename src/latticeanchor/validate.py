@@ -9,9 +9,9 @@ from latticeanchor.errors import LatticeAnchorError
 X_MIN, X_MAX = 0.0, 3.0  # Br atoms per CsPbBr_xI_(3-x) formula unit
 
 
-def as_array(name: str, value, allow_empty: bool = False) -> np.ndarray:
+def as_array(name: str, value, allow_empty: bool = False, allow_inf: bool = False) -> np.ndarray:
     """Float array of ``value``; NaN, inf, non-numbers (text, bool, None) and empty sequences are rejected
-    by name."""
+    by name. ``allow_inf``: +inf passes (a limit the caller defines, e.g. an infinite spacing)."""
     if isinstance(value, (bool, np.bool_, str, bytes)) or value is None:
         raise LatticeAnchorError(f"{name} must be a number or an array of numbers, got {_short(value)}")
     try:
@@ -23,7 +23,7 @@ def as_array(name: str, value, allow_empty: bool = False) -> np.ndarray:
         raise LatticeAnchorError(f"{name} must be a number or an array of numbers, got {_short(value)}") from None
     if arr.size == 0 and not allow_empty:
         raise LatticeAnchorError(f"{name} is empty: give at least one number")
-    if not np.all(np.isfinite(arr)):
+    if not np.all(np.isfinite(arr) | (allow_inf & (arr == np.inf))):
         raise LatticeAnchorError(f"{name} must be finite, got {_short(value)}")
     return arr
 
@@ -90,8 +90,10 @@ def dot_diameter_nm(name: str, value) -> np.ndarray:
 
 # --- argument checks of the public API (each names the parameter) -------------------------------------
 
-def real(name: str, value, low: float | None = None, high: float | None = None, low_open: bool = False) -> float:
-    """One finite real number (bool and text refused) in [low, high] (``low_open``: (low, high])."""
+def real(name: str, value, low: float | None = None, high: float | None = None, low_open: bool = False,
+         why: str = "") -> float:
+    """One finite real number (bool and text refused) in [low, high] (``low_open``: (low, high]); ``why``
+    (the physical reason for the range) ends the range errors."""
     if isinstance(value, (bool, np.bool_, str, bytes)) or np.ndim(value) != 0:
         raise LatticeAnchorError(f"{name} must be a number, got {_short(value)}")
     try:
@@ -100,10 +102,11 @@ def real(name: str, value, low: float | None = None, high: float | None = None, 
         raise LatticeAnchorError(f"{name} must be a number, got {value!r}") from None
     if not np.isfinite(v):
         raise LatticeAnchorError(f"{name} must be finite, got {value!r}")
+    tail = f" ({why})" if why else ""
     if low is not None and (v <= low if low_open else v < low):
-        raise LatticeAnchorError(f"{name} must be {'>' if low_open else '≥'} {low:g}, got {v:g}")
+        raise LatticeAnchorError(f"{name} must be {'>' if low_open else '≥'} {low:g}, got {v:g}{tail}")
     if high is not None and v > high:
-        raise LatticeAnchorError(f"{name} must be ≤ {high:g}, got {v:g}")
+        raise LatticeAnchorError(f"{name} must be ≤ {high:g}, got {v:g}{tail}")
     return v
 
 
@@ -117,6 +120,13 @@ def integer(name: str, value, low: int | None = None, high: int | None = None) -
     if high is not None and v > high:
         raise LatticeAnchorError(f"{name} must be ≤ {high:,}, got {v:,}")
     return v
+
+
+def flag(name: str, value) -> bool:
+    """A boolean switch: True or False (numpy bools too); text, numbers and None refused."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise LatticeAnchorError(f"{name} must be True or False, got {_short(value)}")
+    return bool(value)
 
 
 def one_of(name: str, value, options) -> str:

@@ -6,7 +6,7 @@ import numpy as np
 
 from latticeanchor import __version__
 from latticeanchor.errors import LatticeAnchorError
-from latticeanchor.validate import as_array
+from latticeanchor.validate import as_array, positive
 
 MATRIX_TAG = 0  # atoms.get_tags(): 0 = perovskite matrix
 CORE_TAG = 1  # 1 = rock-salt core
@@ -14,12 +14,18 @@ SHELL_TAG = 2  # 2 = interface halide shell added by embed (counted with the mat
 
 
 MAX_BUILD_ATOMS = 2_000_000  # builders refuse larger structures unless max_atoms is raised (≈ 0.5 GiB with lists)
+MAX_ATOMS_CEILING = 100_000_000  # no max_atoms above this: ≈ 25 GiB of Atoms and neighbour lists
+LATTICE_A_MAX = 20.0  # Å: a given lattice constant above this is no rock-salt or perovskite cell (a ≈ 5.9–6.5 Å)
 
 
 def check_atom_budget(n_atoms: int, max_atoms, what: str) -> None:
-    """Raise a one-line error when ``n_atoms`` exceeds ``max_atoms`` (a positive integer)."""
+    """Raise a one-line error when ``n_atoms`` exceeds ``max_atoms`` (a positive integer, at most
+    ``MAX_ATOMS_CEILING``)."""
     if isinstance(max_atoms, (bool, np.bool_)) or not isinstance(max_atoms, (int, np.integer)) or max_atoms < 1:
         raise LatticeAnchorError(f"max_atoms must be a positive integer, got {max_atoms!r}")
+    if max_atoms > MAX_ATOMS_CEILING:
+        raise LatticeAnchorError(f"max_atoms = {int(max_atoms):,} exceeds the ceiling of {MAX_ATOMS_CEILING:,} atoms "
+                                 "(≈ 25 GiB of structure and neighbour lists); no builder goes beyond it")
     if n_atoms > max_atoms:
         raise LatticeAnchorError(f"{what} would hold about {n_atoms:,} atoms > max_atoms = {int(max_atoms):,}; "
                                  "reduce the size/diameter or raise max_atoms (--max-atoms)")
@@ -101,6 +107,15 @@ def _jsonable(v):
     if isinstance(v, np.ndarray):
         return _jsonable(v.tolist())
     return v
+
+
+def lattice_a(value, name: str = "a (Å)") -> float:
+    """A lattice constant given by the caller: one positive number of Å, at most ``LATTICE_A_MAX``."""
+    a = float(positive(name, scalar(name, value)))
+    if a > LATTICE_A_MAX:
+        raise LatticeAnchorError(f"{name} must be at most {LATTICE_A_MAX:g} Å (the rock-salt and perovskite cells "
+                                 f"built here have a ≈ 5.9–6.5 Å), got {a:g}")
+    return a
 
 
 def scalar(name: str, value) -> float:

@@ -14,10 +14,10 @@ from ase import Atoms
 
 from latticeanchor import data, vegard
 from latticeanchor.build.molecules import MOLECULES, place
-from latticeanchor.build._common import (MATRIX_TAG, MAX_BUILD_ATOMS, check_atom_budget, n_bromide, parse_seed, parse_size, provenance,
-                                         random_halides, scalar, tile)
+from latticeanchor.build._common import (MATRIX_TAG, MAX_BUILD_ATOMS, check_atom_budget, lattice_a, n_bromide, parse_seed,
+                                         parse_size, provenance, random_halides, scalar, tile)
 from latticeanchor.errors import LatticeAnchorError
-from latticeanchor.validate import br_content, positive, temperature
+from latticeanchor.validate import br_content, integer, temperature
 
 __all__ = ["alpha_matrix", "ALPHA_SITES", "HALIDE_ORDERS"]
 
@@ -29,6 +29,7 @@ ALPHA_SITES = {
 }
 HALIDE_ORDERS = ("random", "sqs")
 SQS_STEPS = 3000  # short simulated annealing; enough for a reproducible, reasonably random arrangement
+MAX_SQS_STEPS = 10_000_000  # the work budget of sqs_steps (icet: hours at this count)
 
 
 def alpha_matrix(x, size=(3, 3, 3), a=None, T=298.15, halide_order: str = "random", seed: int = 0,
@@ -53,9 +54,10 @@ def alpha_matrix(x, size=(3, 3, 3), a=None, T=298.15, halide_order: str = "rando
     check_atom_budget((4 + per_a) * size[0] * size[1] * size[2], max_atoms, f"an α supercell of {size} cells")
     seed = parse_seed(seed)
     T = float(temperature(scalar("T (K)", T)))
+    sqs_steps = integer("sqs_steps", sqs_steps, low=1, high=MAX_SQS_STEPS)
     if halide_order not in HALIDE_ORDERS:
         raise LatticeAnchorError(f"unknown halide_order {halide_order!r}; use 'random' or 'sqs'")
-    a_val = float(vegard.lattice_constant(x, T, ms)) if a is None else float(positive("a (Å)", scalar("a (Å)", a)))
+    a_val = float(vegard.lattice_constant(x, T, ms)) if a is None else lattice_a(a)
 
     pb = tile(ALPHA_SITES["Pb"], size)
     xs = tile(ALPHA_SITES["X"], size)
@@ -66,7 +68,7 @@ def alpha_matrix(x, size=(3, 3, 3), a=None, T=298.15, halide_order: str = "rando
     frac = np.vstack([pb, xs, cs])
 
     if halide_order == "sqs" and 0 < n_br < n_x:
-        halides = _sqs_halides(frac, cell, len(pb), n_x, n_br, a_val, seed, int(sqs_steps))
+        halides = _sqs_halides(frac, cell, len(pb), n_x, n_br, a_val, seed, sqs_steps)
     else:
         halides = random_halides(n_x, n_br, seed)
     first, second = m.halides
@@ -85,7 +87,7 @@ def alpha_matrix(x, size=(3, 3, 3), a=None, T=298.15, halide_order: str = "rando
     atoms.info["latticeanchor"] = provenance(
         "alpha_matrix", phase="alpha", x=x, size=list(size), a_A=a_val, a_given=a is not None, T_K=T,
         halide_order=halide_order, seed=seed, dataset=dataset, n_Br=n_br, n_X=n_x,
-        **({"sqs_steps": int(sqs_steps)} if halide_order == "sqs" else {}), **extra)
+        **({"sqs_steps": sqs_steps} if halide_order == "sqs" else {}), **extra)
     return atoms
 
 
@@ -96,8 +98,6 @@ def _sqs_halides(frac, cell, n_pb, n_x, n_br, a, seed, n_steps) -> np.ndarray:
         from icet.tools.structure_generation import generate_sqs_from_supercells
     except ImportError:  # pragma: no cover - depends on the environment
         raise LatticeAnchorError("halide_order='sqs' needs icet: pip install latticeanchor[sqs]") from None
-    if n_steps < 1:
-        raise LatticeAnchorError(f"sqs_steps must be a positive integer, got {n_steps}")
     prim = Atoms("PbIIICs", scaled_positions=np.vstack([ALPHA_SITES["Pb"], ALPHA_SITES["X"], ALPHA_SITES["Cs"]]),
                  cell=np.eye(3) * a, pbc=True)
     cs = ClusterSpace(prim, cutoffs=[1.45 * a, 1.05 * a],

@@ -27,9 +27,11 @@ chalcogens and Cs: about 20 % below the shortest contacts of the hybrid perovski
 from __future__ import annotations
 
 from latticeanchor import data
+from latticeanchor.errors import LatticeAnchorError
 
 __all__ = ["SHANNON_RADII_A", "RADIUS_FACTOR", "CATION_ANION_MIN_A", "CS_CHALCOGEN_MIN_A", "CATION_CATION_MIN_A",
-           "ANION_ANION_MIN_A", "PB_ANION_CUTOFF_A", "min_contact", "contact_table", "charge_sign"]
+           "ANION_ANION_MIN_A", "PB_ANION_CUTOFF_A", "MAX_CONTACT_LIMIT_A", "contact_limit", "min_contact",
+           "contact_table", "charge_sign"]
 
 SHANNON_RADII_A = {"Pb": 1.19, "Cs": 1.88, "Cl": 1.81, "Br": 1.96, "I": 2.20, "S": 1.84, "Se": 1.98, "Te": 2.21}
 RADIUS_FACTOR = 0.85
@@ -39,6 +41,7 @@ CATION_CATION_MIN_A = 4.0
 ANION_ANION_MIN_A = 3.6
 PB_ANION_CUTOFF_A = 3.6
 CHALCOGENS = ("S", "Se", "Te")
+MAX_CONTACT_LIMIT_A = 10.0  # Å: about three Pb–X bond lengths; no contact limit between two ions is longer
 
 
 MOLECULAR_ELEMENTS = ("C", "N", "H")
@@ -66,13 +69,34 @@ def charge_sign(symbol: str) -> int:
     return int(q > 0) - int(q < 0)
 
 
+def contact_limit(name: str, value) -> float:
+    """A contact limit in Å (``min_contact``'s class limits, ``embed``'s min_distance): a finite number in
+    (0, ``MAX_CONTACT_LIMIT_A``]; ``name`` names it in the errors."""
+    from latticeanchor.validate import real
+
+    return real(name, value, 0.0, MAX_CONTACT_LIMIT_A, low_open=True,
+                why="an ion–ion contact limit; the bonds here are 2.9–3.4 Å")
+
+
+def _element(name: str, symbol) -> str:
+    from ase.data import chemical_symbols
+
+    if not isinstance(symbol, str) or symbol not in chemical_symbols[1:]:
+        raise LatticeAnchorError(f"{name}: {symbol!r} is not a chemical element symbol (e.g. 'Pb', 'Br')")
+    return symbol
+
+
 def min_contact(a: str, b: str, cation_anion: float = CATION_ANION_MIN_A,
                 cation_cation: float = CATION_CATION_MIN_A, anion_anion: float = ANION_ANION_MIN_A) -> float:
     """Minimum acceptable distance (Å) between ions of elements ``a`` and ``b`` (module docstring).
 
-    The three class limits can be overridden (``embed``'s min_distance / like_charge_distance); 0.0
-    for pairs with an element of unknown charge (no rule). Pairs with a molecular-cation atom (C, N, H) use
-    ``_molecular_min``."""
+    The three class limits can be overridden (``embed``'s min_distance / like_charge_distance; each in
+    (0, 10] Å); 0.0 for pairs with an element of unknown charge (no rule). Pairs with a molecular-cation
+    atom (C, N, H) use ``_molecular_min``."""
+    a, b = _element("element a", a), _element("element b", b)
+    cation_anion = contact_limit("cation_anion (Å)", cation_anion)
+    cation_cation = contact_limit("cation_cation (Å)", cation_cation)
+    anion_anion = contact_limit("anion_anion (Å)", anion_anion)
     if a in MOLECULAR_ELEMENTS or b in MOLECULAR_ELEMENTS:
         return _molecular_min(a, b)
     sa, sb = charge_sign(a), charge_sign(b)

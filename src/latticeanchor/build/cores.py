@@ -28,7 +28,8 @@ import numpy as np
 from ase import Atoms
 
 from latticeanchor import data, strain
-from latticeanchor.build._common import CORE_TAG, MAX_BUILD_ATOMS, check_atom_budget, parse_seed, provenance, scalar
+from latticeanchor.build._common import (CORE_TAG, MAX_BUILD_ATOMS, check_atom_budget, lattice_a, parse_seed,
+                                         provenance, scalar)
 from latticeanchor.errors import LatticeAnchorError
 from latticeanchor.validate import CLUSTER_CORE_MIN_A, positive, temperature, dot_diameter
 
@@ -60,7 +61,7 @@ def _core_symbols(core: str) -> list[tuple[str, float]]:
 def _core_a(core: str, a, T, dataset) -> float:
     if a is None:
         return float(strain.core_lattice_constant(core, T, dataset))
-    return float(positive("a (Å)", scalar("a (Å)", a)))
+    return lattice_a(a)
 
 
 def rocksalt_cell(core: str = "PbS", a=None, T=298.15, dataset: str | None = None) -> Atoms:

@@ -64,10 +64,10 @@ from scipy.spatial import cKDTree
 from latticeanchor import data
 from latticeanchor.build._common import (CORE_TAG, MATRIX_TAG, SHELL_TAG, n_bromide, provenance, random_halides,
                                          scalar)
-from latticeanchor.build.contacts import PB_ANION_CUTOFF_A, charge_sign, min_contact, pairs_within
+from latticeanchor.build.contacts import PB_ANION_CUTOFF_A, charge_sign, contact_limit, min_contact, pairs_within
 from latticeanchor.errors import LatticeAnchorError
 from latticeanchor.convert import as_atoms
-from latticeanchor.validate import positive
+from latticeanchor.validate import flag, positive
 
 __all__ = ["embed", "STRAIN_MODES", "charge_of"]
 
@@ -125,12 +125,14 @@ def embed(core, matrix, center=None, strain: str | None = None, clearance=0.0, m
         raise LatticeAnchorError(f"embed: matrices with molecular A cations ({minfo['A_cation']}) are not supported "
                                  "yet (whole molecules would have to be removed around the dot); embed a Cs matrix")
     clearance = float(positive("clearance (Å)", scalar("clearance (Å)", clearance), allow_zero=True))
-    min_distance = float(positive("min_distance (Å)", scalar("min_distance (Å)", min_distance), allow_zero=True))
-    like_charge_distance = float(positive("like_charge_distance (Å)", scalar("like_charge_distance (Å)",
-                                                                             like_charge_distance), allow_zero=True))
+    min_distance = contact_limit("min_distance (Å)", min_distance)
+    like_charge_distance = contact_limit("like_charge_distance (Å)", like_charge_distance)
+    charge_balance = flag("charge_balance", charge_balance)
+    complete_interface = flag("complete_interface", complete_interface)
     if isinstance(min_pb_coordination, bool) or not isinstance(min_pb_coordination, (int, np.integer)) \
-            or not 0 <= min_pb_coordination <= 6:
-        raise LatticeAnchorError(f"min_pb_coordination must be an integer in 0..6, got {min_pb_coordination!r}")
+            or not 1 <= min_pb_coordination <= 6:
+        raise LatticeAnchorError(f"min_pb_coordination must be an integer in 1..6 (anions a kept matrix Pb needs; "
+                                 f"0 would keep bare Pb), got {min_pb_coordination!r}")
     phase = minfo.get("phase", "other")
     if strain is None:
         strain = "matrix" if phase == "alpha" else "none"

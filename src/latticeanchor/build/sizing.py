@@ -14,9 +14,9 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 
-from latticeanchor.build._common import check_atom_budget, parse_size, scalar
+from latticeanchor.build._common import check_atom_budget, lattice_a, parse_size, scalar
 from latticeanchor.errors import LatticeAnchorError
-from latticeanchor.validate import CLUSTER_CORE_MIN_A, positive, dot_diameter
+from latticeanchor.validate import CLUSTER_CORE_MIN_A, dot_diameter, integer
 
 __all__ = ["SupercellChoice", "supercell_for_loading", "estimate_core_atoms", "estimate_matrix_atoms",
            "check_atom_budget", "candidate_params", "DEFAULT_MAX_ATOMS", "ATOMS_PER_CELL"]
@@ -30,7 +30,7 @@ def estimate_core_atoms(diameter, a) -> int:
     """Atoms of a rock-salt dot of ``diameter`` (Å; sphere, or the volume-equivalent Wulff shape) with
     lattice constant ``a`` (Å): 8 atoms per a³ times the dot volume, rounded up (±surface sites)."""
     d = float(dot_diameter(scalar("diameter (Å)", diameter), minimum=CLUSTER_CORE_MIN_A))
-    a = float(positive("a (Å)", scalar("a (Å)", a)))
+    a = lattice_a(a)
     ratio = min(d / a, 1e10)  # beyond 1e10 cells across (4e30 atoms) the count only has to exceed any budget
     return int(math.ceil(8.0 * math.pi * ratio**3 / 6.0)) + 1
 
@@ -79,17 +79,14 @@ def supercell_for_loading(core: str, x, diameter, loading, max_atoms: int = DEFA
     phi = float(scalar("loading (volume fraction)", loading))
     if not 0.0 < phi < math.pi / 6:
         raise LatticeAnchorError(f"loading must be a dot volume fraction in (0, π/6) for one dot per cube, got {loading!r}")
-    a = float(vegard.lattice_constant(x, T, dataset)) if a_matrix is None else float(
-        positive("a_matrix (Å)", scalar("a_matrix (Å)", a_matrix)))
+    a = float(vegard.lattice_constant(x, T, dataset)) if a_matrix is None else lattice_a(a_matrix, "a_matrix (Å)")
     a_core = float(strain.core_lattice_constant(core, T, dataset))
     check_atom_budget(0, max_atoms, "")
     v_dot = math.pi * d**3 / 6.0
     target = (v_dot / phi) ** (1.0 / 3.0)
     n_min = max(2, math.ceil((2.0 * (d / 2.0 + a / 2.0) + _SHELL_CLEARANCE_A) / a))  # embed's fit rule
     if min_cells is not None:
-        if isinstance(min_cells, bool) or int(min_cells) != min_cells or min_cells < 1:
-            raise LatticeAnchorError(f"min_cells must be a positive integer, got {min_cells!r}")
-        n_min = int(min_cells)
+        n_min = integer("min_cells", min_cells, low=1)
     n_core = estimate_core_atoms(d, a_core)
 
     def atoms(n):

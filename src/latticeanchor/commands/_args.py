@@ -4,6 +4,7 @@ before anything is allocated)."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 
 MAX_RANGE_POINTS = 1_000_000  # hard cap on one START:STOP:STEP axis (the command budget may be smaller)
@@ -150,3 +151,17 @@ def matrix_list(text: str) -> list[str]:
         raise LatticeAnchorError(f"--matrix: {text!r} is not a comma-separated list of matrix names such as "
                                  "\"CsPb(Br,I)3,MAPb(Br,I)3\"")
     return names
+
+
+@contextlib.contextmanager
+def naming(flag: str):
+    """Run the block; a LatticeAnchorError from it that does not name ``flag`` comes back with ``flag`` in
+    front (the library names its parameter, ``structure``, ``x_unit``; the user typed the flag)."""
+    from latticeanchor.errors import LatticeAnchorError
+
+    try:
+        yield
+    except LatticeAnchorError as exc:
+        if flag in str(exc):
+            raise
+        raise LatticeAnchorError(f"{flag}: {exc}") from None

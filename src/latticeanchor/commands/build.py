@@ -6,6 +6,8 @@ import argparse
 import sys
 from latticeanchor import data, io
 from latticeanchor.build import alpha_matrix, delta_matrix, embed, rocksalt_core
+from latticeanchor.build.alpha import HALIDE_ORDERS
+from latticeanchor.build.contacts import contact_limit
 from latticeanchor.build.cores import CENTERS, SHAPES
 from latticeanchor.build.embed import STRAIN_MODES
 from latticeanchor.build.sizing import DEFAULT_MAX_ATOMS, estimate_core_atoms, estimate_matrix_atoms
@@ -64,8 +66,11 @@ def build_from_args(args):
         raise LatticeAnchorError(f"unknown matrix {args.matrix!r}; use 'alpha' or 'delta'")
     if args.shape not in SHAPES:
         raise LatticeAnchorError(f"unknown shape {args.shape!r}; use {' or '.join(SHAPES)}")
+    if args.halide_order not in HALIDE_ORDERS:
+        raise LatticeAnchorError(f"unknown --halide-order {args.halide_order!r}; use {' or '.join(HALIDE_ORDERS)}")
     if args.matrix == "delta" and args.halide_order != "random":
         raise LatticeAnchorError("--halide-order sqs is available for the α matrix only")
+    contact_limit("--min-distance (Å)", args.min_distance)  # named by its flag, before anything is built
     if not str(args.core).strip():
         raise LatticeAnchorError("--core is empty; use PbS, PbSe, PbTe or an alloy such as PbS0.5Se0.5")
     max_atoms = getattr(args, "max_atoms", DEFAULT_MAX_ATOMS)

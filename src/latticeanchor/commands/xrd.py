@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from latticeanchor.commands._args import MAX_BUDGET, bounded_int, percent
+from latticeanchor.commands._args import MAX_BUDGET, bounded_int, naming, percent
 from latticeanchor.errors import LatticeAnchorError
 
 
@@ -109,6 +109,9 @@ def _simulate_impl(args) -> int:
     if not (0 <= lo < hi <= 180):
         raise LatticeAnchorError(f"--range must satisfy 0 <= MIN < MAX <= 180 degrees, got {lo:g} {hi:g}")
     step = _finite("--step", float(args.step), positive=True)
+    if step > hi - lo:
+        raise LatticeAnchorError(f"--step {step:g} is wider than the --range {lo:g}..{hi:g}° (a profile needs at "
+                                 "least two points); use a smaller step")
     fwhm = _finite("--fwhm", float(args.fwhm), positive=True)
     if not (np.isfinite(args.max_bins) and args.max_bins >= 1):
         raise LatticeAnchorError(f"--max-bins must be a number ≥ 1, got {args.max_bins!r}")
@@ -223,6 +226,7 @@ def _reflection_positions(res) -> list:
 
 def _compare(args) -> int:
     from latticeanchor.diffraction import bragg_pattern, compare, identify, load_structure, read_pattern, refine_cubic
+    from latticeanchor.diffraction.measured import _normalize_unit
     from latticeanchor.diffraction.refine import displacement_decision
 
     if args.plot is not None:
@@ -237,6 +241,12 @@ def _compare(args) -> int:
     max_rows = int(min(args.max_rows, 2**62))
     if args.against and len(args.against) > args.max_phases:
         raise LatticeAnchorError(f"--against: {len(args.against)} phases, more than --max-phases {args.max_phases:g}")
+    structures = {}  # every --against structure read before the pattern: a mistyped name fails first
+    for name in args.against or ():
+        with naming("--against"):
+            structures[name] = load_structure(name)
+    with naming("--x-unit"):
+        _normalize_unit(args.x_unit)
     pat = read_pattern(args.measured, wavelength=args.wavelength, x_unit=args.x_unit)
     if len(pat.two_theta) > max_rows:
         raise LatticeAnchorError(f"{args.measured}: {len(pat.two_theta):,} rows exceed --max-rows {max_rows:,}; "
@@ -272,7 +282,7 @@ def _compare(args) -> int:
             print(f"  {m.name:<24} Rwp = {100 * m.rwp:6.2f} %  r = {m.pearson:.4f}  fraction = {m.fraction:.3f}")
     specs = []
     for name in against:
-        st = load_structure(name)
+        st = structures.pop(name) if name in structures else load_structure(name)  # each use its own copy
         if not hasattr(st, "lattice"):
             raise LatticeAnchorError(f"{name}: compare needs a periodic structure")
         specs.append((name, st))

@@ -226,7 +226,12 @@ def debye_pattern(atoms, q, *, method: str = "auto", dr: float | None = None, fo
     I(q) as a float array over q: the full double sum Σ_i Σ_j f_i f_j D_i D_j sinc(q r_ij) (D = 1 for i = j),
     i = j terms included.
     """
+    from latticeanchor.validate import real
+
     q = _validate_q(q)
+    lattice_tolerance = real("lattice tolerance (Å)", lattice_tolerance, 0.0, low_open=True)
+    if dr is not None:
+        dr = real("dr (Å)", dr, 0.0, low_open=True)
     if method not in ("histogram", "exact", "lattice", "auto"):
         raise LatticeAnchorError(f"method must be 'histogram', 'exact', 'lattice' or 'auto', got {method!r}")
     if method == "exact":

@@ -240,7 +240,13 @@ def load_structure(spec):
     Structures and Atoms pass through unchanged.
     """
     if not isinstance(spec, (str, Path)):
-        return spec
+        from ase import Atoms
+        from pymatgen.core import IMolecule, IStructure
+
+        if isinstance(spec, (Atoms, IStructure, IMolecule)):
+            return spec
+        raise LatticeAnchorError(f"structure must be a phase name, a structure file, a pymatgen Structure or an "
+                                 f"ase.Atoms, got {type(spec).__name__} {spec!r:.40}")
     if not str(spec).strip():
         raise LatticeAnchorError("structure: empty name; give a known phase or a structure file")
     if any(ord(c) < 32 for c in str(spec)):

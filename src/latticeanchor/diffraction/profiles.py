@@ -40,6 +40,14 @@ def _width(name: str, fwhm) -> np.ndarray:
     return positive(name, fwhm)
 
 
+def _eta(eta) -> np.ndarray:
+    """The Lorentzian fraction η of a pseudo-Voigt: numbers in [0, 1]."""
+    e = as_array("eta (Lorentzian fraction)", eta)
+    if np.any(e < 0) or np.any(e > 1):
+        raise LatticeAnchorError(f"eta (Lorentzian fraction) must lie in [0, 1], got {e[(e < 0) | (e > 1)].ravel()[0]:g}")
+    return e
+
+
 def two_theta_to_q(two_theta_deg, wavelength) -> np.ndarray:
     """2θ (degrees) → q (Å⁻¹) for a wavelength (Å or name)."""
     tt = _two_theta(two_theta_deg)
@@ -80,27 +88,40 @@ def d_to_q(d) -> np.ndarray:
     return 2 * np.pi / positive("d (Å)", d)
 
 
+def _gaussian(x, center, fwhm):
+    """The Gaussian of checked arrays (``profile`` checks once, then calls this per peak)."""
+    sigma = fwhm / (2 * np.sqrt(2 * _LN2))
+    return np.exp(-0.5 * ((x - center) / sigma) ** 2) / (sigma * np.sqrt(2 * np.pi))
+
+
+def _lorentzian(x, center, fwhm):
+    g = fwhm / 2
+    return g / (np.pi * ((x - center) ** 2 + g**2))
+
+
+def _checked(x, center, fwhm):
+    """x and center finite numbers (x a non-empty grid), fwhm positive: as arrays."""
+    return as_array("x", x), as_array("center", center), _width("fwhm", fwhm)
+
+
 @broadcasting("x", "center", "fwhm")
 def gaussian(x, center, fwhm):
     """Unit-area Gaussian of full width at half maximum ``fwhm`` (same unit as x)."""
-    sigma = _width("fwhm", fwhm) / (2 * np.sqrt(2 * _LN2))
-    return np.exp(-0.5 * ((np.asarray(x) - center) / sigma) ** 2) / (sigma * np.sqrt(2 * np.pi))
+    return _gaussian(*_checked(x, center, fwhm))
 
 
 @broadcasting("x", "center", "fwhm")
 def lorentzian(x, center, fwhm):
     """Unit-area Lorentzian of full width at half maximum ``fwhm``."""
-    g = _width("fwhm", fwhm) / 2
-    return g / (np.pi * ((np.asarray(x) - center) ** 2 + g**2))
+    return _lorentzian(*_checked(x, center, fwhm))
 
 
 @broadcasting("x", "center", "fwhm", "eta")
 def pseudo_voigt(x, center, fwhm, eta):
     """Unit-area pseudo-Voigt η·Lorentzian + (1 − η)·Gaussian with common FWHM; 0 ≤ η ≤ 1."""
-    e = as_array("eta (Lorentzian fraction)", eta)
-    if np.any(e < 0) or np.any(e > 1):
-        raise LatticeAnchorError(f"eta (Lorentzian fraction) must lie in [0, 1], got {e[(e < 0) | (e > 1)].ravel()[0]:g}")
-    return e * lorentzian(x, center, fwhm) + (1 - e) * gaussian(x, center, fwhm)
+    e = _eta(eta)
+    x, center, fwhm = _checked(x, center, fwhm)
+    return e * _lorentzian(x, center, fwhm) + (1 - e) * _gaussian(x, center, fwhm)
 
 
 def caglioti_fwhm(two_theta_deg, U=0.0, V=0.0, W=0.01):
@@ -154,7 +175,8 @@ def profile(two_theta_grid, peak_two_theta, peak_intensity, *, shape: str = "pse
     Thompson–Cox–Hastings. ``shape``: 'gaussian', 'lorentzian' or 'pseudo-voigt' (η mixing)."""
     x = as_array("2θ grid (degrees)", two_theta_grid)
     pos = np.atleast_1d(as_array("peak 2θ (degrees)", peak_two_theta))
-    amp = np.atleast_1d(as_array("peak intensity", peak_intensity))
+    amp = np.atleast_1d(positive("peak intensity", peak_intensity, allow_zero=True))
+    eta = _eta(eta)  # the caller's η (replaced below by the Thompson–Cox–Hastings one for size broadening)
     if pos.shape != amp.shape:
         raise LatticeAnchorError("peak positions and intensities must have the same length")
     if fwhm is None:
@@ -171,19 +193,19 @@ def profile(two_theta_grid, peak_two_theta, peak_intensity, *, shape: str = "pse
     else:
         w = np.broadcast_to(positive("FWHM (degrees)", fwhm), pos.shape).astype(float)
     eta = np.broadcast_to(np.asarray(eta, dtype=float), pos.shape)
+    if shape not in ("gaussian", "lorentzian", "pseudo-voigt", "pseudovoigt", "pv"):
+        raise LatticeAnchorError(f"shape must be 'gaussian', 'lorentzian' or 'pseudo-voigt', got {shape!r}")
     out = np.zeros_like(x, dtype=float)
     order = np.argsort(x)
     xs = x[order]
-    for p, a, ww, ee in zip(pos, amp, w, eta):
+    for p, a, ww, ee in zip(pos, amp, w, eta):  # everything checked above: the unchecked kernels per peak
         lo, hi = np.searchsorted(xs, [p - window_fwhm * ww, p + window_fwhm * ww])
         seg = xs[lo:hi]
         if shape == "gaussian":
-            val = gaussian(seg, p, ww)
+            val = _gaussian(seg, p, ww)
         elif shape == "lorentzian":
-            val = lorentzian(seg, p, ww)
-        elif shape in ("pseudo-voigt", "pseudovoigt", "pv"):
-            val = pseudo_voigt(seg, p, ww, ee)
+            val = _lorentzian(seg, p, ww)
         else:
-            raise LatticeAnchorError(f"shape must be 'gaussian', 'lorentzian' or 'pseudo-voigt', got {shape!r}")
+            val = ee * _lorentzian(seg, p, ww) + (1 - ee) * _gaussian(seg, p, ww)
         out[order[lo:hi]] += a * val
     return out

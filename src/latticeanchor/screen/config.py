@@ -282,13 +282,13 @@ def load_raw(source=None) -> dict:
         return copy.deepcopy(source)
     text_source = str(source)
     if not text_source.strip() or "\x00" in text_source:
-        raise LatticeAnchorError(f"config {text_source!r}: not a file name")
+        raise LatticeAnchorError(f"config source {text_source!r}: not a file name")
     path = Path(text_source)
     if os.path.lexists(path):
         return parse_toml(read_study_text(path), text_source)
     if NAME_PATTERN.match(text_source) and text_source in shipped_studies():
         return parse_toml(studies_dir().joinpath(f"{text_source}.toml").read_text(encoding="utf-8"), text_source)
-    raise LatticeAnchorError(f"config {text_source!r} is neither a file nor a shipped study "
+    raise LatticeAnchorError(f"config source {text_source!r} is neither a file nor a shipped study "
                              f"({', '.join(shipped_studies())})")
 
 

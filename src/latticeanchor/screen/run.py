@@ -269,7 +269,7 @@ def reasons(row) -> str:
 
 def _resolve_out(cfg: dict, out) -> Path:
     """The results folder: ``out`` as given (checked by ``atomic.check_folder``: no control characters, a
-    leading ``~`` expanded, not under a regular file, writable), else ``./latticeanchor-results/<study.name>``
+    leading ``~`` expanded, not under a regular file, its parent folder existing, writable), else ``./latticeanchor-results/<study.name>``
     (the name is a plain name: never outside the working dir). A folder that holds files and no
     latticeanchor manifest (``--out ~``, ``--out /``, a project folder) is not written into: the results go
     to its ``<study.name>/`` subfolder, which must itself be new, empty or a latticeanchor results folder."""
@@ -280,7 +280,8 @@ def _resolve_out(cfg: dict, out) -> Path:
         folder = clean_path(out, "--out")
     if folder.exists() and not folder.is_dir():
         raise LatticeAnchorError(f"--out: {str(out if out is not None else folder)!r} exists and is not a folder")
-    check_folder(folder, "--out")
+    # a folder the user names is made, never its missing parents (a mistyped path); the default's are
+    check_folder(folder, "--out", create=None if out is None else 1, shown=None if out is None else str(out))
     if _foreign(folder):
         sub = folder / name
         if sub.exists() and (not sub.is_dir() or _foreign(sub)):
