@@ -155,7 +155,7 @@ CASES = [
     ("mismatch-diameter-um", ["mismatch", "--diameter", "0.003"], "did you give µm", None),
     ("mismatch-core-empty", ["mismatch", "--core", ""], "core names", None),
     ("mismatch-core-trailing-commas", ["mismatch", "--core", "PbS,,"], "core names", None),
-    ("mismatch-core-unknown", ["mismatch", "--core", "GaAs"], "unknown core 'GaAs'", None),
+    ("mismatch-core-unknown", ["mismatch", "--core", "GaAs"], "--core: unknown core compound 'GaAs'", None),
     ("mismatch-core-negative-alloy", ["mismatch", "--core", "PbS2Se-1"], "unknown core", None),
     ("mismatch-dataset-unknown", ["mismatch", "--dataset", "nope"], "unknown dataset", None),
     ("mismatch-dataset-empty", ["mismatch", "--dataset", ""], "unknown dataset", None),

@@ -28,7 +28,7 @@ def test_plot_is_written(tmp_path):
 @pytest.mark.parametrize("args,needle", [
     (["--x", "0:4:1"], "x must lie in [0, 3]"),
     (["--diameter", "-3"], "--diameter: -3 nm is outside the plausible dot size"),
-    (["--core", "GaAs"], "unknown core 'GaAs'"),
+    (["--core", "GaAs"], "--core: unknown core compound 'GaAs'"),
     (["--dataset", "nope"], "unknown dataset 'nope'"),
 ])
 def test_bad_input_exits_with_one_line(args, needle):

@@ -58,7 +58,7 @@ def _cfg(**changes):
     ({"grid__x": {"start": 2, "stop": 1, "step": 0.1}}, "grid.x: empty range"),
     ({"grid__x": {"start": 0, "stop": 3.5, "step": 0.5}}, "grid.x: Br content must lie in [0, 3]"),
     ({"grid__loading": [0.1, 0.64]}, "grid.loading: volume fraction 0.64"),
-    ({"grid__cores": ["GaAs"]}, "grid.cores: unknown core 'GaAs'"),
+    ({"grid__cores": ["GaAs"]}, "grid.cores: unknown core compound 'GaAs'"),
     ({"score__anchoring": -1}, "score.anchoring: -1 is outside the valid range"),
     ({"objective__target": "solar"}, "objective.target: 'solar' is not one of"),
     ({"objective__matrix_gap_eV": [1.9, 1.7]}, "objective.matrix_gap_eV: expected [low, high]"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from latticeanchor.commands._args import (MAX_BUDGET, bounded_int, core_list, finite_float, float_list, matrix_list,
+from latticeanchor.commands._args import (MAX_BUDGET, bounded_int, core_list, finite_float, float_list, matrix_list, naming,
                                           positive_int, temperature)
 
 MAX_ROWS = 5_000  # default budget of table rows (cores × x values, ~25 ms each); --max-points raises it
@@ -103,8 +103,11 @@ def check_args(args) -> tuple[list[str], list[float], float]:
     dot_diameter_nm("--diameter", args.diameter)
     data.resolve_dataset(args.dataset)
     args.matrices = _matrices(args.matrix, args.dataset)
-    for core in cores:
-        strain.parse_core(core)
+    ms = data.resolve(args.dataset)
+    with naming("--core"):
+        for core in cores:
+            for name, _ in strain.parse_core(core):
+                ms.core(name)  # a compound the dataset lacks: refused before any output
     if args.plot is not None:
         args.plot = str(check_target(args.plot, "--plot", PLOT_SUFFIXES))  # '~' expanded
     if args.csv is not None:
