@@ -10,6 +10,16 @@ from __future__ import annotations
 import numpy as np
 
 
+def _sorted_rows(a: np.ndarray) -> np.ndarray:
+    """Each row of ``a`` in ascending order; three columns by min, middle and max (np.sort is slow on short rows)."""
+    if a.shape[1] != 3:
+        return np.sort(a, axis=1)
+    x, y, z = a.T
+    lo = np.minimum(np.minimum(x, y), z)
+    hi = np.maximum(np.maximum(x, y), z)
+    return np.column_stack([lo, (x + y + z) - lo - hi, hi])
+
+
 def family_table(hkl: np.ndarray, gid: np.ndarray):
     """Families of permutations (up to sign) of the Miller indices ``hkl`` (M, ncomp) of each peak ``gid`` (M,),
     counting each reflection's Friedel mate −hkl with it (pymatgen enumerates both), as pymatgen's
@@ -19,7 +29,7 @@ def family_table(hkl: np.ndarray, gid: np.ndarray):
     h64 = hkl.astype(np.int64)
     absmax = int(np.abs(h64).max()) if h64.size else 0
     base, base2 = absmax + 1, 2 * absmax + 1
-    fk = np.sort(np.abs(h64), axis=1)
+    fk = _sorted_rows(np.abs(h64))
     code = gid.astype(np.int64)
     lex = np.zeros(len(h64), dtype=np.int64)
     neg = np.zeros(len(h64), dtype=np.int64)
@@ -102,5 +112,5 @@ def parent_dicts(table, n_peaks: int, n) -> list[list]:
     first = srt[starts]  # the first family of each label: its label objects are the ones kept
     fractional = ~whole[where[first]].all(axis=1)
     order = np.lexsort((first, fractional, gid[first]))
-    keys = [tuple(labels[j] for j in w) for w in where[first[order]].tolist()]
+    keys = [(labels[a], labels[b], labels[c]) for a, b, c in where[first[order]].tolist()]
     return _as_lists(n_peaks, gid[first[order]], keys, total[order])
