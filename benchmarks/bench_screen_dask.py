@@ -37,6 +37,18 @@ def study(points: int) -> dict:
                      "loading": {"start": 0, "stop": 0.3, "step": 0.01}, "temperatures": [298.15, 473.15]}}
 
 
+def _chunk_rate(cfg: dict, start: int, stop: int) -> float:
+    """Grid points per CPU second of ``screen_table`` on candidates start..stop in this process (every T)."""
+    t = time.process_time()
+    table = screen_table(cfg, frame=chunk_frame(cfg, start, stop))
+    return len(table) / (time.process_time() - t)  # CPU time: the figure that survives load
+
+
+def _warm(cfg: dict) -> None:
+    """The once-per-process calibrations (kinetic model, geometry tables) on a worker, outside the timed tasks."""
+    screen_table(cfg, frame=chunk_frame(cfg, 0, 1))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--points", type=int, default=1_000_000)
@@ -52,11 +64,11 @@ def main() -> None:
     cfg = load_config(study(args.points), chunked=True)
     n = len(cfg["grid"]["cores"]) * len(cfg["_axes"]["x"]) * len(cfg["_axes"]["diameter_nm"]) * 31 * 2
     plan = chunks(cfg, args.chunk_points)
-    # serial reference: throughput of one chunk evaluated in this process, and the whole table when small
+    # serial reference: throughput of one chunk evaluated in this process, and the whole table when small.
+    # Cold (the first call) includes the once-per-process calibrations (kinetic model, geometry tables) that a
+    # worker pays once over all its chunks; the ratio is taken against the warm figure, every worker warmed too.
     start, stop = plan[0]
-    t = time.process_time()
-    screen_table(cfg, frame=chunk_frame(cfg, start, stop))
-    serial_rate = (stop - start) * 2 / (time.process_time() - t)  # CPU time: the figure that survives load
+    serial_cold, serial_rate = (_chunk_rate(cfg, start, stop) for _ in range(2))
     serial = None
     if n <= args.serial_max:
         t = time.perf_counter()
@@ -66,6 +78,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp, \
             LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster, \
             Client(cluster) as client:
+        client.run(_warm, cfg)
         t = time.perf_counter()
         res = run_chunks(cfg, 100, Path(tmp) / "parts", client=client, chunk_points=args.chunk_points)
         t_dist = time.perf_counter() - t
@@ -78,10 +91,12 @@ def main() -> None:
     print(f"distributed: {n:,} points, {len(plan)} chunks on {args.workers} workers in {t_dist:.1f} s "
           f"({n / t_dist:,.0f} points/s), Parquet parts {parquet_bytes / 1e6:.1f} MB")
     print(f"throughput per worker {worker_rate:,.0f} points per CPU second ({worker_wall_rate:,.0f} per wall second) "
-          f"against serial {serial_rate:,.0f} (one chunk in this process, CPU): {worker_rate / serial_rate:.2f}x (goal ≥ 0.8)")
+          f"against serial {serial_rate:,.0f} (one chunk in this process, CPU, warm; {serial_cold:,.0f} cold): "
+          f"{worker_rate / serial_rate:.2f}x (goal ≥ 0.8)")
     print(f"peak RSS per worker: {', '.join(f'{p / 1e9:.2f} GB' for p in per_worker['peak'])} (goal ≤ 1.5 GB)")
     result = {"points": n, "workers": args.workers, "chunks": len(plan), "distributed_s": t_dist,
               "worker_points_per_cpu_s": worker_rate, "worker_points_per_wall_s": worker_wall_rate, "serial_points_per_s": serial_rate,
+              "serial_cold_points_per_s": serial_cold,
               "peak_rss_per_worker_bytes": per_worker["peak"].tolist(), "parquet_bytes": parquet_bytes}
     if serial is not None:
         # the distributed top 100 is the ranked table (one row per core, x, diameter with its loading window)

@@ -159,4 +159,4 @@ def _check_prefilter(monkeypatch, bragg, st):
     assert 0 < len(sub[1]) < len(g)  # something was cut before the sort
     got = bragg._peaks_from_reflections(hkl, g, f2, LAM, False)
     assert np.array_equal(got[0], ref[0]) and np.array_equal(got[1], ref[1]) and np.array_equal(got[3], ref[3])
-    assert got[2] == ref[2]
+    assert all(np.array_equal(a, b) for a, b in zip(got[2], ref[2]))  # the family tables

@@ -33,6 +33,7 @@ from functools import lru_cache
 import numpy as np
 
 from latticeanchor.errors import LatticeAnchorError
+from latticeanchor.diffraction import _labels
 from latticeanchor.diffraction.structure_factor import GRID_TOLERANCE_A, MAX_MEMORY_BYTES, NUFFT_EPS
 from latticeanchor.diffraction.wavelengths import Radiation, resolve_radiation
 
@@ -112,8 +113,9 @@ def _group_by_element(st):
 
 
 def _cell_arrays(structure):
-    """(pymatgen Lattice, groups element → (frac coords (n, 3), occupancies (n,), Z)) of a periodic structure;
-    ASE Atoms are read as arrays (no per-site objects), so a 10⁶-atom cell costs no pymatgen Structure."""
+    """(pymatgen Lattice, groups element → (frac coords (n, 3), occupancies (n,), Z), ordered) of a periodic
+    structure, ordered = one whole atom per site; ASE Atoms are read as arrays (no per-site objects), so a
+    10⁶-atom cell costs no pymatgen Structure."""
     from pymatgen.core import Lattice
 
     try:
@@ -123,7 +125,7 @@ def _cell_arrays(structure):
     if not (Atoms and isinstance(structure, Atoms)):
         st = as_structure(structure)
         if not st.is_ordered:
-            return st.lattice, _group_by_element(st)
+            return st.lattice, _group_by_element(st), False
         syms = np.array([site.specie.symbol for site in st])
         frac = st.frac_coords
         lat = st.lattice
@@ -148,7 +150,7 @@ def _cell_arrays(structure):
             zs[sym] = Element(sym).Z
         sel = inv == e
         out[sym] = (np.ascontiguousarray(frac[sel], dtype=float), np.ones(int(sel.sum())), int(zs[sym]))
-    return lat, out
+    return lat, out, True
 
 
 #: Largest number of reciprocal-lattice points a pattern may enumerate unless the caller raises it.
@@ -207,10 +209,17 @@ def reflection_list(structure, wavelength_angstrom: float, two_theta=(5, 90), de
     estimated memory exceeds ``max_memory_bytes`` (both checked before allocating).
     Returns (hkl int array (M, 3), g = 1/d in Å⁻¹ (M,), |F|² in electrons² (M,)).
     """
+    lat, groups, _ = _cell_arrays(structure)
+    return _reflections(lat, groups, wavelength_angstrom, two_theta, debye_waller_factors, chunk_entries,
+                        max_reflections, method, max_memory_bytes, grid_tolerance, nufft_eps)
+
+
+def _reflections(lat, groups, wavelength_angstrom, two_theta, debye_waller_factors, chunk_entries, max_reflections,
+                 method, max_memory_bytes, grid_tolerance=GRID_TOLERANCE_A, nufft_eps=NUFFT_EPS):
+    """:func:`reflection_list` of the cell arrays of :func:`_cell_arrays` (read once for all lines of a pattern)."""
     from latticeanchor.diffraction import structure_factor as sf
     from latticeanchor.diffraction.thermal import debye_waller_for
 
-    lat, groups = _cell_arrays(structure)
     try:
         lam = float(wavelength_angstrom)
     except (TypeError, ValueError):
@@ -311,46 +320,6 @@ def reflection_list(structure, wavelength_angstrom: float, two_theta=(5, 90), de
     return np.concatenate(out_hkl), np.concatenate(out_g), np.concatenate(out_i)
 
 
-def _families(hkl_all: np.ndarray, gid: np.ndarray, order: np.ndarray):
-    """Vectorized pymatgen ``get_unique_families`` per peak: families of permutations (up to sign) of
-    Miller indices, each with its lexicographically largest member and its multiplicity, in order of first
-    occurrence. Returns a list (per peak id 0..n-1) of lists of {"hkl", "multiplicity"}."""
-    ncomp = hkl_all.shape[1]
-    absmax = int(np.abs(hkl_all).max()) if hkl_all.size else 0
-    base = absmax + 1
-    fk = np.sort(np.abs(hkl_all), axis=1).astype(np.int64)
-    code = gid.astype(np.int64)
-    for i in range(ncomp):
-        code = code * base + fk[:, i]
-    srt = np.lexsort((order, code))
-    code_s = code[srt]
-    starts = np.flatnonzero(np.r_[True, code_s[1:] != code_s[:-1]])
-    counts = np.diff(np.r_[starts, len(code_s)])
-    base2 = 2 * absmax + 1
-    lex = np.zeros(len(hkl_all), dtype=np.int64)
-    for i in range(ncomp):
-        lex = lex * base2 + (hkl_all[:, i] + absmax)
-    lex_s = lex[srt]
-    maxlex = np.maximum.reduceat(lex_s, starts)
-    first = order[srt][starts]  # srt is sorted by order within each family
-    fam_gid = gid[srt][starts]
-    rep_idx = srt[starts + 0]
-    # representative tuple: member with the largest lexicographic code
-    pos_in_sorted = np.arange(len(lex_s))
-    is_max = lex_s == np.repeat(maxlex, counts)
-    fam_of = np.repeat(np.arange(len(starts)), counts)
-    rep_pos = np.full(len(starts), -1)
-    rep_pos[fam_of[is_max][::-1]] = pos_in_sorted[is_max][::-1]
-    rep_idx = srt[rep_pos]
-    fam_order = np.lexsort((first, fam_gid))
-    n = int(gid.max()) + 1 if len(gid) else 0
-    result: list[list] = [[] for _ in range(n)]
-    reps = hkl_all[rep_idx]
-    for f in fam_order:
-        result[fam_gid[f]].append({"hkl": tuple(int(v) for v in reps[f]), "multiplicity": int(counts[f])})
-    return result
-
-
 DENSE_MERGE_MIN = 1_000_000  # reflections: below this the sorted merge is cheaper than the dense 2θ bins
 
 
@@ -365,33 +334,43 @@ def _lorentz_intensity(g, intensity, lam: float):
 def _strong_peak_reflections(hkl, g, intensity, lam: float):
     """The reflections of the peaks that survive pymatgen's 0.001 % cut, found without sorting: peak sums by
     a dense bincount over the 2θ keys (at most 180°/1e-5° + 1 bins). On a large supercell most reflections
-    are weak diffuse points of dropped peaks, so the sorted merge then runs on a small subset."""
+    are weak diffuse points of dropped peaks, so the sorted merge then runs on a small subset.
+
+    The keys are the merge's own (2θ from the same arcsin); the sums only choose a superset of the peaks the
+    merge keeps (slack 1e-9 on the cut), so the Lorentz-polarization factor is taken in closed form from
+    s = sinθ, (1 + (1 − 2s²)²) / (s² √(1 − s²)), a few ulps from the merge's trigonometric one."""
     if len(g) < DENSE_MERGE_MIN:
         return hkl, g, intensity
-    step = 1 << 22  # reflections per block: the trigonometry's temporaries stay small
+    step = 1 << 22  # reflections per block: the temporaries stay small
     keys = np.empty(len(g), np.int64 if len(g) >= 2**31 else np.int32)
     ysum = np.zeros(0)
     k0 = int(np.round(np.degrees(2 * np.arcsin(np.clip(lam * float(g.min()) / 2, -1, 1))) / TWO_THETA_TOL_DEG)) - 1
     for a in range(0, len(g), step):
-        tt, inten = _lorentz_intensity(g[a:a + step], intensity[a:a + step], lam)
-        kb = np.round(tt / TWO_THETA_TOL_DEG).astype(np.int64) - k0
-        del tt
+        sin_t = np.clip(lam * g[a:a + step] / 2, -1, 1)
+        kb = np.round(np.degrees(2 * np.arcsin(sin_t)) / TWO_THETA_TOL_DEG).astype(np.int64) - k0
         keys[a:a + step] = kb
+        s2 = sin_t * sin_t
+        c2 = 1 - 2 * s2
+        inten = 2 * intensity[a:a + step] * ((1 + c2 * c2) / (s2 * np.sqrt(1 - s2)))
+        del sin_t, c2
+        if len(ysum) == 0:
+            ysum = np.bincount(kb, weights=inten)
+            continue
         part = np.bincount(kb, weights=inten)
         if len(part) > len(ysum):
             ysum = np.concatenate([ysum, np.zeros(len(part) - len(ysum))])
         ysum[: len(part)] += part
-    present = np.bincount(keys, minlength=len(ysum)) > 0
-    top = float(ysum[present].max())
+    # bins without a reflection hold 0 and every sum is ≥ 0, so the largest bin is the strongest peak
+    top = float(ysum.max())
     if not (math.isfinite(top) and top > 0):
         return hkl, g, intensity
-    strong = present & (ysum / top * 100 > SCALED_INTENSITY_TOL * (1 - 1e-9))  # slack: the final cut decides
-    sel = strong[keys]
+    sel = ysum[keys] > top * (SCALED_INTENSITY_TOL * (1 - 1e-9) / 100)  # slack: the final cut decides
     return hkl[sel], g[sel], intensity[sel]
 
 
 def _peaks_from_reflections(hkl, g, intensity, lam: float, is_hex: bool):
-    """Merge reflections into peaks exactly as pymatgen does; returns raw (x, y, hkls, d)."""
+    """Merge reflections into peaks exactly as pymatgen does; returns raw (x, y, family table, d), the table as
+    :func:`latticeanchor.diffraction._labels.family_table` makes it."""
     hkl, g, intensity = _strong_peak_reflections(hkl, g, intensity, lam)
     # pymatgen's order (g, −h, −k, −l): one int64 code for (−h, −k, −l) makes it a two-key sort
     m = int(np.abs(hkl).max()) if len(hkl) else 0
@@ -405,8 +384,9 @@ def _peaks_from_reflections(hkl, g, intensity, lam: float, is_hex: bool):
     tt, inten = _lorentz_intensity(g, intensity, lam)
     keys = np.round(tt / TWO_THETA_TOL_DEG).astype(np.int64)
     # pymatgen merges by key in a dict; g-sorted keys are non-decreasing, but guard with a stable sort
-    korder = np.argsort(keys, kind="stable")
-    keys, hkl, g, inten, tt = keys[korder], hkl[korder], g[korder], inten[korder], tt[korder]
+    if np.any(keys[1:] < keys[:-1]):
+        korder = np.argsort(keys, kind="stable")
+        keys, hkl, g, inten, tt = keys[korder], hkl[korder], g[korder], inten[korder], tt[korder]
     starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
     ysum = np.add.reduceat(inten, starts)
     xs = tt[starts]
@@ -420,28 +400,7 @@ def _peaks_from_reflections(hkl, g, intensity, lam: float, is_hex: bool):
     hk = hkl[sel]
     if is_hex:
         hk = np.column_stack([hk[:, 0], hk[:, 1], -hk[:, 0] - hk[:, 1], hk[:, 2]])
-    pos = np.arange(len(hk))
-    both = np.concatenate([hk, -hk])
-    gid2 = np.concatenate([gid, gid])
-    order2 = np.concatenate([2 * pos, 2 * pos + 1])
-    fams = _families(both, gid2, order2)
-    return xs[keep], ysum[keep], fams, ds[keep]
-
-
-def _parent_families(fams, n):
-    """Supercell families → parent-cell families {hkl (parent indices), multiplicity} (merged)."""
-    out: dict = {}
-    for f in fams:
-        h = np.asarray(f["hkl"], dtype=float)
-        if len(h) == 4:  # hexagonal 4-index labels: no cubic parent
-            return fams
-        hp = h / np.asarray(n, dtype=float)
-        key = tuple(sorted((abs(v) for v in hp), reverse=True))
-        key = tuple(int(round(v)) if abs(v - round(v)) < 1e-9 else round(float(v), 4) for v in key)
-        out[key] = out.get(key, 0) + int(f["multiplicity"])
-    # parent (integer) reflections first: a superstructure family at the same d usually has F ≈ 0
-    keys = sorted(out, key=lambda k: not all(isinstance(v, int) for v in k))
-    return [{"hkl": k, "multiplicity": out[k]} for k in keys]
+    return xs[keep], ysum[keep], _labels.family_table(hk, gid), ds[keep]
 
 
 def bragg_pattern(structure, wavelength="CuKa", two_theta=(5, 90), *, energy_kev=None, kalpha2: bool = False,
@@ -487,16 +446,17 @@ def bragg_pattern(structure, wavelength="CuKa", two_theta=(5, 90), *, energy_kev
         raise LatticeAnchorError("structure has no atoms")
     rad: Radiation = resolve_radiation(wavelength, energy_kev, kalpha2=kalpha2, kalpha2_ratio=kalpha2_ratio)
     is_hex = st.lattice.is_hexagonal()
-    xs, ys, hk, ds = [], [], [], []
+    lat, groups, ordered = _cell_arrays(st)
+    xs, ys, tables, ds = [], [], [], []
     for lam, wgt in zip(rad.lines, rad.weights):
-        hkl, g, i2 = reflection_list(st, lam, two_theta, debye_waller_factors, chunk_entries, max_reflections,
-                                     method=method, max_memory_bytes=max_memory_bytes)
+        hkl, g, i2 = _reflections(lat, groups, lam, two_theta, debye_waller_factors, chunk_entries, max_reflections,
+                                  method, max_memory_bytes)
         if len(g) == 0:
             continue
         x, y, fam, d = _peaks_from_reflections(hkl, g, i2, lam, is_hex)
         xs.append(x)
         ys.append(y * wgt)
-        hk.extend(fam)
+        tables.append(fam)
         ds.append(d)
     if not xs:
         raise LatticeAnchorError(f"no reflections of this structure fall in 2θ range {two_theta!r} at λ = {rad.wavelength:g} Å")
@@ -504,13 +464,18 @@ def bragg_pattern(structure, wavelength="CuKa", two_theta=(5, 90), *, energy_kev
     y = np.concatenate(ys)
     d = np.concatenate(ds)
     order = np.argsort(x, kind="stable")
-    hk = [hk[i] for i in order]
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    table = _labels.relabel(_labels.concat(tables, [len(v) for v in xs]), rank)
+    par = None
     if parent_labels:
         from latticeanchor.diffraction.phases import parent_cell
 
-        par = parent_cell(st)
-        if par is not None and par[2] != (1, 1, 1):
-            hk = [_parent_families(fams, par[2]) for fams in hk]
+        par = parent_cell(st, groups if ordered else None)
+    if par is not None and par[2] != (1, 1, 1):
+        hk = _labels.parent_dicts(table, len(x), par[2])
+    else:
+        hk = _labels.family_dicts(table, len(x))
     pattern = DiffractionPattern(x[order], y[order], hk, d[order].tolist())
     if scaled:
         pattern.normalize(mode="max", value=100)

@@ -158,19 +158,24 @@ def phase_kind(name: str) -> str:
 
 def _sublattice_spacing(st, symbol: str) -> float | None:
     """Median nearest-neighbour distance (Å) between ``symbol`` atoms of an orthogonal periodic cell."""
-    from scipy.spatial import cKDTree
-
     idx = [i for i, sp in enumerate(st.species) if getattr(sp, "symbol", str(sp)) == symbol] if st.is_ordered else \
         [i for i, site in enumerate(st) if symbol in {e.symbol for e in site.species.elements}]
-    if len(idx) < 2:
+    return _median_neighbour_distance(np.asarray(st.cart_coords)[idx], st.lattice.abc)
+
+
+def _median_neighbour_distance(cart, abc) -> float | None:
+    """Median nearest-neighbour distance (Å) of the points ``cart`` (Å) in the orthogonal periodic box ``abc``."""
+    from scipy.spatial import cKDTree
+
+    if len(cart) < 2:
         return None
-    box = np.array(st.lattice.abc)
-    pts = np.mod(np.asarray(st.cart_coords)[idx], box) % box
+    box = np.array(abc)
+    pts = np.mod(cart, box) % box
     dist, _ = cKDTree(pts, boxsize=box).query(pts, k=2)
     return float(np.median(dist[:, 1]))
 
 
-def parent_cell(st):
+def parent_cell(st, groups=None):
     """(kind, a_parent Å, (n1, n2, n3)) when ``st`` is an orthogonal n1×n2×n3 supercell of a cubic α
     perovskite cell (Cs present; a hybrid with a dot counts) or of the rock-salt conventional cell
     (Pb with S/Se/Te only); None otherwise (and for the parent cell itself, n = (1, 1, 1), also returned).
@@ -179,6 +184,10 @@ def parent_cell(st):
     cation sublattice: the Cs–Cs nearest-neighbour distance (= a in α) or √2 × the Pb–Pb one (rock salt),
     medians over the cell, so a dot, vacancies or relaxed positions in a hybrid do not change the count
     (counting cells from the volume per Pb did: the PbS core's denser Pb gave 9 cells for an 8×8×8 hybrid).
+
+    ``groups``: for an ordered ``st``, its element → (fractional coordinates, occupancies, ...) arrays when the
+    caller has read them already (:func:`latticeanchor.diffraction.bragg.bragg_pattern` has), so the sites are
+    not read again.
     """
     lat = getattr(st, "lattice", None)
     if lat is None or not np.allclose(lat.angles, 90, atol=1e-4):
@@ -186,17 +195,27 @@ def parent_cell(st):
     m = lat.matrix
     if not np.allclose(m - np.diag(np.diag(m)), 0, atol=1e-6 * max(lat.abc)):
         return None
-    els = {e.symbol for e in st.composition.elements}
-    n_pb = st.composition["Pb"] if "Pb" in els else 0
+    if groups is None:
+        els = {e.symbol for e in st.composition.elements}
+        n_pb = st.composition["Pb"] if "Pb" in els else 0
+
+        def spacing_of(symbol):
+            return _sublattice_spacing(st, symbol)
+    else:
+        els = set(groups)
+        n_pb = float(np.sum(groups["Pb"][1])) if "Pb" in els else 0
+
+        def spacing_of(symbol):
+            return _median_neighbour_distance(groups[symbol][0] @ m, lat.abc)
     if n_pb <= 0:
         return None
     if "Cs" in els:
         kind = "alpha"
-        spacing = _sublattice_spacing(st, "Cs")
+        spacing = spacing_of("Cs")
         a_guess = spacing if spacing is not None else (lat.volume / n_pb) ** (1 / 3)
     elif els <= {"Pb", "S", "Se", "Te"} and len(els) == 2:
         kind = "rocksalt"
-        spacing = _sublattice_spacing(st, "Pb")
+        spacing = spacing_of("Pb")
         a_guess = np.sqrt(2.0) * spacing if spacing is not None else (4.0 * lat.volume / n_pb) ** (1 / 3)
     else:
         return None

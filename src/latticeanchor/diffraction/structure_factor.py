@@ -95,8 +95,14 @@ def estimate_memory_bytes(method: str, n_reflections: float, n_elements: int, gr
     return base
 
 
+def _signed_range(n: int) -> np.ndarray:
+    """0, 1, …, n, −n, …, −1: a table over it is indexed by any integer in [−n, n] directly (negatives wrap)."""
+    return np.r_[0:n + 1, -n:0]
+
+
 class GridFactors:
-    """S_e(h) of on-grid atoms from one FFT per element; ``lookup(e, h, k, l)`` gathers any Miller indices."""
+    """S_e(h) of on-grid atoms from one FFT per element; ``index(h, k, l)`` and ``parts(e)`` gather any Miller
+    indices."""
 
     def __init__(self, groups: dict, M, index: dict):
         self.M = tuple(int(m) for m in M)
@@ -105,18 +111,23 @@ class GridFactors:
             occ = np.zeros(self.M)
             n = index[sym]
             np.add.at(occ, (n[:, 0], n[:, 1], n[:, 2]), w)
-            # fftn uses e^{−2πi k·n/M}: S(h) = fftn(occ)[−h mod M]
-            self.S[sym] = np.fft.fftn(occ).ravel()
+            # fftn uses e^{−2πi k·n/M}: S(h) = fftn(occ)[−h mod M]; real and imaginary parts apart (cheaper gathers)
+            S = np.fft.fftn(occ).ravel()
+            self.S[sym] = (np.ascontiguousarray(S.real), np.ascontiguousarray(S.imag))
 
-    def slabs(self, H: int):
+    def slabs(self, H: int, K: int, L: int):
+        M1, M2, M3 = self.M
+        # flat index (−h mod M1, −k mod M2, −l mod M3) as a sum of three per-axis tables
+        self._tables = [np.mod(-_signed_range(n), m) * stride
+                        for n, m, stride in ((H, M1, M2 * M3), (K, M2, M3), (L, M3, 1))]
         yield 0, H, self
 
     def index(self, h, k, l):
-        M1, M2, M3 = self.M
-        return (np.mod(-h, M1) * M2 + np.mod(-k, M2)) * M3 + np.mod(-l, M3)
+        th, tk, tl = self._tables
+        return (th[h] + tk[k]) + tl[l]
 
-    def take(self, sym, idx):
-        return self.S[sym][idx]
+    def parts(self, sym):
+        return self.S[sym]
 
 
 class NufftFactors:
@@ -125,7 +136,7 @@ class NufftFactors:
     def __init__(self, groups: dict, K: int, L: int, eps: float, slab_h: int):
         self.groups, self.K, self.L, self.eps, self.slab_h = groups, K, L, float(eps), max(1, int(slab_h))
 
-    def slabs(self, H: int):
+    def slabs(self, H: int, K: int, L: int):
         import finufft
 
         nk, nl = 2 * self.K + 1, 2 * self.L + 1
@@ -153,8 +164,9 @@ class NufftFactors:
         S = next(iter(self._S.values()))
         return ((h - self._h0) * S.shape[1] + (k + self.K)) * S.shape[2] + (l + self.L)
 
-    def take(self, sym, idx):
-        return self._S[sym].ravel()[idx]
+    def parts(self, sym):
+        S = self._S[sym].ravel()
+        return S.real, S.imag
 
 
 def choose_method(method: str, groups: dict, lattice_matrix, tolerance: float, n_half: float):
@@ -240,10 +252,15 @@ def reflections_fast(recip, H, K, L, min_r, max_r, groups, provider, form_terms,
         q = np.arange(int(max_r**2 / metric[0, 0] * (1 + 1e-9)) + 2, dtype=float)
         s2q = q * metric[0, 0] / 4
         table = {sym: form_terms[sym](s2q) for sym in groups}
+    # an orthogonal reciprocal basis (exact zeros off the diagonal): the squared components (h b11)² … are per-axis
+    # tables; |g|² is summed in np.einsum's order, (x² + z²) + y², as the (N, 3) product did: g to the last bit
+    squares = None
+    if not np.any(recip - np.diag(np.diag(recip))):
+        squares = [(_signed_range(n) * recip[j, j]) ** 2 for j, n in enumerate((H, K, L))]
     cap = int(np.sum(hi - lo + 1))  # upper bound of the stored reflections: filled in place, no concatenation
     out_hkl, out_g, out_i = np.empty((cap, 3), np.int32), np.empty(cap), np.empty(cap)
     pos = 0
-    for h0, h1, src in provider.slabs(H):
+    for h0, h1, src in provider.slabs(H, K, L):
         a, b = np.searchsorted(hh, [h0, h1 + 1])
         for r0, r1 in _row_chunks(lo[a:b], hi[a:b], chunk):
             r0, r1 = r0 + a, r1 + a
@@ -252,25 +269,29 @@ def reflections_fast(recip, H, K, L, min_r, max_r, groups, provider, form_terms,
             k = np.repeat(kk[r0:r1], n)
             offs = np.repeat(np.cumsum(n) - n, n)
             l = np.repeat(lo[r0:r1], n) + (np.arange(len(h)) - offs)
-            gvec = (h[:, None] * recip[0] + k[:, None] * recip[1]) + l[:, None] * recip[2]
-            g = np.sqrt(np.einsum("ij,ij->i", gvec, gvec))
+            if squares is not None:
+                sx, sy, sz = squares
+                g = np.sqrt((sx[h] + sz[l]) + sy[k])
+            else:
+                gx, gy, gz = ((h * recip[0, j] + k * recip[1, j]) + l * recip[2, j] for j in range(3))
+                g = np.sqrt((gx * gx + gz * gz) + gy * gy)
             mask = (g <= max_r) & (g >= min_r) & ((h > 0) | (k > 0) | (l > 0))
             if not mask.any():
                 continue
             h, k, l, g = h[mask], k[mask], l[mask], g[mask]
             idx = src.index(h, k, l)
-            F = np.zeros(len(g), dtype=complex)
+            Fr, Fi = np.zeros(len(g)), np.zeros(len(g))
+            fd = None if cubic else (g / 2) ** 2
             if cubic:
                 Q = h * h + k * k + l * l
-                for sym in groups:
-                    F += table[sym][Q] * src.take(sym, idx)
-            else:
-                s2 = (g / 2) ** 2
-                for sym in groups:
-                    F += form_terms[sym](s2) * src.take(sym, idx)
+            for sym in groups:
+                f = table[sym][Q] if cubic else form_terms[sym](fd)
+                re, im = src.parts(sym)
+                Fr += f * re[idx]
+                Fi += f * im[idx]
             end = pos + len(g)
             out_hkl[pos:end, 0], out_hkl[pos:end, 1], out_hkl[pos:end, 2] = h, k, l
             out_g[pos:end] = g
-            out_i[pos:end] = F.real**2 + F.imag**2
+            out_i[pos:end] = Fr * Fr + Fi * Fi
             pos = end
     return out_hkl[:pos].copy() if pos < 0.9 * cap else out_hkl[:pos], out_g[:pos], out_i[:pos]

@@ -97,11 +97,38 @@ def _peak_rss_bytes() -> int:
         return 0
 
 
+#: glibc mallopt parameters and the values a task sets: numpy temporaries up to 32 MB (a 250 000-point chunk's
+#: columns are 4 MB) come from the heap and are reused, and up to 64 MB of free heap top is kept.
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+_HEAP = {"done": False}
+
+
+def _array_friendly_heap() -> None:
+    """Once per process, on glibc: let freed arrays' memory be reused instead of returned to the system.
+
+    Dask's nanny starts workers with ``MALLOC_TRIM_THRESHOLD_=65536``, which also fixes glibc's mmap threshold at
+    128 kB: every numpy temporary of a chunk was a fresh mmap, page-faulted in and unmapped again (10x the page
+    faults, 2.9 s of system time per 4 chunks, half the worker's throughput against the same code in a plain
+    process). The peak memory of a chunk stays what it was (its arrays are alive at once either way)."""
+    if _HEAP["done"]:
+        return
+    _HEAP["done"] = True
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(_M_MMAP_THRESHOLD, 1 << 25)
+        libc.mallopt(_M_TRIM_THRESHOLD, 1 << 26)
+    except (OSError, AttributeError):  # not glibc: its allocator as it is
+        pass
+
+
 def evaluate_chunk(cfg: dict, index: int, start: int, stop: int, part: str | None, top: int) -> dict:
     """One task: evaluate and score a chunk, write its Parquet part (when ``part`` is a path), return its
     top ``top`` rows, best row per (core, T) and Pareto-front vectors (and timing, peak memory)."""
     from latticeanchor.screen.run import ranked_table, screen_table
 
+    _array_friendly_heap()
     t0, c0 = time.perf_counter(), time.process_time()
     table = screen_table(cfg, frame=chunk_frame(cfg, start, stop))
     terms = _term_columns(table)

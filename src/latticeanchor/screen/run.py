@@ -397,6 +397,13 @@ def _progress(iterable, total: int, desc: str, quiet: bool):
     return tqdm(iterable, total=total, desc=desc, file=sys.stderr, leave=False)
 
 
+def _rows(table: pd.DataFrame, block: int = 64):
+    """``table.iterrows()`` a block of rows at a time: iterrows makes one object array of the whole frame first,
+    which on a 68 076-row study cost 0.4 s to read its first few rows."""
+    for start in range(0, len(table), block):
+        yield from table.iloc[start:start + block].iterrows()
+
+
 def build_top(ranked: pd.DataFrame, cfg: dict, out: Path, done: list[str], seed: int, quiet: bool = True,
               register=None) -> list[Path]:
     """Build the top distinct hybrids (α matrix, dot at the candidate's loading) as POSCAR + CIF.
@@ -415,7 +422,7 @@ def build_top(ranked: pd.DataFrame, cfg: dict, out: Path, done: list[str], seed:
     dataset = cfg["study"]["dataset"]
     target = out / "structures"
     wanted, seen = [], set()
-    for _, row in ranked.iterrows():
+    for _, row in _rows(ranked):
         if len(wanted) >= cfg["build"]["structures"]:
             break
         if "matrix" in row.index and row["matrix"] != data.dataset(dataset).default_matrix:

@@ -116,8 +116,9 @@ def terms(table: pd.DataFrame, target_gap=(1.1, 1.3), matrix_gap=DEFAULT_MATRIX_
     gain = anchoring_gain(table["lifetime_h"], table["lifetime_pristine_h"], lifetime_target_h)
     life = np.clip(np.log10(1.0 + np.minimum(table["lifetime_h"].to_numpy(float), LIFETIME_CAP_H))
                    / np.log10(1.0 + LIFETIME_CAP_H), 0.0, 1.0)
-    per_row = pd.DataFrame({"gain": gain, "life": life}, index=table.index)
-    groups = per_row.groupby([table[k] for k in group_keys], observed=True, sort=False)
+    # grouped by column names: a list of Series keys made pandas format each key Series (0.3 s a default study)
+    per_row = table[list(group_keys)].assign(gain=gain, life=life)
+    groups = per_row.groupby(list(group_keys), observed=True, sort=False)
     film_gain = groups["gain"].transform("min").fillna(0.0).to_numpy()  # NaN: no temperature needs the dots
     film_life = groups["life"].transform("min").to_numpy()
     eps = table["eps_fraction"].to_numpy(float)
