@@ -119,3 +119,27 @@ def test_mismatch_command_tabulates_every_core_in_every_matrix(tmp_path, capsys)
         assert np.allclose(sub["eps_fraction"], strain.mismatch("PbS", sub["x"].to_numpy(), 298.15, matrix=m), rtol=1e-12)
         assert sub["mb_critical_thickness_A"].isna().all()  # empty cells, not a CsPb(Br,I)3 value
     assert main(["mismatch", "--matrix", "CsSnI3"]) == 2
+
+
+@pytest.mark.parametrize("matrix", ["CsPb(Br,I)3", "MAPb(Br,I)3", "FAPb(Br,I)3", "CsPb(Cl,Br)3"])
+def test_the_coherent_window_holds_the_zero_mismatch_composition_and_shrinks_with_misfit(matrix):
+    """With every matrix's elastic constants (the hybrids' computed) the critical inclusion diameter diverges at
+    ε = 0 and falls as |ε| grows, so a dot's coherent x-window is an interval around the zero-mismatch x."""
+    ms = data.dataset(None, matrix=matrix)
+    x = np.linspace(0.0, 3.0, 121)
+    for core in ("PbS", "PbS0.5Se0.5", "PbSe", "PbSe0.5Te0.5", "PbTe"):
+        signed = np.asarray(strain.mismatch(core, x, 298.15, ms))
+        dc = np.asarray(stability.critical_inclusion_diameter(core, x, 298.15, ms), float)
+        # on each side of ε = 0: larger |ε|, smaller critical size (above the ≈ 12 Å floor the loop balance reaches
+        # at large misfit, which moves with the matrix's lattice constant through the Burgers vector)
+        for side in ((signed > 0) & (dc > 50.0), (signed < 0) & (dc > 50.0)):
+            order = np.argsort(np.abs(signed[side]))
+            assert (np.diff(dc[side][order]) <= 0).all(), core
+        try:
+            x0 = strain.zero_mismatch_x(core, 298.15, ms)
+        except LatticeAnchorError:
+            continue
+        assert float(stability.critical_inclusion_diameter(core, x0, 298.15, ms)) > 1e4  # Å: ≥ 1 µm at ε ≈ 0
+        coherent = x[dc > 35.0]  # a 3.5 nm dot
+        assert coherent.min() <= x0 <= coherent.max()
+        assert np.allclose(np.diff(coherent), x[1] - x[0])  # one interval
