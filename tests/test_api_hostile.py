@@ -284,39 +284,10 @@ def _non_finite(value) -> bool:
 
 
 def run_case(call, time_limit: float = TIME_LIMIT_S) -> tuple[str, str, float]:
-    """(class, text, seconds) of one case run in a forked child; a child past ``time_limit`` is killed
-    ('hang'), one that dies without answering is a 'crash'."""
-    read_fd, write_fd = os.pipe()
+    """(class, text, seconds) of one case run in a forked child (``run_batch`` of one call); a child past
+    ``time_limit`` is killed ('hang'), one that dies without answering is a 'crash'."""
     t0 = time.monotonic()
-    pid = os.fork()
-    if pid == 0:  # the child
-        os.close(read_fd)
-        try:
-            result = _child(call)
-        except BaseException as exc:  # noqa: BLE001
-            result = ("exception", f"{type(exc).__name__}: {exc}"[:300])
-        with os.fdopen(write_fd, "wb") as fh:
-            fh.write(pickle.dumps(result))
-        os._exit(0)
-    os.close(write_fd)
-    chunks = []
-    try:
-        while True:
-            left = time_limit - (time.monotonic() - t0)
-            ready, _, _ = select.select([read_fd], [], [], max(left, 0))
-            if not ready:
-                os.kill(pid, signal.SIGKILL)
-                return "hang", f"no answer within {time_limit:g} s", time.monotonic() - t0
-            chunk = os.read(read_fd, 1 << 16)
-            if not chunk:
-                break
-            chunks.append(chunk)
-    finally:
-        os.close(read_fd)
-        os.waitpid(pid, 0)
-    if not chunks:
-        return "crash", "the child died without an answer", time.monotonic() - t0
-    kind, text = pickle.loads(b"".join(chunks))
+    [(kind, text)] = run_batch([call], time_limit)
     return kind, text, time.monotonic() - t0
 
 
@@ -366,8 +337,9 @@ def run_batch(calls, time_limit: float = TIME_LIMIT_S) -> list[tuple[str, str]]:
         os.close(read_fd)
         os.waitpid(pid, 0)
     results = [pickle.loads(bytes.fromhex(line.decode())) for line in buf.splitlines()]
-    missing = "hang" if time.monotonic() - t0 >= time_limit else "crash"
-    return results + [(missing, f"no answer ({missing})")] * (len(calls) - len(results))
+    missing = (("hang", f"no answer within {time_limit:g} s") if time.monotonic() - t0 >= time_limit
+               else ("crash", "the child died without an answer"))
+    return results + [missing] * (len(calls) - len(results))
 
 
 @pytest.mark.parametrize("call,needle", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
