@@ -40,7 +40,7 @@ from latticeanchor.errors import LatticeAnchorError
 from latticeanchor.validate import as_array, br_content, dot_diameter, positive, real, scalar_or_array, temperature
 from latticeanchor.validate import broadcasting
 
-__all__ = ["parse_core", "core_lattice_constant", "mismatch", "zero_mismatch_x", "matrix_moduli",
+__all__ = ["parse_core", "check_core", "core_lattice_constant", "mismatch", "zero_mismatch_x", "matrix_moduli",
            "matrix_elastic_constants", "core_moduli", "critical_thickness", "critical_spacing", "critical_loading", "eshelby_energy",
            "GPA_A3_TO_EV"]
 
@@ -76,6 +76,16 @@ def parse_core(core: str) -> tuple[tuple[str, float], ...]:
     if abs(total - 1.0) > 1e-6 or any(f < 0 for _, f in fractions):
         raise LatticeAnchorError(f"core {core!r}: anion fractions must be ≥ 0 and sum to 1, got {total:g}")
     return tuple(fractions)
+
+
+def check_core(core: str, dataset=None) -> tuple[tuple[str, float], ...]:
+    """``parse_core`` plus the dataset's check that it holds every compound (``MaterialSet.core``: one line
+    naming the known cores); for entry points that refuse before any output."""
+    ms = data.resolve(dataset)
+    parts = parse_core(core)
+    for name, _ in parts:
+        ms.core(name)
+    return parts
 
 
 def core_lattice_constant(core: str, T=298.15, dataset: str | None = None):
@@ -193,10 +203,8 @@ def critical_thickness(eps, matrix_x=2.0, T=298.15, dataset: str | None = None, 
     if np.any((nu <= 0) | (nu >= 0.5)):  # isotropic bound (−1, 0.5); these ionic solids have ν ≈ 0.2–0.35
         raise LatticeAnchorError(f"poisson ratio must lie in (0, 0.5) for these materials (CsPbX3, PbX: ν ≈ 0.2–0.35; "
                                  f"only auxetic solids have ν ≤ 0), got {float(nu[(nu <= 0) | (nu >= 0.5)].ravel()[0]):g}")
-    alpha_deg = real("alpha_deg", alpha_deg, 0.0, 180.0)
-    if not 0.0 < alpha_deg < 180.0:
-        raise LatticeAnchorError(f"alpha_deg must lie in (0°, 180°), got {alpha_deg:g}: a pure screw dislocation "
-                                 "(Burgers vector along the line) relieves no misfit")
+    alpha_deg = real("alpha_deg", alpha_deg, 0.0, 180.0, low_open=True, high_open=True,
+                     why="a pure screw dislocation, Burgers vector along the line, relieves no misfit")
     lambda_deg = real("lambda_deg", lambda_deg, 0.0, 90.0)
     cos_lambda = np.cos(np.radians(lambda_deg))
     if cos_lambda <= 1e-9:

@@ -91,9 +91,9 @@ def dot_diameter_nm(name: str, value) -> np.ndarray:
 # --- argument checks of the public API (each names the parameter) -------------------------------------
 
 def real(name: str, value, low: float | None = None, high: float | None = None, low_open: bool = False,
-         why: str = "") -> float:
-    """One finite real number (bool and text refused) in [low, high] (``low_open``: (low, high]); ``why``
-    (the physical reason for the range) ends the range errors."""
+         why: str = "", high_open: bool = False) -> float:
+    """One finite real number (bool and text refused) in [low, high] (``low_open`` / ``high_open``: that bound
+    excluded); ``why`` (the physical reason for the range) ends the range errors."""
     if isinstance(value, (bool, np.bool_, str, bytes)) or np.ndim(value) != 0:
         raise LatticeAnchorError(f"{name} must be a number, got {_short(value)}")
     try:
@@ -105,8 +105,8 @@ def real(name: str, value, low: float | None = None, high: float | None = None, 
     tail = f" ({why})" if why else ""
     if low is not None and (v <= low if low_open else v < low):
         raise LatticeAnchorError(f"{name} must be {'>' if low_open else '≥'} {low:g}, got {v:g}{tail}")
-    if high is not None and v > high:
-        raise LatticeAnchorError(f"{name} must be ≤ {high:g}, got {v:g}{tail}")
+    if high is not None and (v >= high if high_open else v > high):
+        raise LatticeAnchorError(f"{name} must be {'<' if high_open else '≤'} {high:g}, got {v:g}{tail}")
     return v
 
 

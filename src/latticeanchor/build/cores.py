@@ -46,16 +46,21 @@ CENTERS = ("Pb", "anion")
 VACUUM = 10.0  # Å of vacuum on each side of the bounding box of a free-standing core
 
 
+def buildable(core: str) -> bool:
+    """Whether the builders can place ``core``: a Pb chalcogenide (or an anion alloy of them), whose cation goes
+    on the perovskite's Pb sublattice in ``embed``."""
+    return all(name.startswith("Pb") for name, _ in strain.parse_core(core))
+
+
 def _core_symbols(core: str) -> list[tuple[str, float]]:
     """[(anion symbol, fraction), ...] of a core name ('PbS', 'PbS0.5Se0.5', ...). The builders place the core's
     cation on Pb sites (the perovskite's Pb sublattice in ``embed``), so a rock-salt compound of another cation
     (a user's 'SnTe') is refused here in one line; the models and the screen accept it."""
-    parts = strain.parse_core(core)
-    if any(not name.startswith("Pb") for name, _ in parts):
+    if not buildable(core):
         raise LatticeAnchorError(f"core {core!r}: the builders place Pb-chalcogenide cores only (the cation sits on "
                                  "the perovskite's Pb sublattice); the models and `screen` accept other rock-salt "
                                  "compounds of a materials file")
-    return [(name[2:], frac) for name, frac in parts]
+    return [(name[2:], frac) for name, frac in strain.parse_core(core)]
 
 
 def _core_a(core: str, a, T, dataset) -> float:

@@ -103,11 +103,9 @@ def check_args(args) -> tuple[list[str], list[float], float]:
     dot_diameter_nm("--diameter", args.diameter)
     data.resolve_dataset(args.dataset)
     args.matrices = _matrices(args.matrix, args.dataset)
-    ms = data.resolve(args.dataset)
     with naming("--core"):
         for core in cores:
-            for name, _ in strain.parse_core(core):
-                ms.core(name)  # a compound the dataset lacks: refused before any output
+            strain.check_core(core, args.dataset)  # a compound the dataset lacks: refused before any output
     if args.plot is not None:
         args.plot = str(check_target(args.plot, "--plot", PLOT_SUFFIXES))  # '~' expanded
     if args.csv is not None:

@@ -409,13 +409,11 @@ def validate(raw: dict, max_points: int | None = None, chunked: bool = False) ->
         raise LatticeAnchorError("grid.cores: empty list")
     if len(grid["cores"]) > 100:
         raise LatticeAnchorError(f"grid.cores: {len(grid['cores'])} cores; at most 100")
-    resolved = data.resolve(study["dataset"])
     for core in grid["cores"]:
         if not isinstance(core, str) or not core.strip():
             raise LatticeAnchorError(f"grid.cores: expected core names, got {core!r}")
         try:
-            for name, _ in strain.parse_core(core):
-                resolved.core(name)  # a compound the dataset lacks: refused here, before any output
+            strain.check_core(core, study["dataset"])  # a compound the dataset lacks: refused before any output
         except LatticeAnchorError as exc:
             raise LatticeAnchorError(f"grid.cores: {exc}") from None
     if len(set(grid["cores"])) != len(grid["cores"]):

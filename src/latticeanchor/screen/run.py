@@ -416,7 +416,8 @@ def build_top(ranked: pd.DataFrame, cfg: dict, out: Path, done: list[str], seed:
     ``done`` are skipped.
     ``register(paths)`` is called before files are written (the manifest records them first).
     """
-    from latticeanchor import build, data, io, strain
+    from latticeanchor import build, data, io
+    from latticeanchor.build.cores import buildable
     from latticeanchor.build.sizing import candidate_params, supercell_for_loading
 
     dataset = cfg["study"]["dataset"]
@@ -427,7 +428,7 @@ def build_top(ranked: pd.DataFrame, cfg: dict, out: Path, done: list[str], seed:
             break
         if "matrix" in row.index and row["matrix"] != data.dataset(dataset).default_matrix:
             continue  # the screen builds CsPb(Br,I)3 hybrids only (MA/FA: build.embed refuses a molecular A site)
-        if not all(name.startswith("Pb") for name, _ in strain.parse_core(str(row["core"]))):
+        if not buildable(str(row["core"])):
             continue  # a user's rock-salt compound of another cation: the builders place Pb chalcogenides only
         c = candidate_params(row)  # column names with or without units
         d = c["diameter_A"]
