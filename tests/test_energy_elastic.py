@@ -48,6 +48,14 @@ def test_bad_arguments_are_one_line_errors():
         elastic_tensor(cu, EMT(), strain=0.5)
     with pytest.raises(LatticeAnchorError, match="6×6"):
         cubic_average(np.zeros((3, 3)))
+    from latticeanchor.energy.elastic import compute_end_members, main
+
+    # refused before the potential is loaded (so without the sevennet extra too)
+    with pytest.raises(LatticeAnchorError, match="unknown end member.*'Nope'"):
+        compute_end_members(["Nope"])
+    with pytest.raises(LatticeAnchorError, match="strain"):
+        compute_end_members(["CsPbBr3_alpha"], strain=float("nan"))
+    assert main(["--only", "Nope"]) == 2 and main(["--strain", "1e300"]) == 2
 
 
 def _computed():

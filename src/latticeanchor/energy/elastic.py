@@ -63,12 +63,16 @@ def _relax_ions(atoms, fmax: float, steps: int) -> bool:
     return bool(np.sqrt((atoms.get_forces() ** 2).sum(axis=1).max()) <= fmax)
 
 
+def _check_strain(strain) -> None:
+    if not 0 < strain <= 0.02:
+        raise LatticeAnchorError(f"strain must lie in (0, 0.02] (a small finite difference), got {strain!r}")
+
+
 def elastic_tensor(atoms, calculator, strain: float = 0.005, fmax: float = 0.005, steps: int = 300) -> dict:
     """6×6 elastic tensor (GPa) of ``atoms`` (a relaxed periodic cell, not modified) by central stress
     differences at ±``strain`` with the ions relaxed (``fmax`` eV/Å). Returns ``C`` (6×6 array, symmetrized),
     ``asymmetry`` (max |C − Cᵀ| / max |C| before symmetrizing: the finite-difference noise) and ``converged``."""
-    if not 0 < strain <= 0.02:
-        raise LatticeAnchorError(f"strain must lie in (0, 0.02] (a small finite difference), got {strain!r}")
+    _check_strain(strain)
     if len(atoms) == 0 or not np.all(atoms.pbc):
         raise LatticeAnchorError("elastic_tensor needs a periodic, non-empty cell")
     C = np.zeros((6, 6))
@@ -134,10 +138,16 @@ def compute_end_members(names=None, seeds=(0, 1, 2, 3, 4), calculator="sevennet"
     """{end member: ``summarize`` of its seeds} (hybrids: ``seeds`` molecule orientations; inorganic: one)."""
     from latticeanchor.energy.relax import get_calculator
 
+    known = {**HYBRIDS, **INORGANIC}
+    names = list(names or known)
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise LatticeAnchorError(f"unknown end member(s) {', '.join(map(repr, unknown))}; known: {', '.join(known)}")
+    _check_strain(strain)  # before the potential is loaded and the first cell relaxed
     calc = get_calculator(calculator, threads=1)
     table = {}
-    for name in names or list(HYBRIDS) + list(INORGANIC):
-        matrix, x = {**HYBRIDS, **INORGANIC}[name]
+    for name in names:
+        matrix, x = known[name]
         runs = []
         for seed in seeds if name in HYBRIDS else (0,):
             atoms, ok = _relaxed_cubic(matrix, x, seed, calc)
