@@ -80,8 +80,8 @@ def plot_mismatch(cores, path, T=(298.15,), dataset: str | None = None, x=None):
             ax.plot([x0], [0], "o", color=line.get_color())
             marks.append((x0, f"x={x0:.2f} ({100 * x0 / 3:.0f}% Br)", line.get_color()))
     ax.axhline(0, color="k", lw=0.6)
-    ax.set_xlabel("x in CsPbBr$_x$I$_{3-x}$ (Br per formula unit)")
-    ax.set_ylabel(r"mismatch $\varepsilon=(a_m-a_c)/a_c$ (%)")
+    ax.set_xlabel("x in CsPbBrₓI₃₋ₓ (Br per formula unit)")  # Unicode, not mathtext: no parser to build
+    ax.set_ylabel("mismatch ε = (a_matrix − a_core)/a_core (%)")
     secondary = ax.secondary_xaxis("top", functions=(lambda v: 100 * v / 3, lambda p: 3 * p / 100))
     secondary.set_xlabel("Br content (%)")
     ax.legend(fontsize=8)

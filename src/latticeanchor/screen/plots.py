@@ -216,7 +216,7 @@ def mismatch_by_matrix(cores, matrices, path, T=298.15, dataset=None):
                 pass
     ax.axhline(0, color="k", lw=0.6)
     ax.set_xlabel("x (first-named halide per formula unit)")
-    ax.set_ylabel(r"mismatch $\varepsilon=(a_m-a_c)/a_c$ (%)")
+    ax.set_ylabel("mismatch ε = (a_matrix − a_core)/a_core (%)")
     ax.set_title(f"{T:g} K", fontsize=9)
     ax.legend(fontsize=7, ncol=2)
     return save(fig, path)
