@@ -17,6 +17,8 @@ OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "
 #: deficiency (cividis: Nuñez et al., PLoS ONE 13, e0199239 (2018)); RdBu for signed quantities.
 SEQUENTIAL_CMAP = "cividis"
 DIVERGING_CMAP = "RdBu"
+#: y label of the mismatch figures (Unicode, not mathtext: the first mathtext string builds a parser)
+MISMATCH_LABEL = "mismatch ε = (a_matrix − a_core)/a_core (%)"
 
 
 def colour_blind_safe_style() -> dict:
@@ -81,7 +83,7 @@ def plot_mismatch(cores, path, T=(298.15,), dataset: str | None = None, x=None):
             marks.append((x0, f"x={x0:.2f} ({100 * x0 / 3:.0f}% Br)", line.get_color()))
     ax.axhline(0, color="k", lw=0.6)
     ax.set_xlabel("x in CsPbBrₓI₃₋ₓ (Br per formula unit)")  # Unicode, not mathtext: no parser to build
-    ax.set_ylabel("mismatch ε = (a_matrix − a_core)/a_core (%)")
+    ax.set_ylabel(MISMATCH_LABEL)
     secondary = ax.secondary_xaxis("top", functions=(lambda v: 100 * v / 3, lambda p: 3 * p / 100))
     secondary.set_xlabel("Br content (%)")
     ax.legend(fontsize=8)

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from latticeanchor.data import DEFAULT_MATRIX
-from latticeanchor.plotting import OKABE_ITO, SEQUENTIAL_CMAP, _pyplot, margins, plot_mismatch, save
+from latticeanchor.plotting import MISMATCH_LABEL, OKABE_ITO, SEQUENTIAL_CMAP, _pyplot, margins, plot_mismatch, save
 
 # Films of Liu et al., Nature 570, 96 (2019) marked on the lifetime map: PbS dots, (x, vol%)
 PAPER_FILMS = [(1.0, v) for v in (0, 6, 13, 20)] + [(2.0, v) for v in (0, 6, 13, 20)]
@@ -216,7 +216,7 @@ def mismatch_by_matrix(cores, matrices, path, T=298.15, dataset=None):
                 pass
     ax.axhline(0, color="k", lw=0.6)
     ax.set_xlabel("x (first-named halide per formula unit)")
-    ax.set_ylabel("mismatch ε = (a_matrix − a_core)/a_core (%)")
+    ax.set_ylabel(MISMATCH_LABEL)
     ax.set_title(f"{T:g} K", fontsize=9)
     ax.legend(fontsize=7, ncol=2)
     return save(fig, path)
