@@ -14,6 +14,9 @@ from latticeanchor.plotting import MISMATCH_LABEL, OKABE_ITO, SEQUENTIAL_CMAP, _
 # Films of Liu et al., Nature 570, 96 (2019) marked on the lifetime map: PbS dots, (x, vol%)
 PAPER_FILMS = [(1.0, v) for v in (0, 6, 13, 20)] + [(2.0, v) for v in (0, 6, 13, 20)]
 PAPER_DIAMETER_NM = 3.5
+#: panel titles at the top edge (y = 1): none of these panels has ticks or labels above it, so matplotlib's
+#: automatic title placement, which measures every tick label of the axes at draw time, would put them there too
+TITLE = {"fontsize": 9, "y": 1.0}
 
 
 def _nearest(values, target):
@@ -67,7 +70,7 @@ def lifetime_map(table: pd.DataFrame, path, diameter_nm: float | None = None, or
             sub = table[(table["core"] == core) & (table["T_K"] == T) & (table["diameter_nm"] == diameter_nm)]
             if not np.isfinite(sub["lifetime_h"].to_numpy(float)).any():  # no kinetic model for this matrix
                 _not_evaluated(ax, "lifetime not evaluated\n(no α→δ kinetic model for this matrix)")
-                ax.set_title(f"{core}, d = {diameter_nm:g} nm, {T:g} K", fontsize=9)
+                ax.set_title(f"{core}, d = {diameter_nm:g} nm, {T:g} K", **TITLE)
                 if i == len(cores) - 1:
                     ax.set_xlabel("x (first-named halide per formula unit)")
                 continue
@@ -91,7 +94,7 @@ def lifetime_map(table: pd.DataFrame, path, diameter_nm: float | None = None, or
                 fx, fv = zip(*PAPER_FILMS)
                 ax.scatter(fx, fv, marker="o", s=28, facecolor="white", edgecolor="black", zorder=5,
                            label="Liu et al. films")
-            ax.set_title(f"{core}, d = {diameter_nm:g} nm, {T:g} K", fontsize=9)
+            ax.set_title(f"{core}, d = {diameter_nm:g} nm, {T:g} K", **TITLE)
             ax.set_ylim(0, phis.max())
             if i == len(cores) - 1:
                 ax.set_xlabel("x (Br per formula unit)")
@@ -137,7 +140,7 @@ def critical_loading_map(table: pd.DataFrame, path, T: float | None = None, diam
         sub = table[(table["core"] == core) & (table["T_K"] == T) & (table["diameter_nm"] == diameter_nm)]
         if not np.isfinite(sub["mb_coherence_loading_fraction"].to_numpy(float)).any():
             _not_evaluated(ax, "coherence not evaluated\n(no elastic constants for this matrix)")
-            ax.set_title(f"{core}, d = {diameter_nm:g} nm, {T:g} K", fontsize=9)
+            ax.set_title(f"{core}, d = {diameter_nm:g} nm, {T:g} K", **TITLE)
             continue
         coherent = (sub["loading_fraction"] >= sub["mb_coherence_loading_fraction"]) & (sub["loading_fraction"] > 0)
         grid = sub.assign(coherent=coherent.astype(float)).pivot_table(index="loading_fraction", columns="x",
@@ -147,7 +150,7 @@ def critical_loading_map(table: pd.DataFrame, path, T: float | None = None, diam
                       vmin=0, vmax=1, shading="nearest")
         crit = sub.groupby("x")["mb_coherence_loading_fraction"].first()
         ax.plot(crit.index, np.clip(100 * crit.to_numpy(), 0, 100 * phis.max()), "k-", lw=1.5, label="MB critical loading")
-        ax.set_title(f"{core}, d = {diameter_nm:g} nm, {T:g} K", fontsize=9)
+        ax.set_title(f"{core}, d = {diameter_nm:g} nm, {T:g} K", **TITLE)
         ax.set_xlabel("x (Br per formula unit)")
         ax.set_ylim(0, 100 * phis.max())
     axes[0][0].set_ylabel("dot loading (vol%)")
@@ -169,7 +172,7 @@ def score_landscape(table: pd.DataFrame, path, order=None):
                              vmax=1, shading="nearest")
         best = sub.iloc[0]  # the table is in rank order (score_worst_T)
         ax.plot(best["x"], 100 * best["loading_fraction"], "*", color="#D55E00", ms=12, label=f"best: x={best['x']:.2f}")
-        ax.set_title(core, fontsize=9)
+        ax.set_title(core, **TITLE)
         ax.set_xlabel("x (Br per formula unit)")
         ax.legend(fontsize=8, loc="upper right")
     axes[0][0].set_ylabel("dot loading (vol%)")
@@ -190,7 +193,7 @@ def score_vs_x(table: pd.DataFrame, path):
     ax.axvline(best["x"], color="0.5", ls=":", lw=1)
     ax.set_xlabel("x (Br per formula unit)")
     ax.set_ylabel("best worst-T score over loading")
-    ax.set_title(f"d = {best['diameter_nm']:g} nm, {best['T_K']:g} K (the best candidate's)", fontsize=9)
+    ax.set_title(f"d = {best['diameter_nm']:g} nm, {best['T_K']:g} K (the best candidate's)", **TITLE)
     ax.legend(fontsize=8)
     return save(fig, path, tight=False)
 
@@ -217,7 +220,7 @@ def mismatch_by_matrix(cores, matrices, path, T=298.15, dataset=None):
     ax.axhline(0, color="k", lw=0.6)
     ax.set_xlabel("x (first-named halide per formula unit)")
     ax.set_ylabel(MISMATCH_LABEL)
-    ax.set_title(f"{T:g} K", fontsize=9)
+    ax.set_title(f"{T:g} K", **TITLE)
     ax.legend(fontsize=7, ncol=2)
     return save(fig, path)
 
