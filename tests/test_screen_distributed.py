@@ -46,7 +46,11 @@ def test_total_budget_is_a_separate_key():
         load_config({**GRID, "study": {"name": "dist", "max_total_points": 80000}}, chunked=True)
 
 
-def test_serial_chunks_give_the_serial_top_100_and_front(serial):
+@pytest.mark.parametrize("batch_rows", [1, 3000, 10**9])  # merge every chunk's front, some, or only at the end
+def test_serial_chunks_give_the_serial_top_100_and_front(serial, batch_rows, monkeypatch):
+    from latticeanchor.screen import distributed
+
+    monkeypatch.setattr(distributed, "FRONT_BATCH_ROWS", batch_rows)
     res = run_chunks(load_config(GRID, chunked=True), 100, chunk_points=15000)
     assert len(res["chunks"]) > 3
     pd.testing.assert_frame_equal(res["ranked"], ranked_table(serial, 100), check_categorical=False)

@@ -12,7 +12,8 @@ window (``ranked.csv`` has one row per (core, x, diameter)) are complete. Each t
 (``screen.run.screen_table(cfg, frame=chunk)``), writes ``candidates/part-<i>.parquet`` (every column but
 the global ``rank`` and ``pareto``), and returns only its top N compositions (``run.ranked_table``), its best row per (core, T) and the
 key columns and worst-temperature term vectors of its own Pareto front. The driver merges these as they
-arrive (``rank_order`` on a few thousand rows; never a sort of the grid): the global top N is within the
+arrive (``rank_order`` on a few thousand rows; never a sort of the grid; the chunk fronts in batches as large
+as the front found so far, so the driver's work stays a small part of the workers'): the global top N is within the
 union of the chunks' top N, and the global front within the union of the chunks' fronts (a row dominated
 inside its chunk is dominated globally), so the ranked list and the Pareto flags equal the serial run's.
 """
@@ -31,6 +32,7 @@ from latticeanchor.errors import LatticeAnchorError
 DEFAULT_CHUNK_POINTS = 250_000  # ≈ 0.5 GB peak per single-threaded worker (60 float columns and temporaries)
 KEY_COLUMNS = ["core", "x", "diameter_nm", "loading_fraction", "T_K"]
 CANDIDATE_KEYS = ["core", "x", "diameter_nm", "loading_fraction"]
+FRONT_BATCH_ROWS = 100_000  # chunk-front rows the driver collects before a merge into the global front
 
 # Quieter workers (as the energy stage's): fewer event-loop ticks and no statistical profiler
 QUIET_WORKER_CONFIG = {"distributed.admin.tick.interval": "1s", "distributed.admin.system-monitor.interval": "5s",
@@ -194,13 +196,24 @@ def run_chunks(cfg: dict, top: int, parts: Path | None = None, *, workers: int |
     stats}``. ``parts``: folder for ``part-<i>.parquet`` (None: nothing written)."""
     plan = chunks(cfg, chunk_points)
     names = [None if parts is None else str(Path(parts) / f"part-{i:05d}.parquet") for i in range(len(plan))]
-    state = {"top": None, "best": None, "front": None, "rows": 0, "stats": []}
+    state = {"top": None, "best": None, "front": None, "pending": [], "rows": 0, "stats": []}
+
+    def merge_pending() -> None:
+        if state["pending"]:
+            state["front"] = _merge_front(state["front"], pd.concat(state["pending"], ignore_index=True))
+            state["pending"] = []
 
     def absorb(res: dict) -> None:
         state["top"] = _merge_ranked(state["top"], res["top"], top)
         merged = _merge_ranked(state["best"], res["best"], None)
         state["best"] = merged.drop_duplicates(subset=_keys(merged, ["core", "T_K"]))
-        state["front"] = _merge_front(state["front"], res["front"])
+        # chunk fronts are merged into the global front once they add up to its size (at least FRONT_BATCH_ROWS):
+        # each merge is a Pareto sweep over the front, so merging every chunk cost O(chunks × front) and the driver
+        # (sharing the workers' cores) starved them on a 10⁸-point grid
+        state["pending"].append(res["front"])
+        waiting = sum(len(f) for f in state["pending"])
+        if waiting >= max(FRONT_BATCH_ROWS, 0 if state["front"] is None else len(state["front"])):
+            merge_pending()
         state["rows"] += res["rows"]
         state["stats"].append({k: res[k] for k in ("index", "rows", "wall_s", "cpu_s", "peak_rss_bytes", "pid")})
         if progress is not None:
@@ -235,6 +248,7 @@ def run_chunks(cfg: dict, top: int, parts: Path | None = None, *, workers: int |
         if own is not None:
             client.close()
             own.close()
+    merge_pending()
     ranked = state["top"].copy()
     front = state["front"]
     cand_keys, row_keys = _keys(ranked, CANDIDATE_KEYS), _keys(ranked, KEY_COLUMNS)
