@@ -133,6 +133,22 @@ def test_dataset_sensitivity_matches_a_direct_screen_per_dataset():
     assert "liu2019*" in sensitivity_line(table)
 
 
+
+@pytest.mark.parametrize("grid", [
+    {"cores": ["PbS", "PbSe"], "x": {"start": 0.0, "stop": 3.0, "step": 0.5}, "diameter_nm": [3.0, 4.0],
+     "loading": [0.0, 0.1, 0.2], "temperatures": [298.15, 473.15]},
+    {"matrices": ["CsPb(Br,I)3", "MAPb(Br,I)3"], "cores": ["PbS", "PbSe"], "x": {"start": 0.0, "stop": 3.0, "step": 0.5},
+     "diameter_nm": [3.0], "loading": [0.0, 0.1], "temperatures": [298.15]}])
+def test_dataset_sensitivity_from_the_study_table_equals_the_rescreen(grid):
+    """The study dataset's answer read from the study's own table (the CLI's path) is the re-screen's, other
+    cores and matrices of the grid notwithstanding."""
+    from latticeanchor.screen.sensitivity import dataset_sensitivity
+
+    cfg = load_config({"study": {"name": "s", "dataset": "liu2019"}, "grid": grid})
+    study = screen_table(cfg)
+    pd.testing.assert_frame_equal(dataset_sensitivity(cfg, study.iloc[0], table=study),
+                                  dataset_sensitivity(cfg, study.iloc[0]))
+
 # --- folder safety and resume ---------------------------------------------------------------------------
 
 def _bytes(folder: Path) -> dict:

@@ -207,7 +207,7 @@ def run(args) -> int:
     elif not args.no_sensitivity:
         from latticeanchor.screen.sensitivity import dataset_sensitivity, sensitivity_line
 
-        print(sensitivity_line(dataset_sensitivity(cfg, result.candidates.iloc[0])))
+        print(sensitivity_line(dataset_sensitivity(cfg, result.candidates.iloc[0], table=result.candidates)))
     status = 0
     if args.relax_top:
         from latticeanchor.energy.scale import relax_top
