@@ -17,6 +17,9 @@ OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "
 #: deficiency (cividis: Nuñez et al., PLoS ONE 13, e0199239 (2018)); RdBu for signed quantities.
 SEQUENTIAL_CMAP = "cividis"
 DIVERGING_CMAP = "RdBu"
+#: zlib level of the PNGs written here: the pixels are those of any level; the default study's five figures
+#: encode in 0.15 s CPU at level 1 against 0.25 s at Pillow's default 6, for 570 kB instead of 493 kB
+PNG_COMPRESS_LEVEL = 1
 #: y label of the mismatch figures (Unicode, not mathtext: the first mathtext string builds a parser)
 MISMATCH_LABEL = "mismatch ε = (a_matrix − a_core)/a_core (%)"
 
@@ -45,8 +48,11 @@ def save(fig, path, tight: bool = True) -> Path:
     a figure laid out with ``margins`` passes ``tight=False`` and is rendered once."""
     plt = _pyplot()
     extra = {"bbox_inches": "tight"} if tight else {}
+    fmt = Path(path).suffix.lstrip(".").lower() or "png"
+    if fmt == "png":  # the same pixels, deflated at zlib level 1 instead of Pillow's 6 (see PNG_COMPRESS_LEVEL)
+        extra["pil_kwargs"] = {"compress_level": PNG_COMPRESS_LEVEL}
     with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=150, format=Path(path).suffix.lstrip(".") or "png", **extra)
+        fig.savefig(tmp, dpi=150, format=fmt, **extra)
     plt.close(fig)
     return Path(path)
 
