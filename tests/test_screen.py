@@ -498,3 +498,24 @@ def test_cli_parquet_flag_writes_the_parquet_table(tmp_path, capsys):
     assert main(["screen", str(cfg), "--out", str(tmp_path / "o"), "--parquet", "--no-sensitivity"]) == 0
     assert (tmp_path / "o" / "candidates.parquet").exists() and not (tmp_path / "o" / "candidates.csv").exists()
     assert "4 candidates" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("agg", ["first", "max"])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_plot_grids_equal_pandas_pivot_tables(agg, seed):
+    """The plots' loading × x grids (array indexing) are pandas' pivot tables: duplicated cells, NaN values,
+    an all-NaN row and column, infinities."""
+    from latticeanchor.screen.plots import _loading_x_grid
+
+    rng = np.random.default_rng(seed)
+    n = 400
+    frame = pd.DataFrame({"x": rng.choice([0.0, 0.5, 1.0, 1.5, 2.0], n),
+                          "loading_fraction": rng.choice([0.0, 0.05, 0.1, 0.2], n), "v": rng.normal(size=n)})
+    frame.loc[rng.random(n) < 0.2, "v"] = np.nan
+    frame.loc[frame["x"] == 1.5, "v"] = np.nan  # a column with no value: dropped by both
+    frame.loc[frame["loading_fraction"] == 0.1, "v"] = np.nan  # a row with no value
+    frame.loc[rng.random(n) < 0.05, "v"] = np.inf
+    want = frame.pivot_table(index="loading_fraction", columns="x", values="v", aggfunc=agg)
+    xs, phis, grid = _loading_x_grid(frame, "v", agg)
+    assert np.array_equal(xs, want.columns.to_numpy()) and np.array_equal(phis, want.index.to_numpy())
+    assert np.array_equal(grid, want.to_numpy(), equal_nan=True)

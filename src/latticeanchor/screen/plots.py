@@ -42,6 +42,30 @@ def _column_spans(xs, mask):
     return spans
 
 
+def _loading_x_grid(sub: pd.DataFrame, values, agg: str = "first"):
+    """(x values, loadings (fractions), (n_loading, n_x) array) of ``values`` (a column name or an array aligned
+    with ``sub``) on the loading × x plane: per cell the first (``agg="first"``, table order) or the largest
+    (``"max"``) non-NaN value; rows and columns with no value dropped. ``DataFrame.pivot_table(index=
+    "loading_fraction", columns="x", aggfunc=agg)`` by array indexing (12 pivot tables were 0.09 s of the plots)."""
+    v = np.asarray(sub[values] if isinstance(values, str) else values, float)
+    xs, ix = np.unique(sub["x"].to_numpy(float), return_inverse=True)
+    phis, ip = np.unique(sub["loading_fraction"].to_numpy(float), return_inverse=True)
+    ok = ~np.isnan(v)
+    cell = (ip * len(xs) + ix)[ok]
+    grid = np.full(len(phis) * len(xs), np.nan)
+    if agg == "first":
+        first_cell, first_row = np.unique(cell, return_index=True)
+        grid[first_cell] = v[ok][first_row]
+    elif agg == "max":
+        grid[np.unique(cell)] = -np.inf
+        np.maximum.at(grid, cell, v[ok])
+    else:
+        raise ValueError(f"agg: 'first' or 'max', not {agg!r}")
+    grid = grid.reshape(len(phis), len(xs))
+    rows, cols = ~np.isnan(grid).all(axis=1), ~np.isnan(grid).all(axis=0)
+    return xs[cols], phis[rows], grid[rows][:, cols]
+
+
 def _panels(table: pd.DataFrame, order) -> list:
     """Panel labels: ``order`` when given (a multi-matrix study: matrix-major), else the cores in rank order."""
     return list(order) if order is not None else list(pd.unique(table["core"]))
@@ -74,10 +98,10 @@ def lifetime_map(table: pd.DataFrame, path, diameter_nm: float | None = None, or
                 if i == len(cores) - 1:
                     ax.set_xlabel("x (first-named halide per formula unit)")
                 continue
-            grid = sub.pivot_table(index="loading_fraction", columns="x", values="lifetime_h", aggfunc="first")
-            xs, phis = grid.columns.to_numpy(), 100 * grid.index.to_numpy()
+            xs, phis, grid = _loading_x_grid(sub, "lifetime_h")
+            phis = 100 * phis
             with np.errstate(divide="ignore"):
-                values = np.log10(np.minimum(grid.to_numpy(), 10**vmax))
+                values = np.log10(np.minimum(grid, 10**vmax))
             mesh = ax.pcolormesh(xs, phis, values, cmap=SEQUENTIAL_CMAP, vmin=-1, vmax=vmax, shading="nearest")
             per_x = sub.groupby("x").first()
             crit = 100 * per_x["critical_loading_fraction"].to_numpy()
@@ -143,10 +167,8 @@ def critical_loading_map(table: pd.DataFrame, path, T: float | None = None, diam
             ax.set_title(f"{core}, d = {diameter_nm:g} nm, {T:g} K", **TITLE)
             continue
         coherent = (sub["loading_fraction"] >= sub["mb_coherence_loading_fraction"]) & (sub["loading_fraction"] > 0)
-        grid = sub.assign(coherent=coherent.astype(float)).pivot_table(index="loading_fraction", columns="x",
-                                                                       values="coherent", aggfunc="first")
-        xs, phis = grid.columns.to_numpy(), grid.index.to_numpy()
-        ax.pcolormesh(xs, 100 * phis, grid.to_numpy(), cmap=ListedColormap([OKABE_ITO[1], OKABE_ITO[4]]),
+        xs, phis, grid = _loading_x_grid(sub, coherent.to_numpy(float))
+        ax.pcolormesh(xs, 100 * phis, grid, cmap=ListedColormap([OKABE_ITO[1], OKABE_ITO[4]]),
                       vmin=0, vmax=1, shading="nearest")
         crit = sub.groupby("x")["mb_coherence_loading_fraction"].first()
         ax.plot(crit.index, np.clip(100 * crit.to_numpy(), 0, 100 * phis.max()), "k-", lw=1.5, label="MB critical loading")
@@ -167,8 +189,8 @@ def score_landscape(table: pd.DataFrame, path, order=None):
     mesh = None
     for ax, core in zip(axes[0], cores):
         sub = table[table["core"] == core]
-        grid = sub.pivot_table(index="loading_fraction", columns="x", values="score_worst_T", aggfunc="max")
-        mesh = ax.pcolormesh(grid.columns, 100 * grid.index.to_numpy(), grid.to_numpy(), cmap=SEQUENTIAL_CMAP, vmin=0,
+        xs, phis, grid = _loading_x_grid(sub, "score_worst_T", "max")
+        mesh = ax.pcolormesh(xs, 100 * phis, grid, cmap=SEQUENTIAL_CMAP, vmin=0,
                              vmax=1, shading="nearest")
         best = sub.iloc[0]  # the table is in rank order (score_worst_T)
         ax.plot(best["x"], 100 * best["loading_fraction"], "*", color="#D55E00", ms=12, label=f"best: x={best['x']:.2f}")
