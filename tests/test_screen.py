@@ -481,7 +481,7 @@ def test_a_failing_plot_process_is_one_line_error_and_leaves_no_partial_figure(t
     def broken(table, cfg, folder):
         raise ValueError("no canvas\nsecond line")
 
-    monkeypatch.setattr(screen_plots, "all_plots", broken)  # the forked child inherits it
+    monkeypatch.setattr(screen_plots, "table_plots", broken)  # the forked child inherits it
     with pytest.raises(LatticeAnchorError, match="^plots: ValueError: no canvas$"):
         run(SMALL, out=tmp_path / "f", quiet=True)
     assert (tmp_path / "f" / "candidates.csv").exists() and not list((tmp_path / "f").glob("*.png"))
@@ -519,3 +519,32 @@ def test_plot_grids_equal_pandas_pivot_tables(agg, seed):
     xs, phis, grid = _loading_x_grid(frame, "v", agg)
     assert np.array_equal(xs, want.columns.to_numpy()) and np.array_equal(phis, want.index.to_numpy())
     assert np.array_equal(grid, want.to_numpy(), equal_nan=True)
+
+
+def test_a_failed_evaluation_ends_the_plotting_process_with_nothing_written(tmp_path, monkeypatch):
+    """The plotting process starts before the grid is evaluated; an evaluation that fails ends it, and no file
+    (no figure, no folder) is written."""
+    import importlib
+    import multiprocessing as mp
+
+    run_module = importlib.import_module("latticeanchor.screen.run")  # the module (screen.run is also the function)
+
+    def refused(cfg, pareto=True, frame=None):
+        raise LatticeAnchorError("model refused")
+
+    monkeypatch.setattr(run_module, "screen_table", refused)
+    with pytest.raises(LatticeAnchorError, match="^model refused$"):
+        run(SMALL, out=tmp_path / "f", quiet=True)
+    assert not (tmp_path / "f").exists() and not mp.active_children()
+
+
+def test_a_mismatch_figure_that_fails_before_the_table_is_one_line_error(tmp_path, monkeypatch):
+    from latticeanchor.screen import plots as screen_plots
+
+    def broken(cfg, path):
+        raise RuntimeError("no fonts\nmore")
+
+    monkeypatch.setattr(screen_plots, "mismatch_plot", broken)  # fails while the parent evaluates
+    with pytest.raises(LatticeAnchorError, match="^plots: RuntimeError: no fonts$"):
+        run(SMALL, out=tmp_path / "f", quiet=True)
+    assert (tmp_path / "f" / "candidates.csv").exists() and not list((tmp_path / "f").glob("*.png"))

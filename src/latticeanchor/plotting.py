@@ -42,19 +42,24 @@ def _pyplot():
 
 
 def save(fig, path, tight: bool = True) -> Path:
-    """Save a figure atomically (format from the suffix) and close it.
+    """Save a figure atomically (format from the suffix) and close it; ``path`` may also be a binary file object
+    (PNG written into it, e.g. an ``io.BytesIO``), returned as given.
 
     ``tight=True`` crops to the drawn extent (``bbox_inches="tight"``: matplotlib renders the figure twice);
     a figure laid out with ``margins`` passes ``tight=False`` and is rendered once."""
     plt = _pyplot()
     extra = {"bbox_inches": "tight"} if tight else {}
-    fmt = Path(path).suffix.lstrip(".").lower() or "png"
+    in_memory = hasattr(path, "write")
+    fmt = "png" if in_memory else Path(path).suffix.lstrip(".").lower() or "png"
     if fmt == "png":  # the same pixels, deflated at zlib level 1 instead of Pillow's 6 (see PNG_COMPRESS_LEVEL)
         extra["pil_kwargs"] = {"compress_level": PNG_COMPRESS_LEVEL}
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=150, format=fmt, **extra)
+    if in_memory:
+        fig.savefig(path, dpi=150, format=fmt, **extra)
+    else:
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, dpi=150, format=fmt, **extra)
     plt.close(fig)
-    return Path(path)
+    return path if in_memory else Path(path)
 
 
 def margins(fig, left: float = 0.7, right: float = 0.15, bottom: float = 0.55, top: float = 0.35,

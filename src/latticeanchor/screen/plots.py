@@ -247,22 +247,40 @@ def mismatch_by_matrix(cores, matrices, path, T=298.15, dataset=None):
     return save(fig, path)
 
 
-def all_plots(table: pd.DataFrame, cfg: dict, folder: Path) -> list[Path]:
-    """Write the study plots into ``folder``. With a matrix column every per-core panel is one per
-    (matrix, core), labelled 'matrix · core', and mismatch.png draws every core in every matrix."""
+#: the table columns the study plots read (``table_plots``): what a plotting process is sent
+PLOT_COLUMNS = ("matrix", "core", "x", "diameter_nm", "loading_fraction", "T_K", "lifetime_h", "critical_loading_fraction",
+                "regime", "coherent", "mb_coherence_loading_fraction", "score_worst_T")
+
+
+def mismatch_plot(cfg: dict, path):
+    """The study's ε(x) figure (``mismatch.png``): it needs the config only, not the table. ``path``: a file path or
+    a binary file object (``plotting.save``). With grid.matrices, every core in every matrix (``mismatch_by_matrix``)."""
     temps = cfg["_axes"]["temperatures"]
+    matrices = cfg["_axes"].get("matrices")
+    if matrices is not None:
+        return mismatch_by_matrix(cfg["grid"]["cores"], matrices, path, temps[0], cfg["study"]["dataset"])
+    return plot_mismatch(cfg["grid"]["cores"], path, temps, cfg["study"]["dataset"])
+
+
+def table_plots(table: pd.DataFrame, cfg: dict, folder: Path) -> list[Path]:
+    """The study plots drawn from the scored table (rank order; the ``PLOT_COLUMNS`` suffice) into ``folder``:
+    lifetime map, critical-loading map, score landscape, score against x. With a matrix column every per-core
+    panel is one per (matrix, core), labelled 'matrix · core'."""
     matrices = cfg["_axes"].get("matrices")
     order = None
     if matrices is not None:
         labels = table["matrix"].astype(str) + " · " + table["core"].astype(str)
         order = [f"{m} · {c}" for m in matrices for c in cfg["grid"]["cores"]]
         table = table.assign(core=pd.Categorical(labels, categories=order))
-        mismatch = mismatch_by_matrix(cfg["grid"]["cores"], matrices, folder / "mismatch.png", temps[0],
-                                      cfg["study"]["dataset"])
-    else:
-        mismatch = plot_mismatch(cfg["grid"]["cores"], folder / "mismatch.png", temps, cfg["study"]["dataset"])
     return [lifetime_map(table, folder / "lifetime_map.png", order=order),
-            mismatch,
             critical_loading_map(table, folder / "critical_loading_map.png", order=order),
             score_landscape(table, folder / "score_landscape.png", order=order),
             score_vs_x(table, folder / "score_vs_x.png")]
+
+
+def all_plots(table: pd.DataFrame, cfg: dict, folder: Path) -> list[Path]:
+    """Write the study plots into ``folder``: ``table_plots`` and ``mismatch_plot`` (lifetime map, mismatch,
+    critical-loading map, score landscape, score against x)."""
+    folder = Path(folder)
+    drawn = table_plots(table, cfg, folder)
+    return [drawn[0], mismatch_plot(cfg, folder / "mismatch.png"), *drawn[1:]]

@@ -507,17 +507,25 @@ def run(config=None, out=None, top: int | None = None, seed: int | None = None, 
         cfg["study"]["seed"] = integer("seed", seed, low=0)
     digest = config_hash(cfg)
     folder = _resolve_out(cfg, out)
-    t = time.perf_counter()
-    # always in memory, and before the folder is touched: a refusal of the model writes nothing, and a
-    # resumed run writes the same bytes as an uninterrupted one (a chunked run evaluates in its workers)
-    table = None if chunked else screen_table(cfg)
-    evaluate_s = time.perf_counter() - t
-    folder.mkdir(parents=True, exist_ok=True)
-    with folder_lock(folder):
-        if chunked:
-            return _run_chunked(cfg, digest, folder, t0, build_structures, quiet,
-                                dict(workers=workers, scheduler=scheduler, client=client, chunk_points=chunk_points))
-        return _run_locked(cfg, digest, folder, t0, build_structures, plots, quiet, table, evaluate_s)
+    # the plotting process starts first: it imports matplotlib and renders the mismatch figure while the grid is
+    # evaluated here (it writes nothing until it is handed the table)
+    plot_job = PlotJob(cfg) if plots and not chunked else None
+    try:
+        t = time.perf_counter()
+        # always in memory, and before the folder is touched: a refusal of the model writes nothing, and a
+        # resumed run writes the same bytes as an uninterrupted one (a chunked run evaluates in its workers)
+        table = None if chunked else screen_table(cfg)
+        evaluate_s = time.perf_counter() - t
+        folder.mkdir(parents=True, exist_ok=True)
+        with folder_lock(folder):
+            if chunked:
+                return _run_chunked(cfg, digest, folder, t0, build_structures, quiet,
+                                    dict(workers=workers, scheduler=scheduler, client=client, chunk_points=chunk_points))
+            return _run_locked(cfg, digest, folder, t0, build_structures, plot_job, quiet, table, evaluate_s)
+    except BaseException:
+        if plot_job is not None:
+            plot_job.cancel()
+        raise
 
 def n_points(cfg: dict) -> int:
     """Grid points of a validated config."""
@@ -619,35 +627,84 @@ def _run_chunked(cfg, digest, folder: Path, t0: float, build_structures: bool, q
 
 
 class PlotJob:
-    """The study plots (``screen.plots.all_plots``) drawn in a forked child process while the parent goes on
-    (POSIX ``fork``: the table is shared, not copied or pickled); in this process where fork is unavailable.
-    ``wait()`` returns the plotting wall time (s) and raises LatticeAnchorError with the child's one-line
-    error. Every figure is written atomically, so a failed or killed child leaves no partial file."""
+    """The study plots drawn in a forked child process (POSIX ``fork``), started before the table is computed.
 
-    def __init__(self, table: pd.DataFrame, cfg: dict, folder: Path):
+    The child imports matplotlib and renders ``mismatch.png`` (it needs the config only) into memory while the
+    parent evaluates the grid; ``draw(table, folder)`` sends it the table's ``screen.plots.PLOT_COLUMNS`` (a few MB
+    pickled) and the folder, and the child writes the table plots (``screen.plots.table_plots``), then the
+    mismatch figure, each atomically, while the parent writes the tables and builds the structures. Nothing is
+    written before ``draw``: a refused model or a failed evaluation ends the child (``cancel``) with no file.
+    ``wait()`` returns the plotting wall time (s) and raises LatticeAnchorError with the child's one-line error.
+    Where fork is unavailable the plots are drawn in this process by ``wait()``."""
+
+    def __init__(self, cfg: dict):
         import multiprocessing as mp
 
         self.t0 = time.perf_counter()
-        self.proc = self.conn = None
-        self.args = (table, cfg, folder)
+        self.cfg = cfg
+        self.proc = self.conn = self.args = None
+        self.sent = False
         if sys.platform.startswith("linux") and "fork" in mp.get_all_start_methods():
+            # imported once before the fork rather than once in each process: the mismatch figure's zero crossings
+            # and this process's kinetic calibration both solve with scipy.optimize (0.3 s CPU of imports)
+            import scipy.optimize  # noqa: F401
+
             ctx = mp.get_context("fork")
-            self.conn, child = ctx.Pipe(duplex=False)
-            self.proc = ctx.Process(target=PlotJob._child, args=(*self.args, child), daemon=True)
+            self.conn, child = ctx.Pipe(duplex=True)
+            self.proc = ctx.Process(target=PlotJob._child, args=(cfg, child), daemon=True)
             self.proc.start()
             child.close()
 
     @staticmethod
-    def _child(table, cfg, folder, conn) -> None:
+    def _child(cfg, conn) -> None:
+        import io
+
+        from latticeanchor.atomic import atomic_path
+
         try:
             from latticeanchor.screen import plots as screen_plots
 
-            screen_plots.all_plots(table, cfg, folder)
+            mismatch = io.BytesIO()
+            screen_plots.mismatch_plot(cfg, mismatch)  # while the parent evaluates; written only after draw()
+            message = conn.recv()
+            if message is None:  # cancelled: nothing is written
+                return
+            table, folder = message
+            screen_plots.table_plots(table, cfg, folder)
+            with atomic_path(folder / "mismatch.png") as tmp:
+                tmp.write_bytes(mismatch.getvalue())
             conn.send(None)
+        except EOFError:  # the parent is gone
+            return
         except BaseException as exc:  # reported by the parent as one line
-            conn.send(f"{type(exc).__name__}: {exc}".splitlines()[0] if str(exc) else type(exc).__name__)
+            with contextlib.suppress(OSError):
+                conn.send(f"{type(exc).__name__}: {exc}".splitlines()[0] if str(exc) else type(exc).__name__)
         finally:
             conn.close()
+
+    def draw(self, table: pd.DataFrame, folder: Path) -> None:
+        """Hand the scored table (rank order) and the results folder to the plotting process."""
+        from latticeanchor.screen.plots import PLOT_COLUMNS
+
+        if self.proc is None:
+            self.args = (table, self.cfg, folder)
+            return
+        self.sent = True
+        with contextlib.suppress(OSError):  # a child that failed already: its error is read by wait()
+            self.conn.send((table[[c for c in PLOT_COLUMNS if c in table]], folder))
+
+    def cancel(self) -> None:
+        """End the plotting process: nothing written when ``draw`` was not called, else its figures finished."""
+        if self.proc is None:
+            return
+        if not self.sent:
+            with contextlib.suppress(OSError):
+                self.conn.send(None)
+        self.proc.join(timeout=60)
+        if self.proc.is_alive():
+            self.proc.terminate()
+            self.proc.join()
+        self.conn.close()
 
     def wait(self) -> float:
         if self.proc is None:
@@ -667,17 +724,16 @@ class PlotJob:
         return time.perf_counter() - self.t0
 
 
-def _run_locked(cfg, digest, folder: Path, t0: float, build_structures: bool, plots: bool, quiet: bool,
+def _run_locked(cfg, digest, folder: Path, t0: float, build_structures: bool, plot_job: PlotJob | None, quiet: bool,
                 table: pd.DataFrame, evaluate_s: float) -> ScreenResult:
     manifest = _open_manifest(cfg, digest, folder)
     register = _registrar(folder, manifest)
 
     timings: dict = {}
     t = time.perf_counter()
-    plot_job = None
-    if plots:  # drawn in a forked process while this one writes the tables and builds the structures
+    if plot_job is not None:  # drawn in the plotting process while this one writes the tables and the structures
         register([folder / name for name in OUTPUTS if name.endswith(".png")])
-        plot_job = PlotJob(table, cfg, folder)
+        plot_job.draw(table, folder)
     name = "candidates.parquet" if cfg["output"]["format"] == "parquet" else "candidates.csv"
     if not (manifest["steps"].get("candidates") and (folder / name).exists()):
         register([folder / name])
