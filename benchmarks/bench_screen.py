@@ -118,7 +118,7 @@ def plot_study(result: dict, path: Path) -> Path:
     import matplotlib.pyplot as plt
 
     okabe_ito = ["#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7"]
-    fig, axes = plt.subplots(1, 2, figsize=(8.0, 2.6), sharey=True)
+    fig, axes = plt.subplots(1, 2, figsize=(8.0, 2.9), sharey=True)
     for ax, kind in zip(axes, ("cpu", "wall")):
         floor, ours = result["floor"], result["ours"]
         parts = [("interpreter + numpy/pandas", floor[f"imports_{kind}_s"]),
@@ -132,9 +132,10 @@ def plot_study(result: dict, path: Path) -> Path:
         ax.set_yticks([0, 1], ["floor", "ours"])
         ax.set_xlabel(f"{'CPU' if kind == 'cpu' else 'wall'} time (s)")
         ax.set_title(f"{kind}: ours/floor = {ours[f'{kind}_s'] / left:.2f}", fontsize=9)
-    axes[1].legend(fontsize=7, loc="lower right", framealpha=0.9)
+    handles, labels = axes[1].get_legend_handles_labels()
+    fig.legend(handles, labels, fontsize=7, loc="lower center", ncol=5, frameon=False)  # below: clear of the bars
     fig.suptitle(f"{result['study']} study end to end against its floor (same run)", fontsize=10)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.1, 1, 1))
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=130)
     plt.close(fig)
