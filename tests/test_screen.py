@@ -548,3 +548,14 @@ def test_a_mismatch_figure_that_fails_before_the_table_is_one_line_error(tmp_pat
     with pytest.raises(LatticeAnchorError, match="^plots: RuntimeError: no fonts$"):
         run(SMALL, out=tmp_path / "f", quiet=True)
     assert (tmp_path / "f" / "candidates.csv").exists() and not list((tmp_path / "f").glob("*.png"))
+
+
+def test_run_with_sensitivity_carries_the_dataset_table(tmp_path):
+    """run(sensitivity=True) (the CLI's path, computed while the plots draw) gives dataset_sensitivity's table of
+    the study's top row; without it there is none."""
+    from latticeanchor.screen.sensitivity import dataset_sensitivity
+
+    res = run(SMALL, out=tmp_path / "s", quiet=True, sensitivity=True)
+    pd.testing.assert_frame_equal(res.sensitivity, dataset_sensitivity(res.config, res.candidates.iloc[0]))
+    assert res.sensitivity["is_study_dataset"].sum() == 1 and "sensitivity_s" in res.timings
+    assert run(SMALL, out=tmp_path / "n", quiet=True, plots=False).sensitivity is None

@@ -195,7 +195,7 @@ def run(args) -> int:
     result = screen.run(study, out=args.out, top=args.top, seed=args.seed,
                         build_structures=not args.no_structures, max_points=args.max_points,
                         output_format="parquet" if args.parquet else None, workers=args.workers,
-                        scheduler=args.scheduler)
+                        scheduler=args.scheduler, sensitivity=not args.no_sensitivity)
     cfg = result.config
     print(f"# study {cfg['study']['name']}: {result.n_candidates} candidates, {result.n_pareto} "
           f"on the Pareto front, dataset {cfg['study']['dataset']}, {result.timings['total_s']:.1f} s")
@@ -204,10 +204,10 @@ def run(args) -> int:
     print(result.summary(head=result.best_per_core()))
     if result.distributed and not args.no_sensitivity:
         print("# dataset sensitivity: not computed for a chunked run (it re-screens the grid per dataset)")
-    elif not args.no_sensitivity:
-        from latticeanchor.screen.sensitivity import dataset_sensitivity, sensitivity_line
+    elif result.sensitivity is not None:  # computed by screen.run while the plots were drawn
+        from latticeanchor.screen.sensitivity import sensitivity_line
 
-        print(sensitivity_line(dataset_sensitivity(cfg, result.candidates.iloc[0], table=result.candidates)))
+        print(sensitivity_line(result.sensitivity))
     status = 0
     if args.relax_top:
         from latticeanchor.energy.scale import relax_top

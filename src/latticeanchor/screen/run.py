@@ -74,6 +74,7 @@ class ScreenResult:
     best: pd.DataFrame | None = None  # chunked runs: best row per (core, T), streamed (candidates is the top N)
     distributed: bool = False
     counts: dict = field(default_factory=dict)  # chunked runs: n_candidates and n_pareto of the whole grid
+    sensitivity: pd.DataFrame | None = None  # run(sensitivity=True): screen.sensitivity.dataset_sensitivity's table
 
     @property
     def n_candidates(self) -> int:
@@ -471,12 +472,16 @@ def build_top(ranked: pd.DataFrame, cfg: dict, out: Path, done: list[str], seed:
 def run(config=None, out=None, top: int | None = None, seed: int | None = None, build_structures: bool = True,
         plots: bool = True, quiet: bool = False, max_points: int | None = None,
         output_format: str | None = None, workers: int | None = None, scheduler: str | None = None,
-        client=None, chunk_points: int | None = None) -> ScreenResult:
+        client=None, chunk_points: int | None = None, sensitivity: bool = False) -> ScreenResult:
     """Run a screening study (a TOML path, a shipped study name, a dict, or None for the default).
 
     ``max_points`` overrides the study's grid-size budget (``study.max_points``); ``output_format``
     (``"csv"``, ``"parquet"``, ``"auto"``) overrides ``output.format``. Everything is validated before the
     results folder is touched.
+
+    ``sensitivity=True``: the best candidate of the top core under every dataset
+    (``screen.sensitivity.dataset_sensitivity``) in ``ScreenResult.sensitivity``, computed while the plots are drawn
+    (not for a chunked run: it re-screens the grid per dataset).
 
     ``workers`` (a LocalCluster of K processes), ``scheduler`` (an address) or ``client`` (a dask Client):
     the grid is evaluated in chunks (``screen.distributed``): ``candidates/part-*.parquet``, ``ranked.csv``
@@ -521,7 +526,8 @@ def run(config=None, out=None, top: int | None = None, seed: int | None = None, 
             if chunked:
                 return _run_chunked(cfg, digest, folder, t0, build_structures, quiet,
                                     dict(workers=workers, scheduler=scheduler, client=client, chunk_points=chunk_points))
-            return _run_locked(cfg, digest, folder, t0, build_structures, plot_job, quiet, table, evaluate_s)
+            return _run_locked(cfg, digest, folder, t0, build_structures, plot_job, quiet, table, evaluate_s,
+                               sensitivity)
     except BaseException:
         if plot_job is not None:
             plot_job.cancel()
@@ -725,7 +731,7 @@ class PlotJob:
 
 
 def _run_locked(cfg, digest, folder: Path, t0: float, build_structures: bool, plot_job: PlotJob | None, quiet: bool,
-                table: pd.DataFrame, evaluate_s: float) -> ScreenResult:
+                table: pd.DataFrame, evaluate_s: float, sensitivity: bool = False) -> ScreenResult:
     manifest = _open_manifest(cfg, digest, folder)
     register = _registrar(folder, manifest)
 
@@ -758,6 +764,12 @@ def _run_locked(cfg, digest, folder: Path, t0: float, build_structures: bool, pl
             structures = build_top(table, cfg, folder, manifest["structures_done"], cfg["study"]["seed"], quiet,
                                    register=register)
             timings["structures_s"] = time.perf_counter() - t
+        if sensitivity:  # while the plotting process draws
+            from latticeanchor.screen.sensitivity import dataset_sensitivity
+
+            t = time.perf_counter()
+            by_dataset = dataset_sensitivity(cfg, table.iloc[0], table=table)
+            timings["sensitivity_s"] = time.perf_counter() - t
     finally:
         if plot_job is not None:
             timings["plots_s"] = plot_job.wait()
@@ -766,4 +778,4 @@ def _run_locked(cfg, digest, folder: Path, t0: float, build_structures: bool, pl
                      "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                      "outputs": sorted(set(manifest["outputs"]) | {"manifest.json"})})
     _write_manifest(folder, manifest)
-    return ScreenResult(cfg, table, ranked, folder, structures, timings)
+    return ScreenResult(cfg, table, ranked, folder, structures, timings, sensitivity=by_dataset if sensitivity else None)
