@@ -758,6 +758,7 @@ def _run_locked(cfg, digest, folder: Path, t0: float, build_structures: bool, pl
     _write_csv(ranked, folder / "ranked.csv")
 
     structures: list[Path] = []
+    by_dataset = None
     try:
         if build_structures and cfg["build"]["structures"] > 0:
             t = time.perf_counter()
@@ -778,4 +779,4 @@ def _run_locked(cfg, digest, folder: Path, t0: float, build_structures: bool, pl
                      "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                      "outputs": sorted(set(manifest["outputs"]) | {"manifest.json"})})
     _write_manifest(folder, manifest)
-    return ScreenResult(cfg, table, ranked, folder, structures, timings, sensitivity=by_dataset if sensitivity else None)
+    return ScreenResult(cfg, table, ranked, folder, structures, timings, sensitivity=by_dataset)

@@ -191,13 +191,12 @@ def pareto_front(values: np.ndarray, block: int = 256) -> np.ndarray:
     # seeds: the front of the first vectors in that order (true front members: nothing later dominates
     # them); every later vector a seed dominates is dropped at once, in row blocks, before the block sweep
     head = order[:1024]
-    front = _front_blocks(uniq, head, np.empty((0, uniq.shape[1])), is_front, block)
+    front = _front_blocks(uniq, head, np.empty((uniq.shape[1], 0)), is_front, block)
     rest = order[1024:]
     if len(rest):
         alive = np.ones(len(rest), bool)
-        front_t = np.ascontiguousarray(front.T)
         for start in range(0, len(rest), 2048):
-            alive[start:start + 2048] = ~_dominated(front_t, uniq[rest[start:start + 2048]])
+            alive[start:start + 2048] = ~_dominated(front, uniq[rest[start:start + 2048]])
         _front_blocks(uniq, rest[alive], front, is_front, block)
     return is_front[inverse.ravel()]
 
@@ -214,10 +213,10 @@ def _distinct_rows(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _front_blocks(uniq: np.ndarray, order: np.ndarray, front: np.ndarray, is_front: np.ndarray,
                   block: int) -> np.ndarray:
-    """Visit ``uniq[order]`` (no later vector dominates an earlier one) in blocks against ``front`` and the
-    block's earlier vectors; mark the non-dominated ones in ``is_front``; return the grown front."""
-    d = uniq.shape[1]
-    found = [np.ascontiguousarray(front.T)]  # the front by objective (rows of d × members), grown per block
+    """Visit ``uniq[order]`` (no later vector dominates an earlier one) in blocks against ``front`` (by objective:
+    objectives × members) and the block's earlier vectors; mark the non-dominated ones in ``is_front``; return the
+    grown front, by objective."""
+    found = [front]  # contiguous parts of the front by objective, grown per block
     for start in range(0, len(order), block):
         idx = order[start:start + block]
         cand = uniq[idx]
@@ -232,7 +231,7 @@ def _front_blocks(uniq: np.ndarray, order: np.ndarray, front: np.ndarray, is_fro
         found.append(np.ascontiguousarray(uniq[keep].T))
         if len(found) > 8:  # a few large contiguous parts: each comparison sweeps long rows
             found = [np.hstack(found)]
-    return np.hstack(found).T.reshape(-1, d)
+    return np.hstack(found)
 
 
 def _all_ge(by_objective: np.ndarray, cand: np.ndarray) -> np.ndarray:
