@@ -7,7 +7,9 @@
    grid (``screen.evaluate``, timed inside a fresh process after the library is imported), and writing the
    same number of bytes the study writes (one ``write`` of a prepared buffer). CPU time (user + sys of the
    child processes: the figure that survives a loaded machine) and wall time, best of ``--repeat``; prints
-   ours/floor.
+   ours/floor. In the same runs, what the figures cost: the same study without them (``screen.run(plots=False)``
+   with the CLI's dataset sensitivity) and the CPU of importing matplotlib after numpy, pandas and scipy.optimize
+   (what the plotting process, forked from the study's process, imports on its own).
 
 Writes benchmarks/results/screen.json; ``--plot PATH`` draws ours against the floor's parts
 (colour-blind-safe Okabe–Ito colours) for docs/benchmarks.md.
@@ -69,6 +71,23 @@ print(json.dumps({'arithmetic_cpu_s': t1 - t0, 'arithmetic_wall_s': w1 - w0, 'by
 """
 
 
+NO_FIGURES = """
+import sys
+from latticeanchor.screen import run
+run(sys.argv[1] if sys.argv[1] != '-' else None, out=sys.argv[2], plots=False, sensitivity=True, quiet=True)
+"""
+
+MATPLOTLIB_IMPORT = """
+import json, time
+import numpy, pandas, scipy.optimize
+t = time.process_time()
+import matplotlib
+matplotlib.use('Agg')
+import matplotlib.pyplot
+print(json.dumps({'cpu_s': time.process_time() - t}))
+"""
+
+
 def _child(cmd: list[str], env: dict) -> tuple[float, float, str]:
     """(CPU s of the child: user + sys, wall s, stdout) of one fresh process."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -86,11 +105,12 @@ def _folder_bytes(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
 
-def study_vs_floor(study: str | None, repeat: int) -> dict:
-    """The default study (or ``study``, a TOML path) end to end against its floor, best of ``repeat``."""
+def study_vs_floor(study: str | None, repeat: int, figures: bool = True) -> dict:
+    """The default study (or ``study``, a TOML path) end to end against its floor, best of ``repeat``; with
+    ``figures``, also the study without its figures and matplotlib's import (what the figures cost)."""
     env = dict(os.environ, MPLBACKEND="Agg")
     py = sys.executable
-    ours, floors = [], []
+    ours, floors, bare = [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         for i in range(repeat):
             out = Path(tmp) / f"ours{i}"
@@ -104,10 +124,22 @@ def study_vs_floor(study: str | None, repeat: int) -> dict:
             floors.append({"imports_cpu_s": imp_cpu, "imports_wall_s": imp_wall, **part,
                            "cpu_s": imp_cpu + part["arithmetic_cpu_s"] + part["bytes_cpu_s"],
                            "wall_s": imp_wall + part["arithmetic_wall_s"] + part["bytes_wall_s"]})
+            if figures:
+                cpu, wall, _ = _child([py, "-c", NO_FIGURES, study or "-", str(Path(tmp) / f"bare{i}")], env)
+                _, _, text = _child([py, "-c", MATPLOTLIB_IMPORT], env)
+                bare.append({"cpu_s": cpu, "wall_s": wall, "matplotlib_import_cpu_s": json.loads(text)["cpu_s"]})
     best = min(ours, key=lambda r: r["cpu_s"])
     floor = min(floors, key=lambda r: r["cpu_s"])
-    return {"study": Path(study).stem if study else "default", "ours": best, "floor": floor, "runs": {"ours": ours, "floor": floors},
-            "ratio_cpu": best["cpu_s"] / floor["cpu_s"], "ratio_wall": best["wall_s"] / floor["wall_s"]}
+    result = {"study": Path(study).stem if study else "default", "ours": best, "floor": floor,
+              "runs": {"ours": ours, "floor": floors}, "ratio_cpu": best["cpu_s"] / floor["cpu_s"],
+              "ratio_wall": best["wall_s"] / floor["wall_s"]}
+    if figures:
+        no_fig = min(bare, key=lambda r: r["cpu_s"])
+        result["runs"]["without_figures"] = bare
+        result["without_figures"] = {**no_fig, "matplotlib_import_cpu_s": min(r["matplotlib_import_cpu_s"] for r in bare),
+                                     "ratio_cpu": no_fig["cpu_s"] / floor["cpu_s"],
+                                     "ratio_wall": no_fig["wall_s"] / floor["wall_s"]}
+    return result
 
 
 def plot_study(result: dict, path: Path) -> Path:
@@ -118,7 +150,7 @@ def plot_study(result: dict, path: Path) -> Path:
     import matplotlib.pyplot as plt
 
     okabe_ito = ["#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7"]
-    fig, axes = plt.subplots(1, 2, figsize=(8.0, 2.9), sharey=True)
+    fig, axes = plt.subplots(1, 2, figsize=(8.0, 3.3), sharey=True)
     for ax, kind in zip(axes, ("cpu", "wall")):
         floor, ours = result["floor"], result["ours"]
         parts = [("interpreter + numpy/pandas", floor[f"imports_{kind}_s"]),
@@ -128,14 +160,19 @@ def plot_study(result: dict, path: Path) -> Path:
             ax.barh(0, value, left=left, color=colour, hatch=hatch, edgecolor="black", lw=0.5, label=label)
             left += value
         ax.barh(1, ours[f"{kind}_s"], color=okabe_ito[0], edgecolor="black", lw=0.5, label="latticeanchor screen")
+        rows = ["floor", "ours"]
+        if "without_figures" in result:
+            ax.barh(2, result["without_figures"][f"{kind}_s"], color=okabe_ito[5], hatch="xx", edgecolor="black",
+                    lw=0.5, label="ours without figures")
+            rows.append("ours, no figures")
         ax.axvline(2 * left, color=okabe_ito[4], ls="--", lw=1.2, label="goal: 2 × floor")
-        ax.set_yticks([0, 1], ["floor", "ours"])
+        ax.set_yticks(range(len(rows)), rows)
         ax.set_xlabel(f"{'CPU' if kind == 'cpu' else 'wall'} time (s)")
         ax.set_title(f"{kind}: ours/floor = {ours[f'{kind}_s'] / left:.2f}", fontsize=9)
     handles, labels = axes[1].get_legend_handles_labels()
-    fig.legend(handles, labels, fontsize=7, loc="lower center", ncol=5, frameon=False)  # below: clear of the bars
+    fig.legend(handles, labels, fontsize=7, loc="lower center", ncol=3, frameon=False)  # below: clear of the bars
     fig.suptitle(f"{result['study']} study end to end against its floor (same run)", fontsize=10)
-    fig.tight_layout(rect=(0, 0.1, 1, 1))
+    fig.tight_layout(rect=(0, 0.16, 1, 1))
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=130)
     plt.close(fig)
@@ -165,6 +202,8 @@ def main() -> None:
     ap.add_argument("--loop-sample", type=int, default=300)
     ap.add_argument("--repeat", type=int, default=2, help="fresh runs of the study and of its floor (best kept)")
     ap.add_argument("--no-study", action="store_true", help="skip the study-against-floor measurement")
+    ap.add_argument("--no-figure-cost", action="store_true",
+                    help="skip the study without its figures and the matplotlib import (what the figures cost)")
     ap.add_argument("--plot", type=Path, default=None, help="write the ours-against-floor figure here (PNG)")
     ap.add_argument("--smoke", action="store_true", help="tiny sizes for CI (< 20 s); results not written")
     args = ap.parse_args()
@@ -208,13 +247,19 @@ def main() -> None:
             if args.smoke:
                 study = str(Path(tmp) / "smoke.toml")
                 Path(study).write_text(SMOKE_STUDY)
-            res = study_vs_floor(study, 1 if args.smoke else args.repeat)
+            res = study_vs_floor(study, 1 if args.smoke else args.repeat, figures=not args.no_figure_cost)
         o, f = res["ours"], res["floor"]
         print(f"study {res['study']}: ours {o['cpu_s']:.2f} s CPU / {o['wall_s']:.2f} s wall, {o['bytes']:,} bytes written")
         print(f"floor: {f['cpu_s']:.2f} s CPU / {f['wall_s']:.2f} s wall = interpreter + numpy/pandas "
               f"{f['imports_cpu_s']:.2f} s + descriptor arithmetic {f['arithmetic_cpu_s']:.2f} s ({f['rows']:,} rows) "
               f"+ bytes {f['bytes_cpu_s']:.3f} s (CPU)")
         print(f"ratio ours/floor: {res['ratio_cpu']:.2f}x CPU, {res['ratio_wall']:.2f}x wall (goal ≤ 2x)")
+        if "without_figures" in res:
+            nf = res["without_figures"]
+            print(f"without its figures: {nf['cpu_s']:.2f} s CPU / {nf['wall_s']:.2f} s wall = {nf['ratio_cpu']:.2f}x the floor "
+                  f"in CPU, {nf['ratio_wall']:.2f}x in wall; the figures add {o['cpu_s'] - nf['cpu_s']:.2f} s CPU, of which "
+                  f"importing matplotlib {nf['matplotlib_import_cpu_s']:.2f} s, against {2 * f['cpu_s'] - nf['cpu_s']:.2f} s "
+                  "the 2x goal leaves them")
         result["study_vs_floor"] = res
         if args.plot is not None:
             print(f"figure: {plot_study(res, args.plot)}")
