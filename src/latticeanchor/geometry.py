@@ -100,30 +100,41 @@ def matrix_within(volume_fraction, diameter, distance):
     return np.where(phi > 0, out, 0.0)
 
 
-def _torquato_excess(phi: float) -> float:
-    """(ℓ/d − 1) for equilibrium hard spheres at volume fraction φ (exact quadrature)."""
+#: Gauss–Legendre nodes of ``_torquato_excess``: 96 agree with adaptive ``scipy.integrate.quad`` (epsrel 1e-11) to
+#: 8e-15 relative over the whole table (tested); 64 to 2e-12
+EXCESS_QUADRATURE_NODES = 96
+
+
+def _torquato_excess(phi) -> np.ndarray:
+    """(ℓ/d − 1) for equilibrium hard spheres at volume fractions φ (an array, 0 < φ < 1).
+
+    ℓ/d − 1 = ∫₀^∞ E_P(1 + u) du with E_P(1 + u) = exp(−(A u³ + B u² + C u)) (Torquato's particle exclusion
+    probability, expanded in u = r/d − 1): A = 8φa₀, B = φ(24a₀ + 12a₁), C = 24φ(a₀ + a₁ + a₂), all positive. With
+    u = s·ξ/(1 − ξ), s = 1/(A^(1/3) + B^(1/2) + C) the decay length, the integrand is smooth on ξ ∈ [0, 1) and
+    vanishes faster than any power at ξ → 1: one fixed Gauss–Legendre rule serves every φ at once (400 adaptive
+    ``quad`` calls took 0.1–0.15 s of every process's first evaluation)."""
+    phi = np.asarray(phi, float)
     c = (1.0 - phi) ** 3
     a0 = _carnahan_starling(phi)
     a1 = phi * (3 * phi**2 - 4 * phi - 3) / (2 * c)
     a2 = phi**2 * (2 - phi) / (2 * c)
-
-    def e_v(x):
-        return np.exp(-phi * (8 * a0 * (x**3 - 1) + 12 * a1 * (x**2 - 1) + 24 * a2 * (x - 1)))
-
-    scale = max(1.0, (1.0 / (8.0 * phi)) ** (1.0 / 3.0))  # decay length of E_V: long at low φ
-    from scipy import integrate  # lazy: 0.9 s of import, needed only when the table is first built
-
-    val, _ = integrate.quad(lambda t: e_v(1.0 + t * scale) * scale, 0.0, np.inf, limit=200, epsabs=0, epsrel=1e-11)
-    return val
+    A, B, C = 8 * phi * a0, phi * (24 * a0 + 12 * a1), 24 * phi * (a0 + a1 + a2)
+    s = 1.0 / (np.cbrt(A) + np.sqrt(B) + C)
+    xi, w = np.polynomial.legendre.leggauss(EXCESS_QUADRATURE_NODES)
+    xi, w = 0.5 * (xi + 1.0), 0.5 * w
+    weight = w / (1.0 - xi) ** 2  # dτ/dξ of τ = ξ/(1 − ξ)
+    u = s[..., None] * (xi / (1.0 - xi))
+    integrand = np.exp(-((A[..., None] * u + B[..., None]) * u + C[..., None]) * u)
+    return s * (integrand * weight).sum(axis=-1)
 
 
 @lru_cache(maxsize=1)
 def _random_table():
     """Spline of log(ℓ/d − 1) against log φ on 1e-9 ≤ φ ≤ 0.64, and its inverse."""
-    from scipy import interpolate  # lazy (see _torquato_excess)
+    from scipy import interpolate  # lazy: needed only when the table is first built
 
     log_phi = np.linspace(np.log(1e-9), np.log(0.6400001), 400)
-    log_excess = np.log([_torquato_excess(p) for p in np.exp(log_phi)])
+    log_excess = np.log(_torquato_excess(np.exp(log_phi)))
     forward = interpolate.CubicSpline(log_phi, log_excess)
     inverse = interpolate.CubicSpline(log_excess[::-1], log_phi[::-1])
     return forward, inverse, log_excess.min(), log_excess.max()
