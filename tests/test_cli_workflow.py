@@ -245,3 +245,17 @@ def test_screen_target_flag_sets_the_objective_and_its_folder(tmp_path, monkeypa
     saved = json.loads(manifest.read_text())["config"]
     assert saved["objective"]["target"] == "cqd-passivation" and saved["score"]["passivation"] > 0
     assert main(argv + ["--target", "solar"]) == 2  # argparse's one-line choice error, returned as the status
+
+
+def test_screen_no_plots_writes_the_same_tables_and_no_figure(tmp_path):
+    from latticeanchor.cli import main
+
+    argv = ["screen", "--core", "PbS", "--x", "1,2", "--diameter", "3.5", "--loading", "0,0.13", "--T", "298.15",
+            "--no-structures", "--no-sensitivity"]
+    assert main(argv + ["--out", str(tmp_path / "with")]) == 0
+    assert main(argv + ["--out", str(tmp_path / "without"), "--no-plots"]) == 0
+    assert len(list((tmp_path / "with").glob("*.png"))) == 5 and not list((tmp_path / "without").glob("*.png"))
+    for name in ("candidates.csv", "ranked.csv"):
+        assert (tmp_path / "with" / name).read_bytes() == (tmp_path / "without" / name).read_bytes()
+    outputs = json.loads((tmp_path / "without" / "manifest.json").read_text())["outputs"]
+    assert not [o for o in outputs if o.endswith(".png")]
