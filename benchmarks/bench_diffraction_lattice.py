@@ -10,8 +10,8 @@ q = 0.5–6.0 Å⁻¹, 1101 points, room-temperature Debye–Waller factors.
 
 Reports per size: atoms, lattice seconds (wall and process CPU), pair-kernel seconds, ratio, the relative
 difference of the two I(q), the pair-count check (lattice counts spread on the pair kernel's grid versus the
-kernel's histogram: first moments and cumulative counts), the lattice method's estimated and the process's
-peak memory, and the 1-minute load average (the machine is shared). DebyeCalculator: compared when
+kernel's histogram: first moments and cumulative counts), the lattice method's memory estimate, the resident
+set's rise during the lattice step (sampled) and the process's peak, and the 1-minute load average (the machine is shared). DebyeCalculator: compared when
 importable (it is not installed in this environment; it needs torch). Writes
 benchmarks/results/bench_diffraction_lattice.json.
 """
@@ -23,6 +23,7 @@ import json
 import os
 import platform
 import resource
+import threading
 import time
 from pathlib import Path
 
@@ -42,6 +43,36 @@ def _timed(fn):
     t0, c0 = time.perf_counter(), time.process_time()
     out = fn()
     return time.perf_counter() - t0, time.process_time() - c0, out
+
+
+def _rss_bytes() -> int:
+    """Resident set size of this process now (Linux /proc; 0 elsewhere)."""
+    try:
+        with open("/proc/self/statm") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except OSError:
+        return 0
+
+
+def _rss_rise(fn):
+    """(result of fn(), rise of the resident set over its value before the call, bytes), sampled every 2 ms by a
+    thread: the memory of this step alone (``ru_maxrss`` is the process's peak over every earlier step too)."""
+    base = _rss_bytes()
+    peak, done = [base], threading.Event()
+
+    def sample():
+        while not done.is_set():
+            peak[0] = max(peak[0], _rss_bytes())
+            done.wait(0.002)
+
+    thread = threading.Thread(target=sample, daemon=True)
+    thread.start()
+    try:
+        out = fn()
+    finally:
+        done.set()
+        thread.join()
+    return out, max(peak[0], _rss_bytes()) - base
 
 
 def main() -> None:
@@ -74,11 +105,12 @@ def main() -> None:
         at = grain(n)
         grid = debye_lattice.find_grid(at, 1e-3, strict=True)
         mem_est = debye_lattice.estimate_memory_bytes(grid["shape"], len(set(grid["symbols"].tolist())))
-        tl, cl, I_lat = _timed(lambda: debye_pattern(at, q, method="lattice"))
+        (tl, cl, I_lat), rise = _rss_rise(lambda: _timed(lambda: debye_pattern(at, q, method="lattice")))
         row = {"atoms": len(at), "grid": [int(v) for v in grid["shape"]],
                "padded": list(debye_lattice.padded_shape(grid["shape"])),
                "lattice_s": round(tl, 3), "lattice_cpu_s": round(cl, 3),
-               "lattice_memory_estimate_GB": round(mem_est / 1e9, 3), "load_1min": os.getloadavg()[0]}
+               "lattice_memory_estimate_GB": round(mem_est / 1e9, 3), "lattice_rss_rise_GB": round(rise / 1e9, 3),
+               "load_1min": os.getloadavg()[0]}
         if with_pair:
             tp, cp, I_pair = _timed(lambda: debye_pattern(at, q, method="histogram"))
             row.update({"pair_kernel_s": round(tp, 3), "pair_kernel_cpu_s": round(cp, 3),
@@ -103,11 +135,14 @@ def main() -> None:
                                                            else "bench_diffraction_lattice.json")
     path.parent.mkdir(exist_ok=True)
     path.write_text(json.dumps(out, indent=1) + "\n")
-    print(f"{'atoms':>9} {'lattice s':>10} {'pair s':>9} {'ratio':>7} {'I rel diff':>11} {'mem est GB':>10} {'RSS GB':>7}")
+    print(f"{'atoms':>9} {'lattice s':>10} {'pair s':>9} {'ratio':>7} {'I rel diff':>11} {'mem est GB':>10} "
+          f"{'rise GB':>8} {'RSS GB':>7}")
     for r in rows:
         print(f"{r['atoms']:9d} {r['lattice_s']:10.2f} {r.get('pair_kernel_s', float('nan')):9.2f} "
               f"{r.get('speedup', float('nan')):7.1f} {r.get('I_max_rel_diff', float('nan')):11.2e} "
-              f"{r['lattice_memory_estimate_GB']:10.2f} {r['peak_rss_GB']:7.2f}")
+              f"{r['lattice_memory_estimate_GB']:10.2f} {r['lattice_rss_rise_GB']:8.2f} {r['peak_rss_GB']:7.2f}")
+    print("mem est: the lattice method's estimate before allocating; rise: the resident set's rise during the lattice "
+          "step (sampled); RSS: the process's peak so far (every earlier size and the grain's build included)")
     print(f"DebyeCalculator: {'compared' if peer['available'] else 'not available (' + peer['reason'] + ')'}")
 
 
