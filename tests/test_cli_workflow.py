@@ -149,6 +149,21 @@ def test_dataset_sensitivity_from_the_study_table_equals_the_rescreen(grid):
     pd.testing.assert_frame_equal(dataset_sensitivity(cfg, study.iloc[0], table=study),
                                   dataset_sensitivity(cfg, study.iloc[0]))
 
+@pytest.mark.parametrize("grid", [
+    {"cores": ["PbS", "PbSe"], "x": {"start": 0.0, "stop": 3.0, "step": 0.5}, "diameter_nm": [3.0, 4.0],
+     "loading": [0.0, 0.1, 0.2], "temperatures": [298.15, 473.15]},
+    {"matrices": ["CsPb(Br,I)3", "MAPb(Br,I)3"], "cores": ["PbS", "PbSe"], "x": {"start": 0.0, "stop": 3.0, "step": 0.5},
+     "diameter_nm": [3.0], "loading": [0.0, 0.1], "temperatures": [298.15]},
+    {"cores": ["PbS"], "x": [0.0, 3.0], "diameter_nm": [3.0, 5.0], "loading": [0.0], "temperatures": [473.15]}])
+def test_best_row_is_the_top_of_the_ranked_table(grid):
+    """The sensitivity's best row (no reordered table) is screen_table's first row, every column (ties on the
+    scores included: no dots at 473 K)."""
+    from latticeanchor.screen.run import best_row
+
+    cfg = load_config({"study": {"name": "s"}, "grid": grid})
+    pd.testing.assert_series_equal(best_row(cfg), screen_table(cfg, pareto=False).iloc[0])
+
+
 # --- folder safety and resume ---------------------------------------------------------------------------
 
 def _bytes(folder: Path) -> dict:

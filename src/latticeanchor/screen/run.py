@@ -164,10 +164,9 @@ def first_columns(table: pd.DataFrame) -> list[str]:
     return RANKED_FIRST[:1] + (["matrix"] if "matrix" in table else []) + RANKED_FIRST[1:]
 
 
-def screen_table(cfg: dict, pareto: bool = True, frame: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Evaluate, score and rank every grid point of a validated config (no files). ``pareto=False`` skips
-    the Pareto front (column ``pareto`` all False): the ranking does not depend on it. ``frame``: only these
-    grid rows (a chunk with every temperature of its candidates; ``screen.distributed``)."""
+def _scored(cfg: dict, frame: pd.DataFrame | None = None):
+    """(table, film groups, term table): every grid point of a validated config (or only ``frame``'s rows)
+    evaluated and scored, with ``limiting_term`` and ``score_worst_T``, in grid order (not ranked)."""
     axes = cfg["_axes"]
     objective = cfg["objective"]
     if frame is None:
@@ -182,15 +181,37 @@ def screen_table(cfg: dict, pareto: bool = True, frame: pd.DataFrame | None = No
     table["limiting_term"] = scoring.limiting_term(term_table, cfg["score"])
     groups = table.groupby(film_keys(table), observed=True)
     table["score_worst_T"] = groups["score"].transform("min")
+    return table, groups, term_table
+
+
+def _ranked_columns(table: pd.DataFrame, rows) -> pd.DataFrame:
+    """``rows`` (positions) of a scored table with ``rank`` 1, 2, … and the columns in the ranked order
+    (``first_columns``, then the rest as they are): one copy of the data (row and column take together)."""
+    first = [c for c in first_columns(table) if c != COL_RANK]
+    columns = first + [c for c in table.columns if c not in first]
+    out = table.iloc[rows, [table.columns.get_loc(c) for c in columns]].reset_index(drop=True)
+    out.insert(0, COL_RANK, np.arange(1, len(out) + 1))
+    return out
+
+
+def screen_table(cfg: dict, pareto: bool = True, frame: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Evaluate, score and rank every grid point of a validated config (no files). ``pareto=False`` skips
+    the Pareto front (column ``pareto`` all False): the ranking does not depend on it. ``frame``: only these
+    grid rows (a chunk with every temperature of its candidates; ``screen.distributed``)."""
+    table, groups, term_table = _scored(cfg, frame)
     # Pareto front of the candidates' worst-temperature term vectors (a film must survive every temperature);
     # a term not evaluated (NaN) counts 0 there, as in the score
     table["pareto"] = scoring.pareto_front(_worst_terms(groups, term_table)) if pareto else np.zeros(len(table), bool)
     # the one ranking key: worst-temperature score, own score, then the key columns (fewest dots first)
-    table = table.iloc[rank_order(table)].reset_index(drop=True)
-    table.insert(0, "rank", np.arange(1, len(table) + 1))
-    first = first_columns(table)
-    rest = [c for c in table.columns if c not in first]
-    return table[first + rest]
+    return _ranked_columns(table, rank_order(table))
+
+
+def best_row(cfg: dict) -> pd.Series:
+    """``screen_table(cfg, pareto=False).iloc[0]`` (the top-ranked row, rank 1, ``pareto`` False) without
+    reordering the whole table: the dataset sensitivity needs the best row of each dataset only."""
+    table, _, _ = _scored(cfg)
+    table["pareto"] = False
+    return _ranked_columns(table, rank_order(table)[:1]).iloc[0]
 
 
 def _worst_terms(groups, term_table: pd.DataFrame) -> np.ndarray:

@@ -158,7 +158,8 @@ def limiting_term(term_table: pd.DataFrame, weights: dict) -> np.ndarray:
     shortfall = (1.0 - term_table[[f"term_{name}" for name in TERMS]].to_numpy(float)) * w
     if np.isnan(shortfall).any():  # a term not evaluated is a full shortfall
         shortfall = np.where(np.isnan(shortfall), w, shortfall)
-    return np.asarray(TERMS)[np.argmax(shortfall, axis=1)]
+    # the same 8 str objects by reference: a '<U' array made pandas build one new str per row (0.1 s at 6·10⁵ rows)
+    return np.asarray(TERMS, dtype=object)[np.argmax(shortfall, axis=1)]
 
 
 def pareto_front(values: np.ndarray, block: int = 256) -> np.ndarray:

@@ -1,7 +1,7 @@
 """How much the screen's top answer depends on the reference dataset (lattice constants, expansion).
 
-``dataset_sensitivity(cfg, top, table=...)`` re-runs the in-memory scoring (``screen.run.screen_table``, no
-files) once per dataset of ``latticeanchor.data``, restricted to the top candidate's core (and matrix, in a multi-matrix study; every x,
+``dataset_sensitivity(cfg, top, table=...)`` re-runs the in-memory scoring (``screen.run.best_row``: the top
+row of ``screen_table``, no files) once per dataset of ``latticeanchor.data``, restricted to the top candidate's core (and matrix, in a multi-matrix study; every x,
 diameter, loading and temperature of the study is kept, so the ranking key is the study's own,
 ``score_worst_T``), and returns the best candidate of each dataset. ``sensitivity_line`` turns it into the one line ``latticeanchor screen`` prints.
 """
@@ -13,7 +13,7 @@ import copy
 import pandas as pd
 
 from latticeanchor import data
-from latticeanchor.screen.run import COL_CORE, COL_LOADING, COL_SCORE, COL_T, COL_X, screen_table
+from latticeanchor.screen.run import COL_CORE, COL_LOADING, COL_SCORE, COL_T, COL_X, best_row, screen_table
 
 
 def dataset_sensitivity(cfg: dict, top: pd.Series | dict | None = None, datasets=None,
@@ -44,7 +44,7 @@ def dataset_sensitivity(cfg: dict, top: pd.Series | dict | None = None, datasets
                 own &= table["matrix"].astype(str) == str(top["matrix"])
             best = table[own].iloc[0]  # the study's table is in rank order
         else:
-            best = screen_table(sub, pareto=False).iloc[0]  # the ranking alone: no Pareto front
+            best = best_row(sub)  # the top of the ranking alone: no Pareto front, no reordered table
         rows.append({"dataset": sub["study"]["dataset"], "core": core, "T": float(best[COL_T]), "x": float(best[COL_X]),
                      "loading": float(best[COL_LOADING]), "score": float(best["score_worst_T"]),
                      "is_study_dataset": sub["study"]["dataset"] == cfg["study"]["dataset"]})
