@@ -109,7 +109,7 @@ def _torquato_excess(phi) -> np.ndarray:
     """(ℓ/d − 1) for equilibrium hard spheres at volume fractions φ (an array, 0 < φ < 1).
 
     ℓ/d − 1 = ∫₀^∞ E_P(1 + u) du with E_P(1 + u) = exp(−(A u³ + B u² + C u)) (Torquato's particle exclusion
-    probability, expanded in u = r/d − 1): A = 8φa₀, B = φ(24a₀ + 12a₁), C = 24φ(a₀ + a₁ + a₂), all positive. With
+    probability, a cubic in u = r/d − 1, exactly): A = 8φa₀, B = φ(24a₀ + 12a₁), C = 24φ(a₀ + a₁ + a₂), all positive. With
     u = s·ξ/(1 − ξ), s = 1/(A^(1/3) + B^(1/2) + C) the decay length, the integrand is smooth on ξ ∈ [0, 1) and
     vanishes faster than any power at ξ → 1: one fixed Gauss–Legendre rule serves every φ at once (400 adaptive
     ``quad`` calls took 0.1–0.15 s of every process's first evaluation)."""
