@@ -11,9 +11,9 @@ q = 0.5–6.0 Å⁻¹, 1101 points, room-temperature Debye–Waller factors.
 Reports per size: atoms, lattice seconds (wall and process CPU), pair-kernel seconds, ratio, the relative
 difference of the two I(q), the pair-count check (lattice counts spread on the pair kernel's grid versus the
 kernel's histogram: first moments and cumulative counts), the lattice method's memory estimate, the resident
-set's rise during the lattice step (sampled) and the process's peak, and the 1-minute load average (the machine is shared). DebyeCalculator: compared when
-importable (it is not installed in this environment; it needs torch). Writes
-benchmarks/results/bench_diffraction_lattice.json.
+set's rise during the lattice step (sampled) and the process's peak, and the 1-minute load average (the machine
+is shared). DebyeCalculator: compared when importable (it is not installed in this environment; it needs
+torch). Writes benchmarks/results/bench_diffraction_lattice.json.
 """
 
 from __future__ import annotations

@@ -56,6 +56,13 @@ def _carnahan_starling(phi):
     return (1 + phi + phi**2 - phi**3) / (1.0 - phi) ** 3
 
 
+def _torquato_coefficients(phi):
+    """(a₀, a₁, a₂) of Torquato's particle exclusion probability of equilibrium hard spheres at volume fraction
+    φ, E_P(x) = exp(−φ[8a₀(x³−1) + 12a₁(x²−1) + 24a₂(x−1)]) (Carnahan–Starling a₀; Phys. Rev. E 51, 3170 (1995))."""
+    c = (1.0 - phi) ** 3
+    return _carnahan_starling(phi), phi * (3 * phi**2 - 4 * phi - 3) / (2 * c), phi**2 * (2 - phi) / (2 * c)
+
+
 @broadcasting("volume_fraction", "ratio")
 def nearest_neighbour_cdf(volume_fraction, ratio):
     """Probability that a dot's nearest neighbour centre lies within ``ratio`` diameters (ratio ≥ 1).
@@ -65,10 +72,7 @@ def nearest_neighbour_cdf(volume_fraction, ratio):
     """
     phi = _fraction(volume_fraction, "random")
     x = np.maximum(positive("ratio", ratio, allow_zero=True), 1.0)  # below 1 diameter the CDF is 0 (hard spheres)
-    c = (1.0 - phi) ** 3
-    a0 = _carnahan_starling(phi)
-    a1 = phi * (3 * phi**2 - 4 * phi - 3) / (2 * c)
-    a2 = phi**2 * (2 - phi) / (2 * c)
+    a0, a1, a2 = _torquato_coefficients(phi)
     return -np.expm1(-phi * (8 * a0 * (x**3 - 1) + 12 * a1 * (x**2 - 1) + 24 * a2 * (x - 1)))
 
 
@@ -109,15 +113,12 @@ def _torquato_excess(phi) -> np.ndarray:
     """(ℓ/d − 1) for equilibrium hard spheres at volume fractions φ (an array, 0 < φ < 1).
 
     ℓ/d − 1 = ∫₀^∞ E_P(1 + u) du with E_P(1 + u) = exp(−(A u³ + B u² + C u)) (Torquato's particle exclusion
-    probability, a cubic in u = r/d − 1, exactly): A = 8φa₀, B = φ(24a₀ + 12a₁), C = 24φ(a₀ + a₁ + a₂), all positive. With
-    u = s·ξ/(1 − ξ), s = 1/(A^(1/3) + B^(1/2) + C) the decay length, the integrand is smooth on ξ ∈ [0, 1) and
+    probability, a cubic in u = r/d − 1, exactly): A = 8φa₀, B = φ(24a₀ + 12a₁), C = 24φ(a₀ + a₁ + a₂), all
+    positive. With u = s·ξ/(1 − ξ), s = 1/(A^(1/3) + B^(1/2) + C) the decay length, the integrand is smooth on ξ ∈ [0, 1) and
     vanishes faster than any power at ξ → 1: one fixed Gauss–Legendre rule serves every φ at once (400 adaptive
     ``quad`` calls took 0.1–0.15 s of every process's first evaluation)."""
     phi = np.asarray(phi, float)
-    c = (1.0 - phi) ** 3
-    a0 = _carnahan_starling(phi)
-    a1 = phi * (3 * phi**2 - 4 * phi - 3) / (2 * c)
-    a2 = phi**2 * (2 - phi) / (2 * c)
+    a0, a1, a2 = _torquato_coefficients(phi)
     A, B, C = 8 * phi * a0, phi * (24 * a0 + 12 * a1), 24 * phi * (a0 + a1 + a2)
     s = 1.0 / (np.cbrt(A) + np.sqrt(B) + C)
     xi, w = np.polynomial.legendre.leggauss(EXCESS_QUADRATURE_NODES)
